@@ -1,0 +1,21 @@
+# fcmock container image: a static binary on an empty base.
+#   docker build -t fcmock .
+#   docker run --rm -p 7080:7080 fcmock
+FROM rust:1-alpine AS build
+RUN apk add --no-cache musl-dev
+WORKDIR /src
+COPY Cargo.toml Cargo.lock askama.toml ./
+COPY src ./src
+COPY scenarios ./scenarios
+COPY keys ./keys
+COPY data ./data
+RUN cargo build --release --locked && cp target/release/fcmock /fcmock
+
+FROM scratch
+COPY --from=build /fcmock /fcmock
+# Non-root: nobody.
+USER 65534:65534
+ENV FCMOCK_BIND=0.0.0.0 \
+    FCMOCK_PORT=7080
+EXPOSE 7080
+ENTRYPOINT ["/fcmock"]

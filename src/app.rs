@@ -1,0 +1,149 @@
+//! Application state, router assembly and the server loop.
+//!
+//! `serve(listener, state, shutdown)` is the one way fcmock runs: the binary,
+//! the Docker image and the integration tests all bind a listener, build an
+//! [`AppState`] and call it.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::{KeyError, KeyRing, SigningKey};
+use crate::idp::{IdpRuntime, IdpSet};
+use crate::platform::Hub;
+use crate::rng::Rng;
+use crate::{control, idp, platform};
+
+/// Embedded signing keys of the FranceConnect v2 platform.
+const FC_KEYS: [(&str, &str); 2] = [
+    ("keys/fc-es256.pem", include_str!("../keys/fc-es256.pem")),
+    ("keys/fc-rs256.pem", include_str!("../keys/fc-rs256.pem")),
+];
+
+/// Largest request body accepted anywhere (forms, JSON, tokens).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The two base URLs of a running fcmock.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    /// What browsers see and what issuers are built from, e.g. `http://localhost:7080`.
+    pub public: String,
+    /// What fcmock uses to call itself on the back channel (hub → identity provider).
+    pub internal: String,
+}
+
+/// Why fcmock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(
+        "identity provider `{0}` signs with RS256 but has no signing_key_file; set one (see `fcmock keys generate`) or use ES256"
+    )]
+    MissingRsaKey(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+/// The shared state behind [`AppState`].
+pub struct AppInner {
+    /// The validated configuration (immutable while running).
+    pub config: Arc<Config>,
+    /// Injected time: every expiry is computed from it.
+    pub clock: Clock,
+    /// Injected randomness: codes, tokens, states, nonces, ids.
+    pub rng: Rng,
+    pub urls: Urls,
+    /// The FranceConnect v2 platform's keys and per-flow stores.
+    pub hub: Hub,
+    /// The built-in identity providers (their keys and stores).
+    pub idps: IdpSet,
+    /// Back-channel HTTP client (hub → identity providers); never follows redirects.
+    pub http: reqwest::Client,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state for a configuration served at `urls`.
+    pub fn new(config: Config, urls: Urls, clock: Clock, rng: Rng) -> Result<Self, StartError> {
+        let keys = FC_KEYS
+            .iter()
+            .map(|(name, pem)| SigningKey::from_pem(pem, name, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        let capacity = config.platform.store_capacity;
+        let hub = Hub::new(KeyRing::new(keys), capacity, &config);
+        let mut idps = IdpSet::default();
+        for cfg in &config.idps {
+            if let Some(rt) = IdpRuntime::new(cfg.clone(), &urls, capacity)? {
+                idps.insert(rt);
+            }
+        }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(35))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| StartError::Http(e.to_string()))?;
+        Ok(Self(Arc::new(AppInner {
+            config: Arc::new(config),
+            clock,
+            rng,
+            urls,
+            hub,
+            idps,
+            http,
+        })))
+    }
+
+    /// The FranceConnect v2 issuer, e.g. `http://localhost:7080/api/v2`.
+    pub fn issuer(&self) -> String {
+        format!("{}{}", self.urls.public, crate::paths::FC_PREFIX)
+    }
+}
+
+/// The whole HTTP surface of fcmock.
+pub fn build_router(state: AppState) -> Router {
+    let root = format!("{}/", crate::paths::FC_PREFIX);
+    Router::new()
+        .route(&root, axum::routing::get(platform::root_redirect))
+        .nest(crate::paths::FC_PREFIX, platform::router())
+        .nest(crate::paths::IDP_PREFIX, idp::router())
+        .merge(control::router())
+        .fallback(platform::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = build_router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,298 @@
+//! Command line: `fcmock [serve]`, `fcmock keys generate DIR`.
+//!
+//! Every serve flag can also come from an `FCMOCK_*` environment variable,
+//! which is how the container image is configured.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokio::net::TcpListener;
+
+use crate::app::{AppState, Urls, serve};
+use crate::clock::Clock;
+use crate::config::{self, Config};
+use crate::rng::Rng;
+
+/// fcmock — a FranceConnect sandbox: the platform, its identity providers and fictitious citizens.
+#[derive(Debug, Parser)]
+#[command(name = "fcmock", version, args_conflicts_with_subcommands = true)]
+#[command(
+    after_help = "Examples:\n  fcmock                              serve the embedded default bundle on http://localhost:7080\n  fcmock --config my-commune.yaml     add your clients and personas to the defaults\n  fcmock serve --check-config --config dir/\n  fcmock keys generate ./my-keys"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the platform, identity providers and pages (the default).
+    Serve(ServeArgs),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write a new P-256 (ES256) and RSA-2048 (RS256) private key, PEM, into DIR.
+    Generate {
+        /// Folder to write into (created if needed).
+        dir: PathBuf,
+        /// File name prefix: PREFIX-es256.pem and PREFIX-rs256.pem.
+        #[arg(long, default_value = "fcmock")]
+        prefix: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// TCP port to listen on.
+    #[arg(long, env = "FCMOCK_PORT", default_value_t = 7080)]
+    pub port: u16,
+    /// Address to bind (0.0.0.0 inside a container).
+    #[arg(long, env = "FCMOCK_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Base URL browsers use, and issuers are built from (default http://localhost:PORT).
+    #[arg(long, env = "FCMOCK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Base URL fcmock uses to call itself (default http://127.0.0.1:PORT).
+    #[arg(long, env = "FCMOCK_INTERNAL_URL")]
+    pub internal_url: Option<String>,
+    /// YAML file or folder extending the embedded default bundle (repeatable).
+    #[arg(long, env = "FCMOCK_CONFIG", value_delimiter = ',')]
+    pub config: Vec<PathBuf>,
+    /// Do not load the embedded default bundle: --config replaces it.
+    #[arg(long, env = "FCMOCK_NO_DEFAULTS")]
+    pub no_defaults: bool,
+    /// Validate the configuration, print the result and exit (non-zero on error).
+    #[arg(long)]
+    pub check_config: bool,
+    /// Seed for codes, tokens and ids (reproducible runs).
+    #[arg(long, env = "FCMOCK_SEED")]
+    pub seed: Option<u64>,
+    /// Log format.
+    #[arg(long, env = "FCMOCK_LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+}
+
+/// Loads the configuration the serve flags describe.
+pub fn load_config(args: &ServeArgs) -> Result<Config, config::ConfigErrors> {
+    let mut sources = Vec::new();
+    for path in &args.config {
+        sources.extend(config::read_sources(path)?);
+    }
+    config::load(&sources, !args.no_defaults)
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Some(Command::Keys(KeysCommand::Generate { dir, prefix })) => {
+            match crate::crypto::keys::generate_into(&dir, &prefix) {
+                Ok(paths) => {
+                    for p in paths {
+                        println!("wrote {p}");
+                    }
+                    println!("these keys are yours: keep them out of public repositories if they sign anything real");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("fcmock: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Serve(args)) => serve_command(args).await,
+        None => serve_command(cli.serve).await,
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FCMOCK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}
+
+async fn serve_command(args: ServeArgs) -> ExitCode {
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("fcmock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.check_config {
+        println!(
+            "configuration valid: {} clients, {} identity providers, {} personas (from {})",
+            config.clients.len(),
+            config.idps.len(),
+            config.personas.len(),
+            config.sources.join(", ")
+        );
+        return ExitCode::SUCCESS;
+    }
+    init_logging(args.log_format);
+    let listener = match TcpListener::bind(SocketAddr::new(args.bind, args.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "fcmock: cannot listen on {}:{}: {e}; pick another --port or stop what uses it",
+                args.bind, args.port
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+    let public = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{port}"));
+    let internal_host = if args.bind.is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        args.bind.to_string()
+    };
+    let internal_host = if internal_host.contains(':') {
+        format!("[{internal_host}]")
+    } else {
+        internal_host
+    };
+    let urls = Urls {
+        public: public.trim_end_matches('/').to_owned(),
+        internal: args
+            .internal_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{internal_host}:{port}"))
+            .trim_end_matches('/')
+            .to_owned(),
+    };
+    if let Err(msg) = check_public_url(&urls.public) {
+        eprintln!("fcmock: --public-url {msg}");
+        return ExitCode::FAILURE;
+    }
+    let seed = args.seed.or(config.platform.seed);
+    let rng = seed.map_or_else(Rng::from_entropy, Rng::seeded);
+    let state = match AppState::new(config, urls, Clock::system(), rng) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fcmock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", banner(&state));
+    tracing::info!(public = %state.urls.public, internal = %state.urls.internal, "fcmock listening");
+    match serve(listener, state, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fcmock: server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Hosts of the real platform: fcmock must never pretend to be one of them.
+const REAL_HOSTS: [&str; 3] = ["franceconnect.gouv.fr", "dev-franceconnect.fr", "franceconnect.fr"];
+
+fn check_public_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not an absolute URL: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    if REAL_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    {
+        return Err(format!(
+            "`{url}` is a real FranceConnect host; fcmock must run under another name"
+        ));
+    }
+    if parsed.path() != "/" || parsed.query().is_some() {
+        return Err(format!(
+            "`{url}` must be a base URL without path or query, e.g. http://localhost:7080"
+        ));
+    }
+    Ok(())
+}
+
+/// The start-up banner: what a developer needs to point a portal at fcmock.
+pub fn banner(state: &AppState) -> String {
+    use std::fmt::Write as _;
+    let cfg = &state.config;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "fcmock {} — FranceConnect sandbox (TEST ENVIRONMENT, FICTITIOUS PEOPLE)",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(out, "  FranceConnect v2 issuer : {}", state.issuer());
+    let _ = writeln!(
+        out,
+        "  discovery               : {}/.well-known/openid-configuration",
+        state.issuer()
+    );
+    let _ = writeln!(out, "  home page               : {}/_fcmock/", state.urls.public);
+    let _ = writeln!(out, "  health                  : {}/_fcmock/health", state.urls.public);
+    let _ = writeln!(out, "  clients:");
+    for c in &cfg.clients {
+        let _ = writeln!(out, "    - {} ({:?}, {})", c.name, c.kind, c.signing_alg);
+        let _ = writeln!(out, "      client_id     {}", c.client_id);
+        let _ = writeln!(out, "      client_secret {}", c.client_secret);
+        let mut rules: Vec<String> = c.redirect_uris.clone();
+        if c.allow_localhost_redirects {
+            rules.push("any http://localhost:PORT/… or http://127.0.0.1:PORT/… (allow_localhost_redirects)".to_owned());
+        }
+        let _ = writeln!(out, "      redirect_uri  {}", rules.join(" | "));
+    }
+    let _ = writeln!(
+        out,
+        "  identity providers: {}",
+        cfg.idps
+            .iter()
+            .map(|i| format!("{} ({})", i.id, i.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(out, "  personas: {}", cfg.personas.len());
+    let _ = writeln!(out, "  deviations from the real platform in force:");
+    for d in cfg.deviations() {
+        let _ = writeln!(out, "    - {d}");
+    }
+    out
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

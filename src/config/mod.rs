@@ -1,0 +1,382 @@
+//! Configuration: raw YAML → validated model.
+//!
+//! Phase one ([`raw`]) deserialises each file, refusing unknown fields; phase
+//! two ([`validate`]) checks values and cross-references and builds the
+//! model below. Every error names the file, the line, the field and, where
+//! there is one, the fix. The embedded default bundle (`scenarios/default/`)
+//! is compiled into the binary; user files extend it (same id: the user's
+//! entry wins) or replace it.
+
+pub(crate) mod raw;
+mod validate;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use raw::{ClientType, CredentialStyle, RnippOutcome};
+
+use crate::crypto::Alg;
+use crate::identity::Identity;
+
+/// The embedded default bundle: (name shown in errors, contents).
+pub const DEFAULT_BUNDLE: [(&str, &str); 4] = [
+    (
+        "scenarios/default/platform.yaml",
+        include_str!("../../scenarios/default/platform.yaml"),
+    ),
+    (
+        "scenarios/default/identity_providers.yaml",
+        include_str!("../../scenarios/default/identity_providers.yaml"),
+    ),
+    (
+        "scenarios/default/clients.yaml",
+        include_str!("../../scenarios/default/clients.yaml"),
+    ),
+    (
+        "scenarios/default/personas.yaml",
+        include_str!("../../scenarios/default/personas.yaml"),
+    ),
+];
+
+/// One configuration problem, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// File as the user named it (or the bundle path).
+    pub file: String,
+    /// 1-based line, 0 when unknown.
+    pub line: u64,
+    /// Dotted path of the field, e.g. `personas[3].identity.birthplace`.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file, self.line)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// All the problems found in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "{n} configuration error{}:", if n == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Platform-wide settings of the FranceConnect v2 platform.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformSettings {
+    #[serde(skip)]
+    pub sub_secret: String,
+    pub code_ttl: u64,
+    pub access_token_ttl: u64,
+    pub id_token_ttl: u64,
+    pub session_ttl: u64,
+    pub allowed_idp_hints: Vec<String>,
+    pub reject_unknown_authorize_params: bool,
+    pub store_capacity: usize,
+    pub seed: Option<u64>,
+}
+
+/// A registered service provider (fournisseur de service).
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    /// Sector of the pairwise `sub`; several clients may share one.
+    pub entity_id: String,
+    #[serde(rename = "type")]
+    pub kind: ClientType,
+    pub identity_consent: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Deviation: accept any `http://localhost:PORT/…` / `http://127.0.0.1:PORT/…`.
+    pub allow_localhost_redirects: bool,
+    /// Scopes this client may request (`None`: every identity scope).
+    pub scopes: Option<Vec<String>>,
+    /// Claims this client may request through `claims` (FranceConnect: `amr`).
+    pub claims: Vec<String>,
+    pub signing_alg: Alg,
+    /// Identity providers shown on the wall (`None`: all active ones).
+    pub idps: Option<Vec<String>>,
+    pub excluded_idps: Vec<String>,
+    pub allowed_idp_hints: Vec<String>,
+    pub allowed_prompts: Vec<String>,
+    pub token_endpoint_auth_method: &'static str,
+    pub auto_login: Option<AutoLogin>,
+}
+
+impl Client {
+    /// Whether the wall shows (and `idp_hint` may pick) identity provider `idp`.
+    pub fn allows_idp(&self, idp: &str) -> bool {
+        self.idps.as_ref().is_none_or(|list| list.iter().any(|i| i == idp))
+            && !self.excluded_idps.iter().any(|i| i == idp)
+    }
+
+    /// Whether `uri` is a registered redirect URI (or a localhost one when the
+    /// convenience setting is on).
+    pub fn accepts_redirect_uri(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|u| u == uri) || (self.allow_localhost_redirects && is_localhost_uri(uri))
+    }
+
+    /// Same rule for `post_logout_redirect_uri`.
+    pub fn accepts_post_logout_uri(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|u| u == uri)
+            || (self.allow_localhost_redirects && is_localhost_uri(uri))
+    }
+}
+
+/// `http://localhost[:port]/…` or `http://127.0.0.1[:port]/…`.
+pub fn is_localhost_uri(uri: &str) -> bool {
+    match url::Url::parse(uri) {
+        Ok(u) => {
+            u.scheme() == "http"
+                && matches!(u.host_str(), Some("localhost" | "127.0.0.1"))
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.fragment().is_none()
+        }
+        Err(_) => false,
+    }
+}
+
+/// Headless login for every authorize of a client.
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoLogin {
+    pub persona: String,
+    pub idp: String,
+}
+
+/// Where an identity provider lives.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IdpSource {
+    /// Served by fcmock itself at `/idp/{id}`.
+    Builtin {
+        #[serde(skip)]
+        key_pem: Option<String>,
+    },
+    /// Another OpenID provider, found by discovery.
+    External { discovery_url: String },
+}
+
+/// An identity provider (fournisseur d'identité).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdpConfig {
+    pub id: String,
+    pub name: String,
+    pub active: bool,
+    pub credential: CredentialStyle,
+    pub acr: Vec<String>,
+    pub amr: Vec<String>,
+    pub signing_alg: Alg,
+    pub hub_client_id: String,
+    #[serde(skip)]
+    pub hub_client_secret: String,
+    pub source: IdpSource,
+}
+
+/// A fictitious citizen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Persona {
+    pub id: String,
+    /// The civil-registry identity.
+    pub identity: Identity,
+    pub rnipp: RnippOutcome,
+    pub accounts: Vec<Account>,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+impl Persona {
+    /// The persona's account at `idp`, if any.
+    pub fn account(&self, idp: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.idp == idp)
+    }
+}
+
+/// A persona's account at an identity provider.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub idp: String,
+    pub login: String,
+    pub password: String,
+    /// The identity this provider holds (the civil one unless overridden).
+    pub identity: Identity,
+    /// Whether `identity` differs from the civil identity.
+    pub divergent: bool,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub platform: PlatformSettings,
+    pub clients: Vec<Arc<Client>>,
+    pub idps: Vec<Arc<IdpConfig>>,
+    pub personas: Vec<Arc<Persona>>,
+    /// Where the configuration came from, for the banner.
+    pub sources: Vec<String>,
+    clients_by_id: HashMap<String, usize>,
+    idps_by_id: HashMap<String, usize>,
+    personas_by_id: HashMap<String, usize>,
+}
+
+impl Config {
+    /// The embedded default bundle alone.
+    pub fn default_bundle() -> Result<Self, ConfigErrors> {
+        load(&[], true)
+    }
+
+    /// A registered client by `client_id`.
+    pub fn client(&self, client_id: &str) -> Option<&Arc<Client>> {
+        self.clients_by_id.get(client_id).and_then(|&i| self.clients.get(i))
+    }
+
+    /// An identity provider by id.
+    pub fn idp(&self, id: &str) -> Option<&Arc<IdpConfig>> {
+        self.idps_by_id.get(id).and_then(|&i| self.idps.get(i))
+    }
+
+    /// A persona by id.
+    pub fn persona(&self, id: &str) -> Option<&Arc<Persona>> {
+        self.personas_by_id.get(id).and_then(|&i| self.personas.get(i))
+    }
+
+    /// The deviations from the real platform in force, for the banner.
+    pub fn deviations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let p = &self.platform;
+        for (name, value, real) in [
+            ("code_ttl", p.code_ttl, 30),
+            ("access_token_ttl", p.access_token_ttl, 60),
+            ("id_token_ttl", p.id_token_ttl, 60),
+            ("session_ttl", p.session_ttl, 1800),
+        ] {
+            if value != real {
+                out.push(format!("platform.{name} = {value} s (FranceConnect: {real} s)"));
+            }
+        }
+        if !p.reject_unknown_authorize_params {
+            out.push(
+                "platform.reject_unknown_authorize_params = false (unknown authorize parameters are ignored)"
+                    .to_owned(),
+            );
+        }
+        for c in &self.clients {
+            if c.allow_localhost_redirects {
+                out.push(format!(
+                    "client `{}`: allow_localhost_redirects (any http://localhost:PORT/… or http://127.0.0.1:PORT/… redirect URI is accepted; FranceConnect requires an exact registered match)",
+                    c.name
+                ));
+            }
+            if let Some(a) = &c.auto_login {
+                out.push(format!(
+                    "client `{}`: auto_login as `{}` via `{}` (no pages shown)",
+                    c.name, a.persona, a.idp
+                ));
+            }
+        }
+        out.push("sub_secret is public: subs differ from the real platform's".to_owned());
+        out
+    }
+
+    fn index(mut self) -> Self {
+        self.clients_by_id = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.client_id.clone(), i))
+            .collect();
+        self.idps_by_id = self.idps.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        self.personas_by_id = self
+            .personas
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        self
+    }
+}
+
+/// A configuration source: its display name and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads `path` (a YAML file, or every `*.yaml`/`*.yml` in a folder, sorted).
+pub fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigErrors> {
+    let io_err = |p: &Path, e: std::io::Error| {
+        ConfigErrors(vec![ConfigError {
+            file: p.display().to_string(),
+            line: 0,
+            field: String::new(),
+            message: format!("cannot read: {e}"),
+        }])
+    };
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| io_err(path, e))?;
+        for entry in entries {
+            let p = entry.map_err(|e| io_err(path, e))?.path();
+            if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(p);
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(ConfigErrors(vec![ConfigError {
+                file: path.display().to_string(),
+                line: 0,
+                field: String::new(),
+                message: "folder holds no .yaml or .yml file".to_owned(),
+            }]));
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, e))?;
+            Ok(Source {
+                name: p.display().to_string(),
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Loads the configuration: the default bundle (if `with_defaults`) then `sources`.
+pub fn load(sources: &[Source], with_defaults: bool) -> Result<Config, ConfigErrors> {
+    let mut all: Vec<Source> = Vec::new();
+    if with_defaults {
+        all.extend(DEFAULT_BUNDLE.iter().map(|(name, text)| Source {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        }));
+    }
+    all.extend(sources.iter().cloned());
+    validate::build(&all).map(Config::index)
+}

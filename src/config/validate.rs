@@ -1,0 +1,775 @@
+//! Phase two of configuration: check values and references, build the model.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::raw::{RawAccount, RawClient, RawDocument, RawIdentity, RawIdp, RawPersona, RawPlatform, RnippOutcome};
+use super::{
+    Account, AutoLogin, Client, ClientType, Config, ConfigError, ConfigErrors, CredentialStyle, IdpConfig, IdpSource,
+    Persona, PlatformSettings, Source,
+};
+use crate::cog;
+use crate::crypto::Alg;
+use crate::identity::{GENDERS, Identity, check_birthdate};
+use crate::oidc::scopes;
+
+/// Embedded keys of the default identity providers.
+const BUILTIN_IDP_KEYS: [(&str, &str); 5] = [
+    ("impots", include_str!("../../keys/idp-impots-rs256.pem")),
+    ("ameli", include_str!("../../keys/idp-ameli-es256.pem")),
+    ("laposte", include_str!("../../keys/idp-laposte-es256.pem")),
+    ("msa", include_str!("../../keys/idp-msa-es256.pem")),
+    (
+        "franceidentite",
+        include_str!("../../keys/idp-franceidentite-es256.pem"),
+    ),
+];
+
+const ACR_VALUES: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
+const PROMPTS: [&str; 2] = ["login", "consent"];
+
+/// Collects errors while building.
+struct Errors(Vec<ConfigError>);
+
+impl Errors {
+    fn at(&mut self, file: &str, line: u64, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigError {
+            file: file.to_owned(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+    fn spanned<T>(&mut self, file: &str, s: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
+        self.at(file, s.referenced.line(), field, message);
+    }
+}
+
+/// An entry with the file it came from.
+struct From<T> {
+    file: String,
+    item: Spanned<T>,
+}
+
+pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
+    let mut errors = Errors(Vec::new());
+    let mut platform: Vec<(String, RawPlatform)> = Vec::new();
+    let mut clients: Vec<From<RawClient>> = Vec::new();
+    let mut idps: Vec<From<RawIdp>> = Vec::new();
+    let mut personas: Vec<From<RawPersona>> = Vec::new();
+
+    for src in sources {
+        if src.text.trim().is_empty() {
+            continue;
+        }
+        match serde_saphyr::from_str::<RawDocument>(&src.text) {
+            Ok(doc) => {
+                if let Some(p) = doc.platform {
+                    platform.push((src.name.clone(), p));
+                }
+                let file = || src.name.clone();
+                clients.extend(doc.clients.into_iter().map(|item| From { file: file(), item }));
+                idps.extend(
+                    doc.identity_providers
+                        .into_iter()
+                        .map(|item| From { file: file(), item }),
+                );
+                personas.extend(doc.personas.into_iter().map(|item| From { file: file(), item }));
+            }
+            Err(e) => {
+                let line = e.location().map_or(0, |l| l.line());
+                errors.at(&src.name, line, "", parse_message(&e));
+            }
+        }
+    }
+    if !errors.0.is_empty() {
+        return Err(ConfigErrors(errors.0));
+    }
+
+    let clients = dedupe(clients, |c| c.client_id.value.clone());
+    let idps = dedupe(idps, |i| i.id.value.clone());
+    let personas = dedupe(personas, |p| p.id.value.clone());
+
+    let platform = build_platform(&platform, &mut errors);
+    let idps: Vec<IdpConfig> = idps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| build_idp(e, i, &mut errors))
+        .collect();
+    let idp_ids: HashSet<&str> = idps.iter().map(|i| i.id.as_str()).collect();
+    let personas: Vec<Persona> = personas
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| build_persona(e, i, &idp_ids, &mut errors))
+        .collect();
+    check_unique_logins(&personas, &mut errors);
+    let persona_index: HashMap<&str, &Persona> = personas.iter().map(|p| (p.id.as_str(), p)).collect();
+    let clients: Vec<Client> = clients
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| build_client(e, i, &idp_ids, &persona_index, &mut errors))
+        .collect();
+    for (file, p) in &platform.1 {
+        for hint in p {
+            if !idp_ids.contains(hint.value.as_str()) {
+                errors.spanned(
+                    file,
+                    hint,
+                    "platform.allowed_idp_hints",
+                    unknown("identity provider", &hint.value, &idp_ids),
+                );
+            }
+        }
+    }
+    if !errors.0.is_empty() {
+        return Err(ConfigErrors(errors.0));
+    }
+    Ok(Config {
+        platform: platform.0,
+        clients: clients.into_iter().map(Arc::new).collect(),
+        idps: idps.into_iter().map(Arc::new).collect(),
+        personas: personas.into_iter().map(Arc::new).collect(),
+        sources: sources.iter().map(|s| s.name.clone()).collect(),
+        clients_by_id: HashMap::new(),
+        idps_by_id: HashMap::new(),
+        personas_by_id: HashMap::new(),
+    })
+}
+
+/// Turns serde-saphyr's message into ours (position is reported separately).
+fn parse_message(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    // serde-saphyr appends " at line X column Y"; we print the line ourselves.
+    let first = first.split(" at line ").next().unwrap_or(first);
+    if first.contains("unknown field") {
+        format!("{first}; remove the field or fix its spelling")
+    } else if first.contains("unknown variant") {
+        format!("{first}; use one of the listed values")
+    } else {
+        first.to_owned()
+    }
+}
+
+/// Later entries with the same key replace earlier ones (user files override
+/// the default bundle), keeping the first position.
+fn dedupe<T>(items: Vec<From<T>>, key: impl Fn(&T) -> String) -> Vec<From<T>> {
+    let mut out: Vec<From<T>> = Vec::new();
+    let mut pos: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        let k = key(&item.item.value);
+        match pos.get(&k) {
+            Some(&i) => {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = item;
+                }
+            }
+            None => {
+                pos.insert(k, out.len());
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+fn unknown(what: &str, value: &str, known: &HashSet<&str>) -> String {
+    let mut list: Vec<&str> = known.iter().copied().collect();
+    list.sort_unstable();
+    format!("unknown {what} `{value}`; known: {}", list.join(", "))
+}
+
+type PlatformOut<'a> = (PlatformSettings, Vec<(String, Vec<Spanned<String>>)>);
+
+fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> PlatformOut<'static> {
+    let mut s = PlatformSettings {
+        sub_secret: String::new(),
+        code_ttl: 30,
+        access_token_ttl: 60,
+        id_token_ttl: 60,
+        session_ttl: 1800,
+        allowed_idp_hints: Vec::new(),
+        reject_unknown_authorize_params: true,
+        store_capacity: 100_000,
+        seed: None,
+    };
+    let mut hints: Vec<(String, Vec<Spanned<String>>)> = Vec::new();
+    for (file, p) in layers {
+        if let Some(v) = &p.sub_secret {
+            if v.value.len() < 16 {
+                errors.spanned(file, v, "platform.sub_secret", "must have at least 16 characters");
+            }
+            s.sub_secret.clone_from(&v.value);
+        }
+        for (name, field, slot) in [
+            ("code_ttl", &p.code_ttl, &mut s.code_ttl),
+            ("access_token_ttl", &p.access_token_ttl, &mut s.access_token_ttl),
+            ("id_token_ttl", &p.id_token_ttl, &mut s.id_token_ttl),
+            ("session_ttl", &p.session_ttl, &mut s.session_ttl),
+        ] {
+            if let Some(v) = field {
+                if v.value == 0 || v.value > 86_400 {
+                    errors.spanned(
+                        file,
+                        v,
+                        format!("platform.{name}"),
+                        "must be between 1 and 86400 seconds",
+                    );
+                }
+                *slot = v.value;
+            }
+        }
+        if let Some(v) = &p.allowed_idp_hints {
+            s.allowed_idp_hints = v.iter().map(|h| h.value.clone()).collect();
+            hints.push((file.clone(), v.clone()));
+        }
+        if let Some(v) = p.reject_unknown_authorize_params {
+            s.reject_unknown_authorize_params = v;
+        }
+        if let Some(v) = &p.store_capacity {
+            if v.value < 10 {
+                errors.spanned(file, v, "platform.store_capacity", "must be at least 10");
+            }
+            s.store_capacity = usize::try_from(v.value).unwrap_or(usize::MAX);
+        }
+        if p.seed.is_some() {
+            s.seed = p.seed;
+        }
+    }
+    if s.sub_secret.is_empty() {
+        errors.at(
+            layers.first().map_or("<config>", |(f, _)| f.as_str()),
+            0,
+            "platform.sub_secret",
+            "missing; set a secret of at least 16 characters",
+        );
+    }
+    (s, hints)
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn build_idp(e: &From<RawIdp>, index: usize, errors: &mut Errors) -> Option<IdpConfig> {
+    let file = e.file.as_str();
+    let r = &e.item.value;
+    let at = format!("identity_providers[{index}]");
+    let before = errors.0.len();
+    if !is_slug(&r.id.value) {
+        errors.spanned(
+            file,
+            &r.id,
+            format!("{at}.id"),
+            "must be lowercase letters, digits, `-` or `_` (it is used in URLs)",
+        );
+    }
+    let acr: Vec<String> = match &r.acr {
+        Some(list) => {
+            for a in list {
+                if !ACR_VALUES.contains(&a.value.as_str()) {
+                    errors.spanned(
+                        file,
+                        a,
+                        format!("{at}.acr"),
+                        format!("`{}` is not one of eidas1, eidas2, eidas3", a.value),
+                    );
+                }
+            }
+            list.iter().map(|a| a.value.clone()).collect()
+        }
+        None => vec!["eidas1".to_owned()],
+    };
+    let amr = r.amr.as_ref().map_or_else(
+        || vec!["pwd".to_owned()],
+        |l| l.iter().map(|a| a.value.clone()).collect(),
+    );
+    let source = match &r.discovery_url {
+        Some(d) => {
+            if url::Url::parse(&d.value).is_err() {
+                errors.spanned(file, d, format!("{at}.discovery_url"), "not an absolute URL");
+            }
+            if r.hub_client_id.is_none() || r.hub_client_secret.is_none() {
+                errors.spanned(
+                    file,
+                    &e.item,
+                    &at,
+                    "an external identity provider needs hub_client_id and hub_client_secret (the hub's registration there)",
+                );
+            }
+            IdpSource::External {
+                discovery_url: d.value.clone(),
+            }
+        }
+        None => {
+            let key_pem = match &r.signing_key_file {
+                Some(path) => match std::fs::read_to_string(&path.value) {
+                    Ok(text) => Some(text),
+                    Err(err) => {
+                        errors.spanned(
+                            file,
+                            path,
+                            format!("{at}.signing_key_file"),
+                            format!("cannot read `{}`: {err}", path.value),
+                        );
+                        None
+                    }
+                },
+                None => BUILTIN_IDP_KEYS
+                    .iter()
+                    .find(|(id, _)| *id == r.id.value)
+                    .map(|(_, pem)| (*pem).to_owned()),
+            };
+            IdpSource::Builtin { key_pem }
+        }
+    };
+    let signing_alg = r.signing_alg.unwrap_or(Alg::ES256);
+    if errors.0.len() > before {
+        return None;
+    }
+    Some(IdpConfig {
+        id: r.id.value.clone(),
+        name: r.name.value.clone(),
+        active: r.active.unwrap_or(true),
+        credential: r.credential.unwrap_or(CredentialStyle::Login),
+        acr,
+        amr,
+        signing_alg,
+        hub_client_id: r
+            .hub_client_id
+            .as_ref()
+            .map_or_else(|| format!("fcmock-hub-at-{}", r.id.value), |v| v.value.clone()),
+        hub_client_secret: r
+            .hub_client_secret
+            .as_ref()
+            .map_or_else(|| format!("fcmock-hub-secret-{}", r.id.value), |v| v.value.clone()),
+        source,
+    })
+}
+
+/// Builds an identity from a full block (`base` = None) or an override of `base`.
+fn build_identity(
+    file: &str,
+    block: &Spanned<RawIdentity>,
+    at: &str,
+    base: Option<&Identity>,
+    errors: &mut Errors,
+) -> Option<Identity> {
+    let r = &block.value;
+    let before = errors.0.len();
+    let mut need = |field: &Option<Spanned<String>>, name: &str, from_base: Option<&String>| -> String {
+        match (field, from_base) {
+            (Some(v), _) => v.value.clone(),
+            (None, Some(b)) => b.clone(),
+            (None, None) => {
+                errors.spanned(file, block, format!("{at}.{name}"), "missing; this field is required");
+                String::new()
+            }
+        }
+    };
+    let given_name = need(&r.given_name, "given_name", base.map(|b| &b.given_name));
+    let family_name = need(&r.family_name, "family_name", base.map(|b| &b.family_name));
+    let gender = need(&r.gender, "gender", base.map(|b| &b.gender));
+    let birthdate = need(&r.birthdate, "birthdate", base.map(|b| &b.birthdate));
+    let birthcountry = need(&r.birthcountry, "birthcountry", base.map(|b| &b.birthcountry));
+    let birthplace = r
+        .birthplace
+        .as_ref()
+        .map(|v| v.value.clone())
+        .or_else(|| base.map(|b| b.birthplace.clone()))
+        .unwrap_or_default();
+    let line_of = |f: &Option<Spanned<String>>| f.as_ref().map_or(block.referenced.line(), |v| v.referenced.line());
+    for (name, value, field) in [
+        ("given_name", &given_name, &r.given_name),
+        ("family_name", &family_name, &r.family_name),
+    ] {
+        let n = value.chars().count();
+        if field.is_some() && (n == 0 || n > 256) {
+            errors.at(
+                file,
+                line_of(field),
+                format!("{at}.{name}"),
+                format!("must have 1 to 256 characters, got {n}"),
+            );
+        }
+    }
+    if !gender.is_empty() && !GENDERS.contains(&gender.as_str()) {
+        errors.at(
+            file,
+            line_of(&r.gender),
+            format!("{at}.gender"),
+            format!("`{gender}` is not one of female, male, unspecified"),
+        );
+    }
+    if !birthdate.is_empty()
+        && let Err(msg) = check_birthdate(&birthdate)
+    {
+        errors.at(file, line_of(&r.birthdate), format!("{at}.birthdate"), msg);
+    }
+    if !birthcountry.is_empty() && cog::country(&birthcountry).is_none() {
+        errors.at(
+            file,
+            line_of(&r.birthcountry),
+            format!("{at}.birthcountry"),
+            format!("`{birthcountry}` is not an INSEE country code (see data/cog-pays.csv; France is 99100)"),
+        );
+    }
+    if birthcountry == cog::FRANCE {
+        if birthplace.is_empty() {
+            errors.at(
+                file,
+                line_of(&r.birthplace),
+                format!("{at}.birthplace"),
+                "required when birthcountry is 99100: the INSEE code of the commune of birth, e.g. 75107",
+            );
+        } else if cog::commune(&birthplace).is_none() {
+            errors.at(
+                file,
+                line_of(&r.birthplace),
+                format!("{at}.birthplace"),
+                format!("`{birthplace}` is not an INSEE commune code (see data/cog-communes.csv)"),
+            );
+        }
+    } else if !birthcountry.is_empty() && !birthplace.is_empty() {
+        errors.at(
+            file,
+            line_of(&r.birthplace),
+            format!("{at}.birthplace"),
+            "must be empty (\"\") for a person born abroad (birthcountry other than 99100)",
+        );
+    }
+    let email = r
+        .email
+        .as_ref()
+        .map(|v| v.value.clone())
+        .or_else(|| base.and_then(|b| b.email.clone()));
+    if let (Some(e), Some(field)) = (&email, &r.email)
+        && !e.contains('@')
+    {
+        errors.spanned(
+            file,
+            field,
+            format!("{at}.email"),
+            format!("`{e}` is not an e-mail address"),
+        );
+    }
+    let preferred_username = r
+        .preferred_username
+        .as_ref()
+        .map(|v| v.value.clone())
+        .or_else(|| base.and_then(|b| b.preferred_username.clone()));
+    (errors.0.len() == before).then_some(Identity {
+        given_name,
+        family_name,
+        preferred_username,
+        gender,
+        birthdate,
+        birthplace,
+        birthcountry,
+        email,
+    })
+}
+
+fn build_persona(e: &From<RawPersona>, index: usize, idps: &HashSet<&str>, errors: &mut Errors) -> Option<Persona> {
+    let file = e.file.as_str();
+    let r = &e.item.value;
+    let at = format!("personas[{index}]");
+    let before = errors.0.len();
+    if !is_slug(&r.id.value) {
+        errors.spanned(
+            file,
+            &r.id,
+            format!("{at}.id"),
+            "must be lowercase letters, digits, `-` or `_`",
+        );
+    }
+    let identity = build_identity(file, &r.identity, &format!("{at}.identity"), None, errors);
+    let mut accounts = Vec::new();
+    for (j, acc) in r.accounts.iter().enumerate() {
+        let a: &RawAccount = &acc.value;
+        let aat = format!("{at}.accounts[{j}]");
+        if !idps.contains(a.idp.value.as_str()) {
+            errors.spanned(
+                file,
+                &a.idp,
+                format!("{aat}.idp"),
+                unknown("identity provider", &a.idp.value, idps),
+            );
+        }
+        if a.login.value.trim().is_empty() {
+            errors.spanned(file, &a.login, format!("{aat}.login"), "must not be empty");
+        }
+        let Some(base) = identity.as_ref() else { continue };
+        let held = match &a.identity {
+            Some(block) => build_identity(file, block, &format!("{aat}.identity"), Some(base), errors),
+            None => Some(base.clone()),
+        };
+        if let Some(held) = held {
+            accounts.push(Account {
+                idp: a.idp.value.clone(),
+                login: a.login.value.clone(),
+                password: a.password.clone().unwrap_or_else(|| "123".to_owned()),
+                divergent: &held != base,
+                identity: held,
+            });
+        }
+    }
+    let identity = identity?;
+    (errors.0.len() == before).then(|| Persona {
+        id: r.id.value.clone(),
+        identity,
+        rnipp: r.rnipp.unwrap_or(RnippOutcome::Found),
+        accounts,
+        tags: r.tags.clone(),
+        notes: r.notes.clone(),
+    })
+}
+
+fn check_unique_logins(personas: &[Persona], errors: &mut Errors) {
+    let mut seen: HashMap<(&str, &str), &str> = HashMap::new();
+    for p in personas {
+        for a in &p.accounts {
+            if let Some(other) = seen.insert((a.idp.as_str(), a.login.as_str()), p.id.as_str()) {
+                errors.at(
+                    "<config>",
+                    0,
+                    format!("personas.{}.accounts", p.id),
+                    format!("login `{}` at `{}` is already used by persona `{other}`; logins must be unique per identity provider", a.login, a.idp),
+                );
+            }
+        }
+    }
+}
+
+fn build_client(
+    e: &From<RawClient>,
+    index: usize,
+    idps: &HashSet<&str>,
+    personas: &HashMap<&str, &Persona>,
+    errors: &mut Errors,
+) -> Option<Client> {
+    let file = e.file.as_str();
+    let r = &e.item.value;
+    let at = format!("clients[{index}]");
+    let before = errors.0.len();
+    for (name, v) in [
+        ("client_id", &r.client_id),
+        ("client_secret", &r.client_secret),
+        ("name", &r.name),
+    ] {
+        if v.value.trim().is_empty() {
+            errors.spanned(file, v, format!("{at}.{name}"), "must not be empty");
+        }
+    }
+    for (name, list) in [
+        ("redirect_uris", &r.redirect_uris),
+        ("post_logout_redirect_uris", &r.post_logout_redirect_uris),
+    ] {
+        for u in list {
+            match url::Url::parse(&u.value) {
+                Ok(parsed) if parsed.fragment().is_none() => {}
+                Ok(_) => errors.spanned(
+                    file,
+                    u,
+                    format!("{at}.{name}"),
+                    format!("`{}` must not have a fragment", u.value),
+                ),
+                Err(_) => errors.spanned(
+                    file,
+                    u,
+                    format!("{at}.{name}"),
+                    format!("`{}` is not an absolute URL", u.value),
+                ),
+            }
+        }
+    }
+    if r.redirect_uris.is_empty() && !r.allow_localhost_redirects {
+        errors.spanned(
+            file,
+            &e.item,
+            format!("{at}.redirect_uris"),
+            "register at least one redirect URI",
+        );
+    }
+    if let Some(list) = &r.scopes {
+        for s in list {
+            if !scopes::is_known(&s.value) {
+                errors.spanned(
+                    file,
+                    s,
+                    format!("{at}.scopes"),
+                    format!(
+                        "`{}` is not a FranceConnect scope; known: {}",
+                        s.value,
+                        scopes::all_known().join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    for c in &r.claims {
+        if c.value != "amr" {
+            errors.spanned(
+                file,
+                c,
+                format!("{at}.claims"),
+                format!("`{}`: FranceConnect only lets clients request `amr` here", c.value),
+            );
+        }
+    }
+    for (name, list) in [
+        ("idps", r.idps.as_deref().unwrap_or_default()),
+        ("excluded_idps", r.excluded_idps.as_slice()),
+        ("allowed_idp_hints", r.allowed_idp_hints.as_slice()),
+    ] {
+        for i in list {
+            if !idps.contains(i.value.as_str()) {
+                errors.spanned(
+                    file,
+                    i,
+                    format!("{at}.{name}"),
+                    unknown("identity provider", &i.value, idps),
+                );
+            }
+        }
+    }
+    if let Some(list) = &r.allowed_prompts {
+        for p in list {
+            if !PROMPTS.contains(&p.value.as_str()) {
+                errors.spanned(
+                    file,
+                    p,
+                    format!("{at}.allowed_prompts"),
+                    format!("`{}` is not one of login, consent", p.value),
+                );
+            }
+        }
+    }
+    let auto_login = r.auto_login.as_ref().and_then(|a| {
+        let v = &a.value;
+        match personas.get(v.persona.value.as_str()) {
+            None => {
+                let known: HashSet<&str> = personas.keys().copied().collect();
+                errors.spanned(
+                    file,
+                    &v.persona,
+                    format!("{at}.auto_login.persona"),
+                    unknown("persona", &v.persona.value, &known),
+                );
+                None
+            }
+            Some(p) if p.account(&v.idp.value).is_none() => {
+                let known: HashSet<&str> = p.accounts.iter().map(|a| a.idp.as_str()).collect();
+                errors.spanned(
+                    file,
+                    &v.idp,
+                    format!("{at}.auto_login.idp"),
+                    format!(
+                        "persona `{}` has no account at `{}`; it has accounts at: {}",
+                        p.id,
+                        v.idp.value,
+                        {
+                            let mut k: Vec<&str> = known.into_iter().collect();
+                            k.sort_unstable();
+                            k.join(", ")
+                        }
+                    ),
+                );
+                None
+            }
+            Some(_) => Some(AutoLogin {
+                persona: v.persona.value.clone(),
+                idp: v.idp.value.clone(),
+            }),
+        }
+    });
+    if errors.0.len() > before {
+        return None;
+    }
+    Some(Client {
+        client_id: r.client_id.value.clone(),
+        client_secret: r.client_secret.value.clone(),
+        name: r.name.value.clone(),
+        entity_id: r
+            .entity_id
+            .as_ref()
+            .map_or_else(|| r.client_id.value.clone(), |v| v.value.clone()),
+        kind: r.kind.unwrap_or(ClientType::Public),
+        identity_consent: r.identity_consent,
+        redirect_uris: r.redirect_uris.iter().map(|u| u.value.clone()).collect(),
+        post_logout_redirect_uris: r.post_logout_redirect_uris.iter().map(|u| u.value.clone()).collect(),
+        allow_localhost_redirects: r.allow_localhost_redirects,
+        scopes: r.scopes.as_ref().map(|l| l.iter().map(|s| s.value.clone()).collect()),
+        claims: r.claims.iter().map(|c| c.value.clone()).collect(),
+        signing_alg: r.signing_alg.unwrap_or(Alg::ES256),
+        idps: r.idps.as_ref().map(|l| l.iter().map(|s| s.value.clone()).collect()),
+        excluded_idps: r.excluded_idps.iter().map(|s| s.value.clone()).collect(),
+        allowed_idp_hints: r.allowed_idp_hints.iter().map(|s| s.value.clone()).collect(),
+        allowed_prompts: r.allowed_prompts.as_ref().map_or_else(
+            || PROMPTS.iter().map(|p| (*p).to_owned()).collect(),
+            |l| l.iter().map(|s| s.value.clone()).collect(),
+        ),
+        token_endpoint_auth_method: "client_secret_post",
+        auto_login,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Source, load};
+
+    fn user(text: &str) -> Vec<Source> {
+        vec![Source {
+            name: "user.yaml".into(),
+            text: text.into(),
+        }]
+    }
+
+    #[test]
+    fn default_bundle_is_valid() {
+        let cfg = load(&[], true).unwrap();
+        assert!(cfg.personas.len() >= 15);
+        assert!(cfg.idp("ameli").is_some());
+        assert_eq!(cfg.clients.len(), 3);
+    }
+
+    #[test]
+    fn unknown_field_names_file_and_line() {
+        let err = load(
+            &user("clients:\n  - client_id: a\n    client_secret: b\n    name: c\n    colour: red\n"),
+            true,
+        )
+        .unwrap_err();
+        let e = &err.0[0];
+        assert_eq!(e.file, "user.yaml");
+        assert_eq!(e.line, 5, "{err}");
+        assert!(e.message.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_birthplace_names_the_field_and_line() {
+        let text = "personas:\n  - id: x\n    identity:\n      given_name: A\n      family_name: B\n      gender: male\n      birthdate: \"2000-01-01\"\n      birthplace: \"75999\"\n      birthcountry: \"99100\"\n";
+        let err = load(&user(text), true).unwrap_err();
+        let e = &err.0[0];
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (8, "personas[17].identity.birthplace"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn user_entries_replace_defaults_by_id_and_refs_are_checked() {
+        let text = "clients:\n  - client_id: mine\n    client_secret: s\n    name: Mine\n    redirect_uris: [\"https://portail.example/cb\"]\n    idps: [ameli, nowhere]\n";
+        let err = load(&user(text), true).unwrap_err();
+        assert!(
+            err.0[0].message.contains("unknown identity provider `nowhere`"),
+            "{err}"
+        );
+        assert_eq!(err.0[0].line, 6);
+    }
+}

@@ -1,0 +1,219 @@
+//! fcmock's own surface under `/_fcmock`: health, home page and the control API.
+//!
+//! The control API is the contract CI tooling builds on: list clients and
+//! personas, and queue a headless login ("the next authorize of client X is
+//! persona Y via identity provider Z").
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::config::Persona;
+use crate::paths::mock as m;
+use crate::platform::NextLogin;
+use crate::web::{HomePage, render};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(m::HOME, get(home))
+        .route("/_fcmock", get(home))
+        .route("/", get(root))
+        .route(m::HEALTH, get(health))
+        .route(m::API_CLIENTS, get(clients))
+        .route(m::API_PERSONAS, get(personas))
+        .route(m::API_NEXT_LOGIN, post(next_login))
+}
+
+async fn root() -> Response {
+    axum::response::Redirect::to(m::HOME).into_response()
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn clients(State(state): State<AppState>) -> Json<Value> {
+    let list: Vec<Value> = state
+        .config
+        .clients
+        .iter()
+        .map(|c| {
+            json!({
+                "client_id": c.client_id,
+                "client_secret": c.client_secret,
+                "name": c.name,
+                "entity_id": c.entity_id,
+                "type": c.kind,
+                "identity_consent": c.identity_consent,
+                "redirect_uris": c.redirect_uris,
+                "post_logout_redirect_uris": c.post_logout_redirect_uris,
+                "allow_localhost_redirects": c.allow_localhost_redirects,
+                "signing_alg": c.signing_alg,
+                "token_endpoint_auth_method": c.token_endpoint_auth_method,
+                "scopes": c.scopes,
+                "claims": c.claims,
+                "issuer": state.issuer(),
+            })
+        })
+        .collect();
+    Json(Value::Array(list))
+}
+
+fn persona_json(p: &Persona) -> Value {
+    json!({
+        "id": p.id,
+        "identity": p.identity,
+        "rnipp": p.rnipp,
+        "accounts": p.accounts.iter().map(|a| json!({
+            "idp": a.idp,
+            "login": a.login,
+            "password": a.password,
+            "identity": a.identity,
+            "divergent": a.divergent,
+        })).collect::<Vec<_>>(),
+        "tags": p.tags,
+        "notes": p.notes,
+    })
+}
+
+async fn personas(State(state): State<AppState>) -> Json<Value> {
+    Json(Value::Array(
+        state.config.personas.iter().map(|p| persona_json(p)).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NextLoginBody {
+    client_id: String,
+    persona: String,
+    idp: Option<String>,
+}
+
+fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
+    let message: String = message.into();
+    (status, Json(json!({"error": message}))).into_response()
+}
+
+async fn next_login(
+    State(state): State<AppState>,
+    body: Result<Json<NextLoginBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "expected a JSON body {{\"client_id\", \"persona\", \"idp\"}}: {}",
+                    e.body_text()
+                ),
+            );
+        }
+    };
+    let cfg = &state.config;
+    let Some(client) = cfg.client(&body.client_id) else {
+        return control_error(
+            StatusCode::NOT_FOUND,
+            format!("unknown client_id `{}`; see GET {}", body.client_id, m::API_CLIENTS),
+        );
+    };
+    let Some(persona) = cfg.persona(&body.persona) else {
+        return control_error(
+            StatusCode::NOT_FOUND,
+            format!("unknown persona `{}`; see GET {}", body.persona, m::API_PERSONAS),
+        );
+    };
+    let idp = match body.idp {
+        Some(i) => i,
+        None => match persona.accounts.first() {
+            Some(a) => a.idp.clone(),
+            None => {
+                return control_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("persona `{}` has no identity-provider account", persona.id),
+                );
+            }
+        },
+    };
+    if persona.account(&idp).is_none() {
+        let has: Vec<&str> = persona.accounts.iter().map(|a| a.idp.as_str()).collect();
+        return control_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "persona `{}` has no account at `{idp}`; it has accounts at: {}",
+                persona.id,
+                has.join(", ")
+            ),
+        );
+    }
+    if !client.allows_idp(&idp) {
+        return control_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("client `{}` does not allow identity provider `{idp}`", client.name),
+        );
+    }
+    match state.hub.push_next_login(
+        &client.client_id,
+        NextLogin {
+            persona: persona.id.clone(),
+            idp: idp.clone(),
+        },
+    ) {
+        Ok(pending) => (
+            StatusCode::CREATED,
+            Json(json!({"client_id": client.client_id, "persona": persona.id, "idp": idp, "pending": pending})),
+        )
+            .into_response(),
+        Err(why) => control_error(StatusCode::TOO_MANY_REQUESTS, why.to_owned()),
+    }
+}
+
+async fn home(State(state): State<AppState>) -> Response {
+    let cfg = &state.config;
+    let page = HomePage {
+        issuer: state.issuer(),
+        idps: cfg
+            .idps
+            .iter()
+            .map(|i| (i.id.clone(), i.name.clone(), i.acr.join(", ")))
+            .collect(),
+        clients: cfg
+            .clients
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.client_id.clone(),
+                    c.client_secret.clone(),
+                    format!("{:?}", c.kind).to_lowercase(),
+                )
+            })
+            .collect(),
+        personas: cfg
+            .personas
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    format!(
+                        "{} {} ({}, {})",
+                        p.identity.given_name,
+                        p.identity.family_name.to_uppercase(),
+                        p.identity.gender,
+                        p.identity.birthdate
+                    ),
+                    p.accounts.iter().map(|a| a.idp.as_str()).collect::<Vec<_>>().join(", "),
+                    p.tags.join(", "),
+                )
+            })
+            .collect(),
+        deviations: cfg.deviations(),
+    };
+    render(StatusCode::OK, &page)
+}

@@ -1,0 +1,333 @@
+//! Signing keys and JWKS.
+
+use std::fmt;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use rsa::pkcs1::DecodeRsaPrivateKey as _;
+use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+use rsa::traits::PublicKeyParts as _;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+/// The JWS algorithms FranceConnect v2 signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Alg {
+    /// ECDSA P-256 with SHA-256 (FranceConnect's recommendation).
+    ES256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+}
+
+impl Alg {
+    fn jwt(self) -> jsonwebtoken::Algorithm {
+        match self {
+            Alg::ES256 => jsonwebtoken::Algorithm::ES256,
+            Alg::RS256 => jsonwebtoken::Algorithm::RS256,
+        }
+    }
+
+    /// The name used in JOSE headers and discovery documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alg::ES256 => "ES256",
+            Alg::RS256 => "RS256",
+        }
+    }
+
+    /// Parses `ES256` / `RS256`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ES256" => Some(Alg::ES256),
+            "RS256" => Some(Alg::RS256),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a key could not be loaded, generated or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{source_name}: not a PEM document: {detail}")]
+    Pem { source_name: String, detail: String },
+    #[error("{source_name}: not a P-256 PKCS#8 key or not an RSA key: {detail}")]
+    Unsupported { source_name: String, detail: String },
+    #[error("signing failed: {0}")]
+    Sign(String),
+    #[error("token rejected: {0}")]
+    Verify(String),
+    #[error("no signing key for {0}")]
+    NoKey(Alg),
+    #[error("cannot write {path}: {detail}")]
+    Write { path: String, detail: String },
+}
+
+/// A private key ready to sign, with its public JWK.
+pub struct SigningKey {
+    alg: Alg,
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    public_jwk: Value,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Parses a PEM private key (P-256 PKCS#8, or RSA PKCS#8/PKCS#1).
+    ///
+    /// `kid` defaults to the RFC 7638 thumbprint of the public key.
+    pub fn from_pem(pem_text: &str, source_name: &str, kid: Option<&str>) -> Result<Self, KeyError> {
+        let doc = pem::parse(pem_text).map_err(|e| KeyError::Pem {
+            source_name: source_name.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let der = doc.contents();
+        if let Ok(pair) =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &ring::rand::SystemRandom::new())
+        {
+            let point = pair.public_key().as_ref();
+            let (x, y) = match (point.get(1..33), point.get(33..65)) {
+                (Some(x), Some(y)) => (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y)),
+                _ => {
+                    return Err(KeyError::Unsupported {
+                        source_name: source_name.to_owned(),
+                        detail: "unexpected public point length".to_owned(),
+                    });
+                }
+            };
+            let thumb = thumbprint(&format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#));
+            let kid = kid.map_or(thumb, str::to_owned);
+            let encoding = EncodingKey::from_ec_der(der);
+            let decoding = DecodingKey::from_ec_components(&x, &y).map_err(|e| KeyError::Unsupported {
+                source_name: source_name.to_owned(),
+                detail: e.to_string(),
+            })?;
+            let public_jwk =
+                json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "alg": "ES256", "use": "sig"});
+            return Ok(Self {
+                alg: Alg::ES256,
+                kid,
+                encoding,
+                decoding,
+                public_jwk,
+            });
+        }
+        let rsa_key = rsa::RsaPrivateKey::from_pkcs8_der(der)
+            .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_der(der))
+            .map_err(|e| KeyError::Unsupported {
+                source_name: source_name.to_owned(),
+                detail: e.to_string(),
+            })?;
+        let n = URL_SAFE_NO_PAD.encode(rsa_key.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(rsa_key.e().to_bytes_be());
+        let thumb = thumbprint(&format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#));
+        let kid = kid.map_or(thumb, str::to_owned);
+        let pkcs1 = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_der(&rsa_key).map_err(|e| KeyError::Unsupported {
+            source_name: source_name.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let encoding = EncodingKey::from_rsa_der(pkcs1.as_bytes());
+        let decoding = DecodingKey::from_rsa_components(&n, &e).map_err(|err| KeyError::Unsupported {
+            source_name: source_name.to_owned(),
+            detail: err.to_string(),
+        })?;
+        let public_jwk = json!({"kty": "RSA", "n": n, "e": e, "kid": kid, "alg": "RS256", "use": "sig"});
+        Ok(Self {
+            alg: Alg::RS256,
+            kid,
+            encoding,
+            decoding,
+            public_jwk,
+        })
+    }
+
+    /// The algorithm this key signs with.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// The key id published in the JWKS and in every JWS header.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public JWK (never any private member).
+    pub fn public_jwk(&self) -> &Value {
+        &self.public_jwk
+    }
+
+    /// Signs `claims` as a compact JWS with header exactly `{alg, kid}`.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, KeyError> {
+        let mut header = Header::new(self.alg.jwt());
+        header.typ = None;
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError::Sign(e.to_string()))
+    }
+
+    /// Verifies a JWS made by this key and returns its claims. Time-based
+    /// claims are *not* checked here: callers compare them with the injected clock.
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, KeyError> {
+        let mut validation = Validation::new(self.alg.jwt());
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| KeyError::Verify(e.to_string()))
+    }
+}
+
+/// RFC 7638 JWK thumbprint of the canonical JSON `members`.
+fn thumbprint(members: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(members.as_bytes()))
+}
+
+/// The keys of one issuer (a platform or an identity provider).
+#[derive(Debug, Default)]
+pub struct KeyRing {
+    keys: Vec<SigningKey>,
+}
+
+impl KeyRing {
+    /// A ring holding `keys`; the first key of each algorithm signs.
+    pub fn new(keys: Vec<SigningKey>) -> Self {
+        Self { keys }
+    }
+
+    /// The active signer for `alg`.
+    pub fn signer(&self, alg: Alg) -> Result<&SigningKey, KeyError> {
+        self.keys.iter().find(|k| k.alg == alg).ok_or(KeyError::NoKey(alg))
+    }
+
+    /// Algorithms this ring can sign with.
+    pub fn algs(&self) -> Vec<Alg> {
+        let mut algs: Vec<Alg> = Vec::new();
+        for k in &self.keys {
+            if !algs.contains(&k.alg) {
+                algs.push(k.alg);
+            }
+        }
+        algs
+    }
+
+    /// The public JWKS document.
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": self.keys.iter().map(|k| k.public_jwk.clone()).collect::<Vec<_>>() })
+    }
+
+    /// Verifies a JWS signed by any key of this ring (picked by `kid`, or by
+    /// trying each key when there is none).
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, KeyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| KeyError::Verify(e.to_string()))?;
+        let candidates = self
+            .keys
+            .iter()
+            .filter(|k| header.kid.as_deref().is_none_or(|kid| kid == k.kid));
+        let mut last = KeyError::Verify("no key matches the token's kid".to_owned());
+        for key in candidates {
+            match key.verify(token) {
+                Ok(claims) => return Ok(claims),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}
+
+/// Writes a new P-256 key and a new RSA-2048 key (PKCS#8 PEM) into `dir`.
+///
+/// Returns the paths written.
+pub fn generate_into(dir: &Path, prefix: &str) -> Result<Vec<String>, KeyError> {
+    let write_err = |path: &Path, e: &dyn fmt::Display| KeyError::Write {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| write_err(dir, &e))?;
+    let rng = ring::rand::SystemRandom::new();
+    let ec = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .map_err(|e| KeyError::Sign(e.to_string()))?;
+    let ec_pem = pem::encode(&pem::Pem::new("PRIVATE KEY", ec.as_ref().to_vec()));
+    let mut os_rng = rand::rngs::OsRng;
+    let rsa_key = rsa::RsaPrivateKey::new(&mut os_rng, 2048).map_err(|e| KeyError::Sign(e.to_string()))?;
+    let rsa_pem = rsa_key
+        .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+        .map_err(|e| KeyError::Sign(e.to_string()))?;
+    let mut written = Vec::new();
+    for (name, text) in [
+        (format!("{prefix}-es256.pem"), ec_pem),
+        (format!("{prefix}-rs256.pem"), rsa_pem.to_string()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| write_err(&path, &e))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ES: &str = include_str!("../../keys/fc-es256.pem");
+    const RS: &str = include_str!("../../keys/fc-rs256.pem");
+
+    #[test]
+    fn sign_and_verify_round_trip_with_header_alg_kid_only() {
+        for pem_text in [ES, RS] {
+            let key = SigningKey::from_pem(pem_text, "test", None).unwrap();
+            let token = key.sign(&json!({"sub": "x"})).unwrap();
+            let header_b64 = token.split('.').next().unwrap();
+            let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).unwrap()).unwrap();
+            let obj = header.as_object().unwrap();
+            assert_eq!(obj.len(), 2, "header must be exactly {{alg, kid}}: {header}");
+            assert_eq!(obj["kid"], key.kid());
+            let ring = KeyRing::new(vec![key]);
+            let claims: Value = ring.verify(&token).unwrap();
+            assert_eq!(claims["sub"], "x");
+        }
+    }
+
+    #[test]
+    fn jwks_has_no_private_members() {
+        let ring = KeyRing::new(vec![
+            SigningKey::from_pem(ES, "es", None).unwrap(),
+            SigningKey::from_pem(RS, "rs", None).unwrap(),
+        ]);
+        let jwks = ring.jwks();
+        for key in jwks["keys"].as_array().unwrap() {
+            for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+                assert!(key.get(private).is_none(), "private member {private} in {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn generated_keys_load() {
+        let dir = std::env::temp_dir().join(format!("fcmock-keys-{}", std::process::id()));
+        let paths = generate_into(&dir, "test").unwrap();
+        for p in &paths {
+            let text = std::fs::read_to_string(p).unwrap();
+            SigningKey::from_pem(&text, p, None).unwrap();
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,192 @@
+//! A bounded key/value store whose entries expire.
+//!
+//! Every piece of per-flow state (sessions, interactions, codes, access
+//! tokens) lives in one of these. Two guarantees hold whatever the traffic:
+//! an entry is never returned after its expiry (measured on the injected
+//! [`Clock`](crate::clock::Clock)), and the store never holds more than its
+//! capacity (the oldest entries are evicted first).
+
+use std::collections::{HashMap, VecDeque};
+
+use parking_lot::Mutex;
+
+/// A bounded map from string keys to values with a per-entry expiry.
+#[derive(Debug)]
+pub struct ExpiringStore<V> {
+    capacity: usize,
+    inner: Mutex<Inner<V>>,
+}
+
+#[derive(Debug)]
+struct Inner<V> {
+    map: HashMap<String, Entry<V>>,
+    /// Keys in insertion order, for eviction; may hold stale keys of entries
+    /// already removed, which are skipped and compacted away.
+    order: VecDeque<(String, u64)>,
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    value: V,
+    expires_at_ms: i64,
+    seq: u64,
+}
+
+impl<V: Clone> ExpiringStore<V> {
+    /// A store holding at most `capacity` live entries.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            inner: Mutex::new(Inner {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+                next_seq: 0,
+            }),
+        }
+    }
+
+    /// Inserts or replaces `key`, valid until `expires_at_ms`.
+    pub fn insert(&self, key: String, value: V, expires_at_ms: i64) {
+        let mut inner = self.inner.lock();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.order.push_back((key.clone(), seq));
+        inner.map.insert(
+            key,
+            Entry {
+                value,
+                expires_at_ms,
+                seq,
+            },
+        );
+        while inner.map.len() > self.capacity {
+            let Some((old, old_seq)) = inner.order.pop_front() else {
+                break;
+            };
+            if inner.map.get(&old).is_some_and(|e| e.seq == old_seq) {
+                inner.map.remove(&old);
+            }
+        }
+        if inner.order.len() > self.capacity.saturating_mul(2) + 16 {
+            let Inner { map, order, .. } = &mut *inner;
+            order.retain(|(k, s)| map.get(k).is_some_and(|e| e.seq == *s));
+        }
+    }
+
+    /// The value for `key` if present and not expired at `now_ms`.
+    pub fn get(&self, key: &str, now_ms: i64) -> Option<V> {
+        let mut inner = self.inner.lock();
+        match inner.map.get(key) {
+            Some(e) if e.expires_at_ms > now_ms => Some(e.value.clone()),
+            Some(_) => {
+                inner.map.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Like [`get`](Self::get), but tells an expired entry from an unknown one
+    /// (an expired entry is removed).
+    pub fn lookup(&self, key: &str, now_ms: i64) -> Lookup<V> {
+        let mut inner = self.inner.lock();
+        match inner.map.get(key) {
+            Some(e) if e.expires_at_ms > now_ms => Lookup::Live(e.value.clone()),
+            Some(_) => {
+                inner.map.remove(key);
+                Lookup::Expired
+            }
+            None => Lookup::Missing,
+        }
+    }
+
+    /// Removes `key` and returns its value if it was present and not expired.
+    pub fn take(&self, key: &str, now_ms: i64) -> Option<V> {
+        let mut inner = self.inner.lock();
+        let e = inner.map.remove(key)?;
+        (e.expires_at_ms > now_ms).then_some(e.value)
+    }
+
+    /// Removes `key` whatever its state.
+    pub fn remove(&self, key: &str) {
+        self.inner.lock().map.remove(key);
+    }
+
+    /// Applies `f` to the live value of `key`, keeping its expiry; returns
+    /// `None` if absent or expired.
+    pub fn update<R>(&self, key: &str, now_ms: i64, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        let mut inner = self.inner.lock();
+        let e = inner.map.get_mut(key)?;
+        if e.expires_at_ms <= now_ms {
+            inner.map.remove(key);
+            return None;
+        }
+        Some(f(&mut e.value))
+    }
+
+    /// Drops every expired entry.
+    pub fn purge_expired(&self, now_ms: i64) {
+        self.inner.lock().map.retain(|_, e| e.expires_at_ms > now_ms);
+    }
+
+    /// Number of entries currently held (expired ones included until purged).
+    pub fn len(&self) -> usize {
+        self.inner.lock().map.len()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Removes everything.
+    pub fn clear(&self) {
+        let mut inner = self.inner.lock();
+        inner.map.clear();
+        inner.order.clear();
+    }
+}
+
+/// The result of [`ExpiringStore::lookup`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<V> {
+    Live(V),
+    Expired,
+    Missing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_capacity_holds() {
+        let store = ExpiringStore::new(3);
+        store.insert("a".into(), 1, 100);
+        assert_eq!(store.get("a", 50), Some(1));
+        assert_eq!(store.lookup("a", 100), Lookup::Expired);
+        assert_eq!(store.lookup("a", 100), Lookup::Missing);
+        store.insert("a".into(), 1, 100);
+        assert_eq!(store.get("a", 100), None);
+        for i in 0..10 {
+            store.insert(format!("k{i}"), i, 1000);
+        }
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.get("k9", 0), Some(9));
+        assert_eq!(store.get("k0", 0), None);
+        assert_eq!(store.take("k9", 0), Some(9));
+        assert_eq!(store.take("k9", 0), None);
+    }
+
+    #[test]
+    fn order_queue_stays_bounded_under_churn() {
+        let store = ExpiringStore::new(10);
+        for i in 0..10_000 {
+            let k = format!("k{}", i % 5);
+            store.insert(k.clone(), i, 1000);
+            store.remove(&k);
+        }
+        assert!(store.inner.lock().order.len() <= 36);
+    }
+}

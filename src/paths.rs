@@ -1,0 +1,67 @@
+//! Every route path served by fcmock, in one place.
+//!
+//! Routers and discovery documents both read from here, so a discovery
+//! document can never advertise a path that is not routed.
+
+/// Path prefix of the FranceConnect v2 platform.
+pub const FC_PREFIX: &str = "/api/v2";
+
+/// Routes of a FranceConnect platform, relative to its prefix.
+pub mod platform {
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const JWKS: &str = "/jwks";
+    pub const AUTHORIZE: &str = "/authorize";
+    pub const TOKEN: &str = "/token";
+    pub const USERINFO: &str = "/userinfo";
+    pub const SESSION_END: &str = "/session/end";
+    pub const SESSION_END_CONFIRM: &str = "/session/end/confirm";
+    pub const SESSION_END_SUCCESS: &str = "/session/end/success";
+    pub const REVOCATION: &str = "/token/revocation";
+    pub const INTERACTION: &str = "/interaction/{uid}";
+    pub const INTERACTION_VERIFY: &str = "/interaction/{uid}/verify";
+    pub const INTERACTION_CONSENT: &str = "/interaction/{uid}/consent";
+    pub const LOGIN: &str = "/login";
+    pub const REDIRECT_TO_IDP: &str = "/redirect-to-idp";
+    pub const REDIRECT_TO_SP_WITH_ERROR: &str = "/redirect-to-sp-with-error";
+    pub const OIDC_CALLBACK: &str = "/oidc-callback";
+    pub const DISCONNECT_FROM_IDP: &str = "/client/disconnect-from-idp";
+    pub const LOGOUT_CALLBACK: &str = "/client/logout-callback";
+    pub const CLIENT_KEYS: &str = "/client/.well-known/keys";
+
+    /// `/interaction/{uid}` for a concrete uid.
+    pub fn interaction(uid: &str) -> String {
+        format!("/interaction/{uid}")
+    }
+    /// `/interaction/{uid}/verify` for a concrete uid.
+    pub fn interaction_verify(uid: &str) -> String {
+        format!("/interaction/{uid}/verify")
+    }
+    /// `/interaction/{uid}/consent` for a concrete uid.
+    pub fn interaction_consent(uid: &str) -> String {
+        format!("/interaction/{uid}/consent")
+    }
+}
+
+/// Prefix of the mock identity providers: `/idp/{id}`.
+pub const IDP_PREFIX: &str = "/idp";
+
+/// Routes of a mock identity provider, relative to `/idp/{id}`.
+pub mod idp {
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const JWKS: &str = "/jwks";
+    pub const AUTHORIZE: &str = "/authorize";
+    pub const LOGIN: &str = "/login";
+    pub const CANCEL: &str = "/cancel";
+    pub const TOKEN: &str = "/token";
+    pub const USERINFO: &str = "/userinfo";
+    pub const END_SESSION: &str = "/session/end";
+}
+
+/// The mock's own pages and API.
+pub mod mock {
+    pub const HOME: &str = "/_fcmock/";
+    pub const HEALTH: &str = "/_fcmock/health";
+    pub const API_CLIENTS: &str = "/_fcmock/api/clients";
+    pub const API_PERSONAS: &str = "/_fcmock/api/personas";
+    pub const API_NEXT_LOGIN: &str = "/_fcmock/api/next-login";
+}

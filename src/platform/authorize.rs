@@ -1,0 +1,399 @@
+//! `GET|POST /api/v2/authorize`: validating a service provider's request.
+//!
+//! The checks run in FranceConnect's order. First the request's shape (its
+//! `AuthorizeParamsDto`): any missing or malformed mandatory parameter gives
+//! page `Y030007` and no redirect. Then the client (`Y04EA6EF`) and its
+//! redirect URI (`Y04C013C`). Only then are errors redirected to the service
+//! provider: `response_type`, `scope`, `acr_values`, `idp_hint`.
+
+use std::collections::HashMap;
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+
+use super::error::HubError;
+use super::{Interaction, Login, NextLogin, Step, interaction, session};
+use crate::app::AppState;
+use crate::config::Client;
+use crate::idp::client as fi;
+use crate::oidc::scopes;
+use crate::paths::{FC_PREFIX, platform as p};
+
+/// Parameters FranceConnect's validator knows.
+const KNOWN_PARAMS: [&str; 14] = [
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "acr_values",
+    "nonce",
+    "state",
+    "prompt",
+    "claims",
+    "idp_hint",
+    "ui_locales",
+    "code_challenge",
+    "code_challenge_method",
+    "sp_id",
+];
+
+/// FranceConnect's minimum nonce length.
+pub(crate) const NONCE_MIN: usize = 22;
+
+const ACR_ORDER: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthorizeRequest {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) state: String,
+    pub(crate) nonce: String,
+    /// Known scopes requested, in request order (unknown ones dropped).
+    pub(crate) scopes: Vec<String>,
+    pub(crate) acr: String,
+    pub(crate) amr_requested: bool,
+    /// `prompt=login` without `consent`, allowed for this client: no consent page.
+    pub(crate) skip_consent: bool,
+    pub(crate) idp_hint: Option<String>,
+    pub(crate) code_challenge: Option<String>,
+}
+
+impl AuthorizeRequest {
+    /// Whether only `openid` was requested (anonymous login).
+    pub(crate) fn is_anonymous(&self) -> bool {
+        self.scopes.iter().all(|s| s == "openid")
+    }
+}
+
+pub(crate) async fn authorize_get(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = parse_form(query.as_deref().unwrap_or(""));
+    start(&state, jar, params).await
+}
+
+pub(crate) async fn authorize_post(State(state): State<AppState>, jar: CookieJar, body: String) -> Response {
+    start(&state, jar, parse_form(&body)).await
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs, keeping duplicates.
+pub(crate) fn parse_form(text: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(text.as_bytes()).into_owned().collect()
+}
+
+async fn start(state: &AppState, jar: CookieJar, params: Vec<(String, String)>) -> Response {
+    let req = match validate(state, &params) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    match begin_interaction(state, jar, req).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Validates an authorization request (every rule of FranceConnect v2).
+pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
+    let cfg = &state.config;
+    let mut map: HashMap<&str, &str> = HashMap::new();
+    let mut problems: Vec<String> = Vec::new();
+    for (k, v) in params {
+        if map.insert(k.as_str(), v.as_str()).is_some() {
+            problems.push(format!("le paramètre `{k}` est présent plusieurs fois"));
+        }
+    }
+    if cfg.platform.reject_unknown_authorize_params {
+        let mut unknown: Vec<&str> = map.keys().copied().filter(|k| !KNOWN_PARAMS.contains(k)).collect();
+        unknown.sort_unstable();
+        for k in unknown {
+            problems.push(format!(
+                "paramètre inconnu `{k}` (FranceConnect n'accepte que : {})",
+                KNOWN_PARAMS.join(", ")
+            ));
+        }
+    }
+    let get = |k: &str| map.get(k).copied();
+    let require = |name: &str, problems: &mut Vec<String>| -> String {
+        match get(name) {
+            Some(v) if !v.is_empty() => v.to_owned(),
+            Some(_) => {
+                problems.push(format!("le paramètre obligatoire `{name}` est vide"));
+                String::new()
+            }
+            None => {
+                problems.push(format!("le paramètre obligatoire `{name}` est absent"));
+                String::new()
+            }
+        }
+    };
+    let client_id = require("client_id", &mut problems);
+    let redirect_uri = require("redirect_uri", &mut problems);
+    let scope = require("scope", &mut problems);
+    let acr_values = require("acr_values", &mut problems);
+    let nonce = require("nonce", &mut problems);
+    let st = require("state", &mut problems);
+    if !redirect_uri.is_empty() && url::Url::parse(&redirect_uri).is_err() {
+        problems.push(format!("`redirect_uri` n'est pas une URL absolue : `{redirect_uri}`"));
+    }
+    if !nonce.is_empty() && nonce.chars().count() < NONCE_MIN {
+        problems.push(format!(
+            "`nonce` doit contenir au moins {NONCE_MIN} caractères (reçu : {}) ; la documentation recommande au moins 32",
+            nonce.chars().count()
+        ));
+    }
+    let prompt = get("prompt");
+    if let Some(pr) = prompt {
+        let words: Vec<&str> = pr.split(' ').collect();
+        let ok = !pr.is_empty() && words.iter().all(|w| *w == "login" || *w == "consent");
+        if !ok {
+            problems.push(format!(
+                "`prompt` vaut `{pr}` ; FranceConnect n'accepte que `login`, `consent` ou `login consent`"
+            ));
+        }
+    }
+    let mut amr_requested = false;
+    if let Some(claims) = get("claims") {
+        match serde_json::from_str::<serde_json::Value>(claims) {
+            Ok(v) if v.is_object() => amr_requested = v.pointer("/id_token/amr").is_some(),
+            _ => problems.push(format!("`claims` n'est pas un objet JSON : `{claims}`")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(HubError::page("Y030007", problems.join("\n")));
+    }
+
+    let Some(client) = cfg.client(&client_id) else {
+        return Err(HubError::page(
+            "Y04EA6EF",
+            format!(
+                "client_id `{client_id}` inconnu de cette plateforme. Clients enregistrés : voir {}/_fcmock/api/clients",
+                state.urls.public
+            ),
+        ));
+    };
+    if !client.accepts_redirect_uri(&redirect_uri) {
+        return Err(HubError::page("Y04C013C", redirect_help(client, &redirect_uri)));
+    }
+
+    let iss = state.issuer();
+    let redirect = |error: &'static str, description: String| {
+        HubError::redirect(&redirect_uri, Some(&st), &iss, error, description)
+    };
+    match get("response_type") {
+        None => {
+            return Err(redirect(
+                "invalid_request",
+                "missing required parameter 'response_type'".to_owned(),
+            ));
+        }
+        Some("code") => {}
+        Some(_) => {
+            return Err(redirect(
+                "unsupported_response_type",
+                "unsupported response_type requested".to_owned(),
+            ));
+        }
+    }
+    let requested: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    if !requested.contains(&"openid") {
+        return Err(redirect(
+            "invalid_request",
+            "openid scope must be requested when using the acr_values parameter".to_owned(),
+        ));
+    }
+    let mut scopes_out: Vec<String> = Vec::new();
+    for s in requested {
+        if !scopes::is_known(s) {
+            continue; // FranceConnect silently ignores scopes it does not know
+        }
+        let allowed = s == "openid" || client.scopes.as_ref().is_none_or(|list| list.iter().any(|a| a == s));
+        if !allowed {
+            return Err(redirect("invalid_scope", "requested scope is not allowed".to_owned()));
+        }
+        if !scopes_out.iter().any(|x| x == s) {
+            scopes_out.push(s.to_owned());
+        }
+    }
+    let acr = pick_acr(&acr_values);
+    if acr != "eidas1" {
+        return Err(redirect(
+            "invalid_acr",
+            format!("acr_value is not valid, should be equal one of these values, expected eidas1, got {acr}"),
+        ));
+    }
+    if amr_requested && !client.claims.iter().any(|c| c == "amr") {
+        return Err(HubError::page(
+            "Y100009",
+            format!(
+                "le paramètre claims demande `amr` mais le client `{}` n'y est pas autorisé (réglage `claims: [amr]` du client)",
+                client.name
+            ),
+        )
+        .with_back(&client.name, &redirect_uri));
+    }
+    let idp_hint = get("idp_hint").map(str::to_owned);
+    if let Some(hint) = &idp_hint {
+        let listed = cfg
+            .platform
+            .allowed_idp_hints
+            .iter()
+            .chain(&client.allowed_idp_hints)
+            .any(|h| h == hint);
+        let usable = cfg.idp(hint).is_some_and(|i| i.active) && client.allows_idp(hint);
+        if !(listed && usable) {
+            return Err(redirect(
+                "invalid_idp_hint",
+                "An idp_hint was provided but is not allowed".to_owned(),
+            ));
+        }
+    }
+    let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
+        (Some(c), Some("S256")) => Some(c.to_owned()),
+        (Some(_), _) => {
+            return Err(redirect(
+                "invalid_request",
+                "only the S256 code_challenge_method is supported".to_owned(),
+            ));
+        }
+        (None, _) => None,
+    };
+    let skip_consent = prompt == Some("login") && client.allowed_prompts.iter().any(|p| p == "login");
+    Ok(AuthorizeRequest {
+        client_id,
+        redirect_uri,
+        state: st,
+        nonce,
+        scopes: scopes_out,
+        acr,
+        amr_requested,
+        skip_consent,
+        idp_hint,
+        code_challenge,
+    })
+}
+
+/// FranceConnect's acr choice: unknown values fall back to eidas1, the lowest known one wins.
+fn pick_acr(values: &str) -> String {
+    values
+        .split(' ')
+        .filter_map(|v| ACR_ORDER.iter().position(|a| *a == v))
+        .min()
+        .and_then(|i| ACR_ORDER.get(i))
+        .map_or_else(|| "eidas1".to_owned(), |a| (*a).to_owned())
+}
+
+fn redirect_help(client: &Client, uri: &str) -> String {
+    let mut text = format!(
+        "redirect_uri `{uri}` n'est pas enregistrée pour le client `{}`. URI enregistrées : {}",
+        client.name,
+        if client.redirect_uris.is_empty() {
+            "(aucune)".to_owned()
+        } else {
+            client.redirect_uris.join(", ")
+        }
+    );
+    if client.allow_localhost_redirects {
+        text.push_str(" ; ce client accepte aussi toute URI http://localhost:PORT/… ou http://127.0.0.1:PORT/…");
+    }
+    text.push_str(". FranceConnect exige une correspondance exacte (schéma, hôte, port, chemin et paramètres).");
+    text
+}
+
+/// Creates the interaction and sends the browser to its next step.
+async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeRequest) -> Result<Response, HubError> {
+    let (jar, sid, mut sess) = session::load_or_create(state, jar);
+    let client = state
+        .config
+        .client(&req.client_id)
+        .cloned()
+        .ok_or_else(|| HubError::internal("client vanished"))?;
+    let uid = state.rng.uuid().to_string();
+    let headless = state.hub.pop_next_login(&client.client_id).or_else(|| {
+        client.auto_login.as_ref().map(|a| NextLogin {
+            persona: a.persona.clone(),
+            idp: a.idp.clone(),
+        })
+    });
+    let now = state.clock.now_ms();
+    let ttl = i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000;
+    let mut inter = Interaction {
+        uid: uid.clone(),
+        session_id: sid.clone(),
+        request: req,
+        step: Step::Wall,
+        banner: None,
+    };
+
+    if let Some(next) = headless {
+        let login = headless_login(state, &next)?;
+        let (login, sub) = interaction::verify_identity(state, &inter, login)?;
+        sess.sso = Some(login.clone());
+        session::save(state, &sid, sess);
+        let target = interaction::issue_code(state, &inter, &login, &sub);
+        return Ok((jar, Redirect::to(&target)).into_response());
+    }
+
+    let target = if let Some(login) = sess.sso.clone().filter(|l| client.allows_idp(&l.idp)) {
+        inter.step = Step::Authenticated(login);
+        format!("{}{FC_PREFIX}{}", state.urls.public, p::interaction(&uid))
+    } else if let Some(hint) = inter.request.idp_hint.clone() {
+        let (url, st, nonce) = fi::authorize_url(state, &hint, &inter.request.acr).await?;
+        inter.step = Step::AtIdp {
+            idp: hint,
+            state: st,
+            nonce,
+        };
+        url
+    } else {
+        format!("{}{FC_PREFIX}{}", state.urls.public, p::interaction(&uid))
+    };
+    state.hub.interactions.insert(uid.clone(), inter, now + ttl);
+    sess.interaction = Some(uid);
+    session::save(state, &sid, sess);
+    Ok((jar, Redirect::to(&target)).into_response())
+}
+
+/// The login a headless request stands for, as if the identity provider had answered.
+fn headless_login(state: &AppState, next: &NextLogin) -> Result<Login, HubError> {
+    let cfg = &state.config;
+    let persona = cfg
+        .persona(&next.persona)
+        .ok_or_else(|| HubError::internal(format!("persona `{}` inconnue", next.persona)))?;
+    let account = persona.account(&next.idp).ok_or_else(|| {
+        HubError::internal(format!(
+            "la persona `{}` n'a pas de compte chez `{}`",
+            persona.id, next.idp
+        ))
+    })?;
+    let idp = cfg
+        .idp(&next.idp)
+        .ok_or_else(|| HubError::internal(format!("fournisseur d'identité `{}` inconnu", next.idp)))?;
+    let problems = crate::identity::check_fi_identity(&account.identity);
+    if !problems.is_empty() {
+        return Err(HubError::page("Y600006", interaction::describe_problems(&problems)));
+    }
+    Ok(Login {
+        idp: idp.id.clone(),
+        identity: crate::identity::normalise(&account.identity),
+        amr: idp.amr.clone(),
+        auth_time: state.clock.now(),
+        idp_id_token: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_acr;
+
+    #[test]
+    fn acr_rules() {
+        assert_eq!(pick_acr("eidas1"), "eidas1");
+        assert_eq!(pick_acr("niveau_inconnu"), "eidas1");
+        assert_eq!(pick_acr("eidas3 eidas2"), "eidas2");
+        assert_eq!(pick_acr("eidas2 eidas1"), "eidas1");
+    }
+}

@@ -1,0 +1,318 @@
+//! The platform's error surfaces.
+//!
+//! FranceConnect answers a bad request in one of three ways, and the choice
+//! is made here only:
+//! - an HTML error page with a `Y…` code when it cannot (or must not) send
+//!   the user back to the service provider: before `client_id` and
+//!   `redirect_uri` are known to be valid, and for most mid-journey failures;
+//! - a redirect to the service provider's `redirect_uri` with `error`,
+//!   `error_description`, `state` and `iss`, once the client and its redirect
+//!   URI are trusted;
+//! - a JSON body with `error`, `error_description` and `error_uri` on the
+//!   back channel (token, userinfo, revocation).
+//!
+//! Pages carry FranceConnect's short French message plus fcmock's own
+//! explanation of what exactly was wrong, which the real platform lacks.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+
+use crate::web::{ErrorPage, render};
+
+/// The partner documentation page FranceConnect points `error_uri` at.
+const ERROR_DOC: &str = "https://docs.partenaires.franceconnect.gouv.fr/fs/fs-technique/fs-technique-erreurs/";
+
+/// A platform error towards the browser.
+#[derive(Debug)]
+pub enum HubError {
+    /// Rendered as FranceConnect's error page.
+    Page(PageError),
+    /// Sent back to the service provider's redirect URI.
+    Redirect(RedirectError),
+}
+
+/// An error page.
+#[derive(Debug)]
+pub struct PageError {
+    pub code: &'static str,
+    pub status: StatusCode,
+    pub message: &'static str,
+    /// fcmock's explanation: which parameter, what was expected.
+    pub detail: String,
+    /// (service provider name, URL) for the "back" link.
+    pub back: Option<(String, String)>,
+}
+
+/// An error redirected to the service provider.
+#[derive(Debug)]
+pub struct RedirectError {
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub iss: String,
+    pub error: &'static str,
+    pub description: String,
+}
+
+/// Status and user message of each page code.
+fn catalogue(code: &str) -> (StatusCode, &'static str) {
+    use StatusCode as S;
+    match code {
+        "Y030007" => (
+            S::BAD_REQUEST,
+            "La demande de connexion envoyée par le service est invalide.",
+        ),
+        "Y04EA6EF" => (
+            S::BAD_REQUEST,
+            "Le service qui vous a redirigé n'est pas connu de FranceConnect.",
+        ),
+        "Y04C013C" => (
+            S::BAD_REQUEST,
+            "L'adresse de retour demandée n'est pas enregistrée pour ce service.",
+        ),
+        "Y100009" => (
+            S::BAD_REQUEST,
+            "Ce service n'est pas autorisé à demander la méthode d'authentification utilisée.",
+        ),
+        "Y010006" => (
+            S::BAD_REQUEST,
+            "Votre identité n'a pas pu être vérifiée : plusieurs personnes correspondent dans le répertoire de l'INSEE.",
+        ),
+        "Y010008" => (
+            S::BAD_REQUEST,
+            "Votre identité n'a pas pu être vérifiée : elle est introuvable dans le répertoire de l'INSEE.",
+        ),
+        "Y010015" => (
+            S::BAD_REQUEST,
+            "Votre identité n'a pas pu être vérifiée : la personne est déclarée décédée.",
+        ),
+        "Y020017" => (
+            S::BAD_REQUEST,
+            "Ce fournisseur d'identité est momentanément indisponible.",
+        ),
+        "Y020019" => (S::BAD_REQUEST, "Ce fournisseur d'identité n'existe pas."),
+        "Y020021" => (
+            S::BAD_REQUEST,
+            "La réponse du fournisseur d'identité est incomplète (state manquant).",
+        ),
+        "Y020022" => (
+            S::FORBIDDEN,
+            "La réponse du fournisseur d'identité ne correspond pas à votre demande (state invalide).",
+        ),
+        "Y020023" => (
+            S::BAD_REQUEST,
+            "Ce fournisseur d'identité n'est pas disponible pour ce service.",
+        ),
+        "Y020025" => (
+            S::BAD_REQUEST,
+            "La réponse du fournisseur d'identité est incomplète (code manquant).",
+        ),
+        "Y020026" => (
+            S::BAD_GATEWAY,
+            "Le fournisseur d'identité n'a pas pu vous authentifier (échec de l'échange du code).",
+        ),
+        "Y020027" => (
+            S::BAD_GATEWAY,
+            "Le fournisseur d'identité n'a pas transmis votre identité (échec de userinfo).",
+        ),
+        "Y020029" => (
+            S::BAD_GATEWAY,
+            "Le fournisseur d'identité a transmis une identité sans identifiant (sub).",
+        ),
+        "Y100001" => (
+            S::BAD_REQUEST,
+            "Le niveau de garantie renvoyé par le fournisseur d'identité est insuffisant.",
+        ),
+        "Y100018" => (
+            S::BAD_REQUEST,
+            "Le niveau de garantie renvoyé n'est pas autorisé pour ce fournisseur d'identité.",
+        ),
+        "Y100019" => (
+            S::BAD_REQUEST,
+            "Aucune session FranceConnect n'est ouverte : la déconnexion est impossible.",
+        ),
+        "Y190001" => (
+            S::BAD_REQUEST,
+            "Votre session a expiré ou est introuvable. Recommencez depuis le service.",
+        ),
+        "Y470001" => (
+            S::BAD_REQUEST,
+            "Le formulaire envoyé est incomplet (jeton CSRF manquant).",
+        ),
+        "Y470002" => (
+            S::BAD_REQUEST,
+            "Le formulaire envoyé n'est plus valide (jeton CSRF invalide).",
+        ),
+        "Y600006" => (
+            S::BAD_REQUEST,
+            "L'identité transmise par le fournisseur d'identité est invalide.",
+        ),
+        "Y000404" => (S::NOT_FOUND, "La page demandée n'existe pas."),
+        _ => (S::INTERNAL_SERVER_ERROR, "Une erreur technique est survenue."),
+    }
+}
+
+impl HubError {
+    /// An error page with FranceConnect's code and fcmock's explanation.
+    pub fn page(code: &'static str, detail: impl Into<String>) -> Self {
+        let (status, message) = catalogue(code);
+        HubError::Page(PageError {
+            code,
+            status,
+            message,
+            detail: detail.into(),
+            back: None,
+        })
+    }
+
+    /// Adds the "back to the service provider" link to a page.
+    pub fn with_back(mut self, name: &str, url: &str) -> Self {
+        if let HubError::Page(p) = &mut self {
+            p.back = Some((name.to_owned(), url.to_owned()));
+        }
+        self
+    }
+
+    /// An OAuth error redirected to a (validated) redirect URI.
+    pub fn redirect(
+        redirect_uri: &str,
+        state: Option<&str>,
+        iss: &str,
+        error: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        HubError::Redirect(RedirectError {
+            redirect_uri: redirect_uri.to_owned(),
+            state: state.map(str::to_owned),
+            iss: iss.to_owned(),
+            error,
+            description: description.into(),
+        })
+    }
+
+    /// An internal failure.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        HubError::page("Y000000", detail)
+    }
+
+    /// The page code, if this is a page.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            HubError::Page(p) => Some(p.code),
+            HubError::Redirect(_) => None,
+        }
+    }
+}
+
+/// Appends query parameters to a URL that may already have some.
+pub(crate) fn with_query(base: &str, params: &[(&str, &str)]) -> String {
+    match url::Url::parse(base) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in params {
+                    q.append_pair(k, v);
+                }
+            }
+            u.into()
+        }
+        Err(_) => base.to_owned(),
+    }
+}
+
+impl IntoResponse for HubError {
+    fn into_response(self) -> Response {
+        match self {
+            HubError::Page(p) => {
+                tracing::info!(code = p.code, detail = %p.detail, "error page");
+                let error_id = uuid::Uuid::new_v4().to_string();
+                let page = ErrorPage {
+                    code: p.code,
+                    error_id,
+                    message: p.message,
+                    detail: &p.detail,
+                    back: p.back,
+                };
+                render(p.status, &page)
+            }
+            HubError::Redirect(r) => {
+                tracing::info!(error = r.error, description = %r.description, "error redirected to the service provider");
+                // FranceConnect writes the literal `undefined` when no state was sent.
+                let state = r.state.as_deref().unwrap_or("undefined");
+                let target = with_query(
+                    &r.redirect_uri,
+                    &[
+                        ("error", r.error),
+                        ("error_description", &r.description),
+                        ("state", state),
+                        ("iss", &r.iss),
+                    ],
+                );
+                Redirect::to(&target).into_response()
+            }
+        }
+    }
+}
+
+/// A back-channel (JSON) error: token, userinfo, revocation.
+#[derive(Debug)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub description: String,
+    pub code: &'static str,
+    /// Adds `WWW-Authenticate: Bearer …` (userinfo).
+    pub bearer_challenge: bool,
+}
+
+impl OAuthError {
+    pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>, code: &'static str) -> Self {
+        Self {
+            status,
+            error,
+            description: description.into(),
+            code,
+            bearer_challenge: false,
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let id = uuid::Uuid::new_v4();
+        let body = json!({
+            "error": self.error,
+            "error_description": self.description,
+            "error_uri": format!("{ERROR_DOC}?code={}&id={id}", self.code),
+        });
+        let mut resp = (self.status, Json(body)).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.bearer_challenge {
+            let challenge = format!(
+                "Bearer realm=\"franceconnect\", error=\"{}\", error_description=\"{}\"",
+                self.error,
+                self.description.replace('"', "'")
+            );
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                headers.insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        resp
+    }
+}
+
+/// `GET /api/v2/`: FranceConnect sends visitors to its public site.
+pub async fn root_redirect() -> Response {
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, "https://franceconnect.gouv.fr")],
+    )
+        .into_response()
+}
+
+/// Any unknown path: page `Y000404`.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    HubError::page("Y000404", format!("aucune route pour `{}`", uri.path())).into_response()
+}

@@ -1,0 +1,399 @@
+//! The browser-facing steps of a login: the IdP wall, the jump to the
+//! identity provider, the verify step (RNIPP and `sub`), consent, and the
+//! final redirect to the service provider with a code.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::error::{HubError, with_query};
+use super::{AccessGrant, CodeGrant, Interaction, Login, Session, Step, rnipp, session};
+use crate::app::AppState;
+use crate::config::{Client, ClientType};
+use crate::crypto::sub::compute_sub;
+use crate::identity::IdentityProblem;
+use crate::idp::client as fi;
+use crate::oidc::scopes;
+use crate::paths::{FC_PREFIX, platform as p};
+use crate::web::{ConsentPage, WallPage, render};
+
+fn url(state: &AppState, path: &str) -> String {
+    format!("{}{FC_PREFIX}{path}", state.urls.public)
+}
+
+/// Loads the session and its interaction `uid` (which must be the current one).
+fn load_interaction(
+    state: &AppState,
+    jar: &CookieJar,
+    uid: Option<&str>,
+) -> Result<(String, Session, Interaction), HubError> {
+    let (sid, sess) = session::load(state, jar)?;
+    let current = sess.interaction.clone().ok_or_else(|| {
+        HubError::page(
+            "Y190001",
+            "la session n'a pas de connexion en cours : recommencez depuis le service",
+        )
+    })?;
+    if let Some(uid) = uid
+        && uid != current
+    {
+        return Err(HubError::page(
+            "Y190001",
+            format!(
+                "l'interaction `{uid}` n'est pas celle de la session (`{current}`) : une autre connexion a été commencée dans ce navigateur"
+            ),
+        ));
+    }
+    let inter = state
+        .hub
+        .interactions
+        .get(&current, state.clock.now_ms())
+        .ok_or_else(|| HubError::page("Y190001", format!("l'interaction `{current}` a expiré")))?;
+    if inter.session_id != sid {
+        return Err(HubError::page(
+            "Y190001",
+            "l'interaction appartient à une autre session",
+        ));
+    }
+    Ok((sid, sess, inter))
+}
+
+fn client_of(state: &AppState, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
+    state
+        .config
+        .client(&inter.request.client_id)
+        .cloned()
+        .ok_or_else(|| HubError::internal("client de l'interaction introuvable"))
+}
+
+fn save_interaction(state: &AppState, inter: Interaction) {
+    let ttl = i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000;
+    state
+        .hub
+        .interactions
+        .insert(inter.uid.clone(), inter, state.clock.now_ms() + ttl);
+}
+
+/// `GET /interaction/{uid}`: the wall, or the next step if the identity is known (SSO).
+pub(crate) async fn wall(State(state): State<AppState>, jar: CookieJar, Path(uid): Path<String>) -> Response {
+    let (_, sess, inter) = match load_interaction(&state, &jar, Some(&uid)) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    if matches!(inter.step, Step::Authenticated(_)) {
+        return Redirect::to(&url(&state, &p::interaction_verify(&uid))).into_response();
+    }
+    if matches!(inter.step, Step::Verified { .. }) {
+        return Redirect::to(&url(&state, &p::interaction_consent(&uid))).into_response();
+    }
+    let client = match client_of(&state, &inter) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let idps = state
+        .config
+        .idps
+        .iter()
+        .filter(|i| client.allows_idp(&i.id))
+        .map(|i| (i.id.clone(), i.name.clone(), i.active))
+        .collect();
+    render(
+        StatusCode::OK,
+        &WallPage {
+            sp_name: &client.name,
+            idps,
+            csrf: &sess.csrf,
+            redirect_to_idp: url(&state, p::REDIRECT_TO_IDP),
+            cancel_action: url(&state, p::REDIRECT_TO_SP_WITH_ERROR),
+            banner: inter.banner.clone(),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RedirectToIdpForm {
+    #[serde(rename = "providerUid")]
+    provider_uid: Option<String>,
+    #[serde(rename = "csrfToken")]
+    csrf_token: Option<String>,
+}
+
+/// `POST /redirect-to-idp`: the user picked an identity provider.
+pub(crate) async fn redirect_to_idp(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<RedirectToIdpForm>,
+) -> Response {
+    match redirect_to_idp_inner(&state, &jar, form).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn redirect_to_idp_inner(
+    state: &AppState,
+    jar: &CookieJar,
+    form: RedirectToIdpForm,
+) -> Result<Response, HubError> {
+    let (_, sess, mut inter) = load_interaction(state, jar, None)?;
+    session::check_csrf(&sess, form.csrf_token.as_deref())?;
+    let client = client_of(state, &inter)?;
+    let Some(idp_id) = form.provider_uid.filter(|s| !s.is_empty()) else {
+        return Err(HubError::page(
+            "Y030007",
+            "le champ providerUid est absent du formulaire",
+        ));
+    };
+    let Some(idp) = state.config.idp(&idp_id) else {
+        return Err(HubError::page(
+            "Y020019",
+            format!("aucun fournisseur d'identité `{idp_id}`"),
+        ));
+    };
+    if !idp.active {
+        return Err(HubError::page(
+            "Y020017",
+            format!("le fournisseur d'identité `{idp_id}` est désactivé"),
+        ));
+    }
+    if !client.allows_idp(&idp_id) {
+        return Err(HubError::page(
+            "Y020023",
+            format!(
+                "le client `{}` exclut le fournisseur d'identité `{idp_id}` (réglages idps / excluded_idps)",
+                client.name
+            ),
+        ));
+    }
+    let (target, st, nonce) = fi::authorize_url(state, &idp_id, &inter.request.acr).await?;
+    inter.step = Step::AtIdp {
+        idp: idp_id,
+        state: st,
+        nonce,
+    };
+    inter.banner = None;
+    save_interaction(state, inter);
+    Ok(Redirect::to(&target).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(rename = "csrfToken")]
+    csrf_token: Option<String>,
+    consent: Option<String>,
+}
+
+/// `POST /redirect-to-sp-with-error`: the user gave up on the wall.
+pub(crate) async fn cancel_to_sp(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    cancel_to_sp_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn cancel_to_sp_inner(state: &AppState, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
+    let (sid, mut sess, inter) = load_interaction(state, jar, None)?;
+    session::check_csrf(&sess, form.csrf_token.as_deref())?;
+    state.hub.interactions.remove(&inter.uid);
+    sess.interaction = None;
+    session::save(state, &sid, sess);
+    Err::<Response, _>(HubError::redirect(
+        &inter.request.redirect_uri,
+        Some(&inter.request.state),
+        &state.issuer(),
+        "access_denied",
+        "user authentication aborted",
+    ))
+}
+
+/// Formats identity problems for page `Y600006`.
+pub(crate) fn describe_problems(problems: &[IdentityProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{} : {}", p.claim, p.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The verify step: RNIPP outcome, then the pairwise `sub` for the client.
+pub(crate) fn verify_identity(
+    state: &AppState,
+    inter: &Interaction,
+    login: Login,
+) -> Result<(Login, String), HubError> {
+    let client = client_of(state, inter)?;
+    rnipp::check(state, &login.identity).map_err(|e| e.with_back(&client.name, &inter.request.redirect_uri))?;
+    let sub = compute_sub(
+        &client.entity_id,
+        &login.identity.identity_hash,
+        &state.config.platform.sub_secret,
+    );
+    Ok((login, sub))
+}
+
+/// Issues the authorization code and returns the redirect to the service provider.
+pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, sub: &str) -> String {
+    let req = &inter.request;
+    let code = state.rng.token();
+    let grant = AccessGrant {
+        client_id: req.client_id.clone(),
+        sub: sub.to_owned(),
+        scopes: req.scopes.clone(),
+        identity: login.identity.clone(),
+        idp: login.idp.clone(),
+        // FranceConnect v2 always returns eidas1, whatever the identity provider said.
+        acr: req.acr.clone(),
+        amr: std::iter::once("fc".to_owned())
+            .chain(login.amr.iter().cloned())
+            .collect(),
+        amr_in_id_token: req.amr_requested,
+        auth_time: login.auth_time,
+    };
+    let ttl = i64::try_from(state.config.platform.code_ttl).unwrap_or(30) * 1000;
+    state.hub.codes.insert(
+        code.clone(),
+        CodeGrant {
+            client_id: req.client_id.clone(),
+            redirect_uri: req.redirect_uri.clone(),
+            grant,
+            nonce: req.nonce.clone(),
+            code_challenge: req.code_challenge.clone(),
+        },
+        state.clock.now_ms() + ttl,
+    );
+    with_query(
+        &req.redirect_uri,
+        &[("code", &code), ("state", &req.state), ("iss", &state.issuer())],
+    )
+}
+
+/// `GET /interaction/{uid}/verify`.
+pub(crate) async fn verify(State(state): State<AppState>, jar: CookieJar, Path(uid): Path<String>) -> Response {
+    verify_inner(&state, &jar, &uid).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn verify_inner(state: &AppState, jar: &CookieJar, uid: &str) -> Result<Response, HubError> {
+    let (sid, mut sess, mut inter) = load_interaction(state, jar, Some(uid))?;
+    let login = match inter.step.clone() {
+        Step::Authenticated(login) => login,
+        Step::Verified { .. } => {
+            return Ok(Redirect::to(&url(state, &p::interaction_consent(uid))).into_response());
+        }
+        _ => {
+            return Err(HubError::page(
+                "Y190001",
+                "aucune identité à vérifier : choisissez d'abord un fournisseur d'identité",
+            ));
+        }
+    };
+    let (login, sub) = verify_identity(state, &inter, login)?;
+    sess.sso = Some(login.clone());
+    if inter.request.skip_consent {
+        let target = issue_code(state, &inter, &login, &sub);
+        state.hub.interactions.remove(uid);
+        sess.interaction = None;
+        session::save(state, &sid, sess);
+        return Ok(Redirect::to(&target).into_response());
+    }
+    inter.step = Step::Verified { login, sub };
+    save_interaction(state, inter);
+    session::save(state, &sid, sess);
+    Ok(Redirect::to(&url(state, &p::interaction_consent(uid))).into_response())
+}
+
+/// Whether this client gets the consent checkbox.
+fn needs_checkbox(client: &Client, inter: &Interaction) -> bool {
+    client.kind == ClientType::Private && client.identity_consent && !inter.request.is_anonymous()
+}
+
+fn consent_page(
+    state: &AppState,
+    sess: &Session,
+    inter: &Interaction,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, HubError> {
+    let client = client_of(state, inter)?;
+    let Step::Verified { login, sub } = &inter.step else {
+        return Err(HubError::page("Y190001", "l'identité n'a pas encore été vérifiée"));
+    };
+    let idp_name = state
+        .config
+        .idp(&login.idp)
+        .map_or(login.idp.clone(), |i| i.name.clone());
+    let rows = scopes::claims_for(&inter.request.scopes)
+        .into_iter()
+        .filter(|c| *c != "given_name_array")
+        .filter_map(|c| {
+            let id = &login.identity;
+            let value = match c {
+                "sub" => Some(sub.clone()),
+                "given_name" => Some(id.given_name.clone()),
+                "family_name" => Some(id.family_name.clone()),
+                "preferred_username" => id.preferred_username.clone(),
+                "birthdate" => Some(id.birthdate.clone()),
+                "idp_birthdate" => Some(id.idp_birthdate.clone()),
+                "gender" => Some(id.gender.clone()),
+                "birthplace" => Some(id.birthplace.clone()),
+                "birthcountry" => Some(id.birthcountry.clone()),
+                "email" => id.email.clone(),
+                "amr" => Some(login.amr.join(" ")),
+                "idp_id" => Some(login.idp.clone()),
+                _ => None,
+            }?;
+            Some((scopes::label_fr(c), c, value))
+        })
+        .collect();
+    Ok(render(
+        status,
+        &ConsentPage {
+            sp_name: &client.name,
+            idp_name: &idp_name,
+            anonymous: inter.request.is_anonymous(),
+            checkbox: needs_checkbox(&client, inter),
+            rows,
+            csrf: &sess.csrf,
+            action: url(state, p::LOGIN),
+            error,
+        },
+    ))
+}
+
+/// `GET /interaction/{uid}/consent`.
+pub(crate) async fn consent(State(state): State<AppState>, jar: CookieJar, Path(uid): Path<String>) -> Response {
+    let result = load_interaction(&state, &jar, Some(&uid))
+        .and_then(|(_, sess, inter)| consent_page(&state, &sess, &inter, None, StatusCode::OK));
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /login`: the user confirmed; back to the service provider with a code.
+pub(crate) async fn login(State(state): State<AppState>, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
+    login_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn login_inner(state: &AppState, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
+    let (sid, mut sess, inter) = load_interaction(state, jar, None)?;
+    session::check_csrf(&sess, form.csrf_token.as_deref())?;
+    let client = client_of(state, &inter)?;
+    let Step::Verified { login, sub } = &inter.step else {
+        return Err(HubError::page("Y190001", "l'identité n'a pas encore été vérifiée"));
+    };
+    if needs_checkbox(&client, &inter) && form.consent.as_deref() != Some("true") {
+        return consent_page(
+            state,
+            &sess,
+            &inter,
+            Some("Cochez la case pour accepter la transmission de vos données."),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let target = issue_code(state, &inter, login, sub);
+    state.hub.interactions.remove(&inter.uid);
+    sess.interaction = None;
+    session::save(state, &sid, sess);
+    Ok((StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, target)]).into_response())
+}

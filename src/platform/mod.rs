@@ -1,0 +1,212 @@
+//! The FranceConnect v2 hub: what service providers talk to.
+//!
+//! A login crosses these steps, each a route under `/api/v2`:
+//! authorize → IdP wall (`/interaction/{uid}`) → `redirect-to-idp` → the
+//! identity provider → `oidc-callback` (token + userinfo at the identity
+//! provider) → `verify` (RNIPP step, `sub`) → consent → `login` → the service
+//! provider's redirect URI with a code → `token` → `userinfo` → `session/end`.
+//! State lives in bounded, expiring stores keyed by the `fc_session_id`
+//! cookie (sessions), the interaction uid, the code and the access token.
+
+mod authorize;
+mod callback;
+mod discovery;
+pub mod error;
+mod interaction;
+mod logout;
+mod rnipp;
+mod session;
+mod token;
+
+use std::collections::{HashMap, VecDeque};
+
+use axum::Router;
+use axum::routing::{get, post};
+use parking_lot::Mutex;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::crypto::KeyRing;
+use crate::identity::NormalisedIdentity;
+use crate::oidc::store::ExpiringStore;
+use crate::paths::platform as p;
+
+pub(crate) use authorize::parse_form;
+pub use error::{not_found, root_redirect};
+pub(crate) use interaction::describe_problems;
+
+/// Headless logins queued per client, at most this many each.
+const NEXT_LOGIN_QUEUE_MAX: usize = 1000;
+/// At most this many clients with a non-empty queue.
+const NEXT_LOGIN_CLIENTS_MAX: usize = 10_000;
+
+/// Keys and per-flow state of the platform.
+pub struct Hub {
+    pub keys: KeyRing,
+    pub(crate) sessions: ExpiringStore<Session>,
+    pub(crate) interactions: ExpiringStore<Interaction>,
+    pub(crate) codes: ExpiringStore<CodeGrant>,
+    /// Codes already redeemed → the access token they produced, so a replay
+    /// can revoke it as node-oidc-provider does.
+    pub(crate) used_codes: ExpiringStore<String>,
+    pub(crate) access_tokens: ExpiringStore<AccessGrant>,
+    next_logins: Mutex<HashMap<String, VecDeque<NextLogin>>>,
+    /// Identity hash → civil-registry outcome, for personas that do not pass.
+    pub(crate) rnipp: HashMap<String, crate::config::RnippOutcome>,
+}
+
+impl Hub {
+    pub(crate) fn new(keys: KeyRing, capacity: usize, config: &crate::config::Config) -> Self {
+        Self {
+            rnipp: rnipp::registry(config),
+            keys,
+            sessions: ExpiringStore::new(capacity),
+            interactions: ExpiringStore::new(capacity),
+            codes: ExpiringStore::new(capacity),
+            used_codes: ExpiringStore::new(capacity),
+            access_tokens: ExpiringStore::new(capacity),
+            next_logins: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Queues a headless login for the next authorize of `client_id`.
+    pub fn push_next_login(&self, client_id: &str, login: NextLogin) -> Result<usize, &'static str> {
+        let mut map = self.next_logins.lock();
+        if !map.contains_key(client_id) && map.len() >= NEXT_LOGIN_CLIENTS_MAX {
+            return Err("too many clients with queued logins");
+        }
+        let queue = map.entry(client_id.to_owned()).or_default();
+        if queue.len() >= NEXT_LOGIN_QUEUE_MAX {
+            return Err("queue full for this client (1000 pending logins)");
+        }
+        queue.push_back(login);
+        Ok(queue.len())
+    }
+
+    fn pop_next_login(&self, client_id: &str) -> Option<NextLogin> {
+        let mut map = self.next_logins.lock();
+        let queue = map.get_mut(client_id)?;
+        let next = queue.pop_front();
+        if queue.is_empty() {
+            map.remove(client_id);
+        }
+        next
+    }
+}
+
+/// A queued headless login.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextLogin {
+    pub persona: String,
+    pub idp: String,
+}
+
+/// The browser's FranceConnect session (cookie `fc_session_id`).
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) csrf: String,
+    /// The interaction in progress in this browser.
+    pub(crate) interaction: Option<String>,
+    /// The identity already established (SSO within the session).
+    pub(crate) sso: Option<Login>,
+    /// A logout in progress.
+    pub(crate) logout: Option<LogoutContext>,
+}
+
+/// What the identity provider established, possibly verified.
+#[derive(Debug, Clone)]
+pub(crate) struct Login {
+    pub(crate) idp: String,
+    pub(crate) identity: NormalisedIdentity,
+    pub(crate) amr: Vec<String>,
+    pub(crate) auth_time: i64,
+    /// The identity provider's id_token, for logout at the identity provider.
+    pub(crate) idp_id_token: Option<String>,
+}
+
+/// A logout in progress.
+#[derive(Debug, Clone)]
+pub(crate) struct LogoutContext {
+    pub(crate) post_logout_redirect_uri: Option<String>,
+    pub(crate) state: Option<String>,
+    /// State sent to the identity provider's end_session.
+    pub(crate) idp_state: Option<String>,
+}
+
+/// One authorization request being served.
+#[derive(Debug, Clone)]
+pub(crate) struct Interaction {
+    pub(crate) uid: String,
+    pub(crate) session_id: String,
+    pub(crate) request: authorize::AuthorizeRequest,
+    pub(crate) step: Step,
+    /// Message for the wall after an identity-provider error.
+    pub(crate) banner: Option<String>,
+}
+
+/// Where an interaction stands.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    /// Waiting for the user to pick an identity provider.
+    Wall,
+    /// Sent to identity provider `idp` with this state and nonce.
+    AtIdp { idp: String, state: String, nonce: String },
+    /// The identity provider answered; the RNIPP step is next.
+    Authenticated(Login),
+    /// Identity verified and `sub` computed; consent is next.
+    Verified { login: Login, sub: String },
+}
+
+/// What an authorization code stands for (30 s, single use).
+#[derive(Debug, Clone)]
+pub(crate) struct CodeGrant {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) grant: AccessGrant,
+    pub(crate) nonce: String,
+    pub(crate) code_challenge: Option<String>,
+}
+
+/// What an access token stands for (60 s).
+#[derive(Debug, Clone)]
+pub(crate) struct AccessGrant {
+    pub(crate) client_id: String,
+    pub(crate) sub: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) identity: NormalisedIdentity,
+    pub(crate) idp: String,
+    pub(crate) acr: String,
+    /// Authentication methods: `fc` plus the identity provider's configured ones.
+    pub(crate) amr: Vec<String>,
+    /// Whether the client asked for `amr` in the id_token (through `claims`) and may.
+    pub(crate) amr_in_id_token: bool,
+    pub(crate) auth_time: i64,
+}
+
+/// Routes of the platform, relative to `/api/v2`.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(error::root_redirect))
+        .route(p::DISCOVERY, get(discovery::discovery))
+        .route(p::JWKS, get(discovery::jwks))
+        .route(p::CLIENT_KEYS, get(discovery::client_keys))
+        .route(
+            p::AUTHORIZE,
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route(p::INTERACTION, get(interaction::wall))
+        .route(p::REDIRECT_TO_IDP, post(interaction::redirect_to_idp))
+        .route(p::REDIRECT_TO_SP_WITH_ERROR, post(interaction::cancel_to_sp))
+        .route(p::OIDC_CALLBACK, get(callback::oidc_callback))
+        .route(p::INTERACTION_VERIFY, get(interaction::verify))
+        .route(p::INTERACTION_CONSENT, get(interaction::consent))
+        .route(p::LOGIN, post(interaction::login))
+        .route(p::TOKEN, post(token::token))
+        .route(p::USERINFO, get(token::userinfo_get).post(token::userinfo_post))
+        .route(p::REVOCATION, post(token::revocation))
+        .route(p::SESSION_END, get(logout::session_end))
+        .route(p::DISCONNECT_FROM_IDP, post(logout::disconnect_from_idp))
+        .route(p::LOGOUT_CALLBACK, get(logout::logout_callback))
+        .route(p::SESSION_END_CONFIRM, post(logout::session_end_confirm))
+        .route(p::SESSION_END_SUCCESS, get(logout::session_end_success))
+}

@@ -1,0 +1,78 @@
+//! The `fc_session_id` cookie and CSRF tokens.
+
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use super::Session;
+use super::error::HubError;
+use crate::app::AppState;
+
+/// FranceConnect's session cookie name.
+pub(crate) const COOKIE: &str = "fc_session_id";
+
+fn ttl_ms(state: &AppState) -> i64 {
+    i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000
+}
+
+/// Saves `session` under `id` (sliding expiry).
+pub(crate) fn save(state: &AppState, id: &str, session: Session) {
+    let expires = state.clock.now_ms() + ttl_ms(state);
+    state.hub.sessions.insert(id.to_owned(), session, expires);
+}
+
+/// The session of this browser, or a new one (and the cookie that carries it).
+pub(crate) fn load_or_create(state: &AppState, jar: CookieJar) -> (CookieJar, String, Session) {
+    let now = state.clock.now_ms();
+    if let Some(id) = jar.get(COOKIE).map(|c| c.value().to_owned())
+        && let Some(s) = state.hub.sessions.get(&id, now)
+    {
+        return (jar, id, s);
+    }
+    let id = state.rng.token();
+    let session = Session {
+        csrf: state.rng.token(),
+        interaction: None,
+        sso: None,
+        logout: None,
+    };
+    let secure = state.urls.public.starts_with("https://");
+    let cookie = Cookie::build((COOKIE, id.clone()))
+        .path(crate::paths::FC_PREFIX)
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .build();
+    (jar.add(cookie), id, session)
+}
+
+/// The existing session of this browser, or page `Y190001`.
+pub(crate) fn load(state: &AppState, jar: &CookieJar) -> Result<(String, Session), HubError> {
+    let Some(id) = jar.get(COOKIE).map(|c| c.value().to_owned()) else {
+        return Err(HubError::page(
+            "Y190001",
+            "aucun cookie fc_session_id : le navigateur n'a pas de session FranceConnect (cookies bloqués, ou parcours commencé dans un autre navigateur)",
+        ));
+    };
+    match state.hub.sessions.get(&id, state.clock.now_ms()) {
+        Some(s) => Ok((id, s)),
+        None => Err(HubError::page(
+            "Y190001",
+            format!(
+                "la session a expiré (durée de vie : {} s) ou n'existe pas",
+                state.config.platform.session_ttl
+            ),
+        )),
+    }
+}
+
+/// Checks a form's `csrfToken` against the session.
+pub(crate) fn check_csrf(session: &Session, token: Option<&str>) -> Result<(), HubError> {
+    match token {
+        None | Some("") => Err(HubError::page("Y470001", "le champ csrfToken est absent du formulaire")),
+        Some(t) if t == session.csrf => Ok(()),
+        Some(_) => Err(HubError::page(
+            "Y470002",
+            "le champ csrfToken ne correspond pas à la session (formulaire périmé ou envoyé depuis une autre session)",
+        )),
+    }
+}

@@ -1,0 +1,353 @@
+//! The back channel: `POST /token`, `GET|POST /userinfo`, `POST /token/revocation`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::authorize::parse_form;
+use super::error::OAuthError;
+use super::{AccessGrant, CodeGrant};
+use crate::app::AppState;
+use crate::config::Client;
+use crate::oidc::scopes;
+use crate::oidc::store::Lookup;
+
+const MISMATCH: &str = "client authentication failed (the registered client token_endpoint_auth_method does not match the provided auth mechanism)";
+
+fn bad_request(error: &'static str, description: impl Into<String>, code: &'static str) -> OAuthError {
+    OAuthError::new(StatusCode::BAD_REQUEST, error, description, code)
+}
+
+fn invalid_client(description: impl Into<String>, code: &'static str) -> OAuthError {
+    OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", description, code)
+}
+
+/// Parses a form body; a repeated parameter is refused as node-oidc-provider does.
+fn form_map(body: &str) -> Result<HashMap<String, String>, OAuthError> {
+    let mut map = HashMap::new();
+    for (k, v) in parse_form(body) {
+        if map.contains_key(&k) {
+            return Err(bad_request(
+                "invalid_request",
+                format!("'{k}' parameter must only be provided once"),
+                "Y000400",
+            ));
+        }
+        map.insert(k, v);
+    }
+    Ok(map)
+}
+
+/// `client_secret_post`, the only method FranceConnect registers for fcmock's clients.
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Arc<Client>, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "));
+    if basic || form.contains_key("client_assertion") {
+        let used = if basic {
+            "client_secret_basic"
+        } else {
+            "private_key_jwt"
+        };
+        return Err(invalid_client(MISMATCH, "Y000401").with_hint(used));
+    }
+    let Some(client_id) = form.get("client_id").filter(|s| !s.is_empty()) else {
+        return Err(bad_request(
+            "invalid_request",
+            "no client authentication mechanism provided",
+            "Y000400",
+        ));
+    };
+    let Some(client) = state.config.client(client_id) else {
+        return Err(invalid_client(
+            "client authentication failed (client not found)",
+            "Y000401",
+        ));
+    };
+    match form.get("client_secret") {
+        None => Err(invalid_client(MISMATCH, "Y000401")),
+        Some(secret) if secret == &client.client_secret => Ok(client.clone()),
+        Some(_) => Err(invalid_client(
+            "client authentication failed (invalid secret provided)",
+            "Y0434A7B",
+        )),
+    }
+}
+
+trait Hint {
+    fn with_hint(self, used: &str) -> Self;
+}
+
+impl Hint for OAuthError {
+    /// Logs which method was tried; the body stays FranceConnect's.
+    fn with_hint(self, used: &str) -> Self {
+        tracing::info!(
+            method = used,
+            "client authentication method refused: clients are registered with client_secret_post"
+        );
+        self
+    }
+}
+
+/// `POST /api/v2/token`.
+pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+    match token_inner(&state, &headers, &body) {
+        Ok(v) => {
+            let mut resp = (StatusCode::OK, axum::Json(v)).into_response();
+            let h = resp.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn token_inner(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Value, OAuthError> {
+    let form = form_map(body)?;
+    let client = authenticate(state, headers, &form)?;
+    match form.get("grant_type").map(String::as_str) {
+        None | Some("") => {
+            return Err(bad_request(
+                "invalid_request",
+                "missing required parameter 'grant_type'",
+                "Y000400",
+            ));
+        }
+        Some("authorization_code") => {}
+        Some(_) => {
+            return Err(bad_request(
+                "unsupported_grant_type",
+                "unsupported grant_type requested",
+                "Y000400",
+            ));
+        }
+    }
+    let Some(code) = form.get("code").filter(|c| !c.is_empty()) else {
+        return Err(bad_request(
+            "invalid_request",
+            "missing required parameter 'code' (undefined)",
+            "Y048017B",
+        ));
+    };
+    let Some(redirect_uri) = form.get("redirect_uri").filter(|c| !c.is_empty()) else {
+        return Err(bad_request(
+            "invalid_request",
+            "missing required parameter 'redirect_uri'",
+            "Y000400",
+        ));
+    };
+    let invalid_grant =
+        |why: &str| bad_request("invalid_grant", format!("grant request is invalid ({why})"), "Y049E20B");
+    let now = state.clock.now_ms();
+    let Some(grant): Option<CodeGrant> = state.hub.codes.take(code, now) else {
+        if let Some(at) = state.hub.used_codes.take(code, now) {
+            // A replayed code revokes what it produced (node-oidc-provider's behaviour).
+            state.hub.access_tokens.remove(&at);
+            tracing::info!("authorization code replayed: its access token is revoked");
+        }
+        return Err(invalid_grant("authorization code not found"));
+    };
+    if grant.client_id != client.client_id {
+        return Err(invalid_grant("authorization code client mismatch"));
+    }
+    if &grant.redirect_uri != redirect_uri {
+        return Err(invalid_grant("authorization code redirect_uri mismatch"));
+    }
+    if let Some(challenge) = &grant.code_challenge {
+        let verifier = form.get("code_verifier").map(String::as_str).unwrap_or("");
+        if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != *challenge {
+            return Err(invalid_grant("PKCE verification failed"));
+        }
+    }
+    let p = &state.config.platform;
+    let access_token = state.rng.token();
+    let at_ttl = i64::try_from(p.access_token_ttl).unwrap_or(60);
+    state
+        .hub
+        .access_tokens
+        .insert(access_token.clone(), grant.grant.clone(), now + at_ttl * 1000);
+    state
+        .hub
+        .used_codes
+        .insert(code.clone(), access_token.clone(), now + at_ttl * 1000);
+
+    let iat = state.clock.now();
+    let g = &grant.grant;
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(state.issuer()));
+    claims.insert("sub".into(), json!(g.sub));
+    claims.insert("aud".into(), json!(g.client_id));
+    claims.insert("exp".into(), json!(iat + i64::try_from(p.id_token_ttl).unwrap_or(60)));
+    claims.insert("iat".into(), json!(iat));
+    claims.insert("nonce".into(), json!(grant.nonce));
+    claims.insert("acr".into(), json!(g.acr));
+    claims.insert("auth_time".into(), json!(g.auth_time));
+    if g.amr_in_id_token {
+        claims.insert("amr".into(), json!(g.amr));
+    }
+    let id_token = state
+        .hub
+        .keys
+        .signer(client.signing_alg)
+        .and_then(|k| k.sign(&claims))
+        .map_err(|e| {
+            OAuthError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                e.to_string(),
+                "Y000000",
+            )
+        })?;
+    Ok(json!({
+        "access_token": access_token,
+        "expires_in": at_ttl,
+        "id_token": id_token,
+        "scope": g.scopes.join(" "),
+        "token_type": "Bearer",
+    }))
+}
+
+/// The userinfo payload: requested claims plus `sub aud exp iat iss`.
+pub(crate) fn userinfo_claims(state: &AppState, g: &AccessGrant) -> Map<String, Value> {
+    let id = &g.identity;
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(g.sub));
+    for claim in scopes::claims_for(&g.scopes) {
+        let value = match claim {
+            "given_name" => json!(id.given_name),
+            "given_name_array" => json!(id.given_name_array),
+            "family_name" => json!(id.family_name),
+            "birthdate" => json!(id.birthdate),
+            "idp_birthdate" => json!(id.idp_birthdate),
+            "gender" => json!(id.gender),
+            "birthplace" => json!(id.birthplace),
+            "birthcountry" => json!(id.birthcountry),
+            "email" => match &id.email {
+                Some(e) => json!(e),
+                None => continue,
+            },
+            "preferred_username" => match &id.preferred_username {
+                Some(u) if !u.is_empty() => json!(u),
+                _ => continue,
+            },
+            "amr" => json!(g.amr),
+            "idp_id" => json!(g.idp),
+            _ => continue,
+        };
+        out.insert(claim.into(), value);
+    }
+    let iat = state.clock.now();
+    out.insert("aud".into(), json!(g.client_id));
+    out.insert(
+        "exp".into(),
+        json!(iat + i64::try_from(state.config.platform.id_token_ttl).unwrap_or(60)),
+    );
+    out.insert("iat".into(), json!(iat));
+    out.insert("iss".into(), json!(state.issuer()));
+    out
+}
+
+fn invalid_token(description: &str, code: &'static str) -> OAuthError {
+    let mut e = OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_token", description, code);
+    e.bearer_challenge = true;
+    e
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+fn userinfo_response(state: &AppState, token: Option<String>) -> Response {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return invalid_token("no access token provided (no access token provided)", "Y04146A2").into_response();
+    };
+    let grant = match state.hub.access_tokens.lookup(&token, state.clock.now_ms()) {
+        Lookup::Live(g) => g,
+        Lookup::Expired => {
+            return invalid_token("invalid token provided (access token is expired)", "Y040001").into_response();
+        }
+        Lookup::Missing => {
+            return invalid_token("invalid token provided (access token not found)", "Y040001").into_response();
+        }
+    };
+    let Some(client) = state.config.client(&grant.client_id) else {
+        return invalid_token("invalid token provided (client not found)", "Y040001").into_response();
+    };
+    let claims = userinfo_claims(state, &grant);
+    match state.hub.keys.signer(client.signing_alg).and_then(|k| k.sign(&claims)) {
+        Ok(jwt) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/jwt; charset=utf-8")],
+            jwt,
+        )
+            .into_response(),
+        Err(e) => OAuthError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            e.to_string(),
+            "Y000000",
+        )
+        .into_response(),
+    }
+}
+
+/// `GET /api/v2/userinfo` (token in the header, or in the query as FranceConnect accepts).
+pub(crate) async fn userinfo_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let from_query = parse_form(q.as_deref().unwrap_or(""))
+        .into_iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v);
+    userinfo_response(&state, bearer(&headers).or(from_query))
+}
+
+/// `POST /api/v2/userinfo` (token in the header or the form body).
+pub(crate) async fn userinfo_post(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+    let from_body = parse_form(&body)
+        .into_iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v);
+    userinfo_response(&state, bearer(&headers).or(from_body))
+}
+
+/// `POST /api/v2/token/revocation` (RFC 7009: 200 whatever the token was).
+pub(crate) async fn revocation(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+    let result = form_map(&body).and_then(|form| {
+        let client = authenticate(&state, &headers, &form)?;
+        let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
+            return Err(bad_request(
+                "invalid_request",
+                "missing required parameter 'token'",
+                "Y000400",
+            ));
+        };
+        let now = state.clock.now_ms();
+        if state
+            .hub
+            .access_tokens
+            .get(token, now)
+            .is_some_and(|g| g.client_id == client.client_id)
+        {
+            state.hub.access_tokens.remove(token);
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,105 @@
+//! Server-rendered pages, in French, compiled into the binary.
+//!
+//! Every template extends `base.html`, which carries the "test environment,
+//! fictitious people" banner, so no page can omit it.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Renders a template with a status; a rendering failure becomes a plain 500.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "erreur interne de rendu").into_response()
+        }
+    }
+}
+
+/// A FranceConnect-style error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub code: &'a str,
+    pub error_id: String,
+    pub message: &'a str,
+    pub detail: &'a str,
+    pub back: Option<(String, String)>,
+}
+
+/// The identity-provider wall (mur d'identité).
+#[derive(Template)]
+#[template(path = "wall.html")]
+pub struct WallPage<'a> {
+    pub sp_name: &'a str,
+    /// (id, display name, selectable)
+    pub idps: Vec<(String, String, bool)>,
+    pub csrf: &'a str,
+    pub redirect_to_idp: String,
+    pub cancel_action: String,
+    pub banner: Option<String>,
+}
+
+/// The consent / information page.
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage<'a> {
+    pub sp_name: &'a str,
+    pub idp_name: &'a str,
+    pub anonymous: bool,
+    pub checkbox: bool,
+    /// (label, claim, value)
+    pub rows: Vec<(&'static str, &'static str, String)>,
+    pub csrf: &'a str,
+    pub action: String,
+    pub error: Option<&'a str>,
+}
+
+/// A form that submits itself (logout round trip).
+#[derive(Template)]
+#[template(path = "auto_form.html")]
+pub struct AutoFormPage<'a> {
+    pub heading: &'a str,
+    pub action: String,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+/// A short message page.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub heading: &'a str,
+    pub body: &'a str,
+}
+
+/// A mock identity provider's login page.
+#[derive(Template)]
+#[template(path = "idp_login.html")]
+pub struct IdpLoginPage<'a> {
+    pub idp_name: &'a str,
+    pub action: String,
+    pub interaction: &'a str,
+    pub login_label: &'static str,
+    pub login_hint: &'static str,
+    pub password_label: &'static str,
+    pub login_value: String,
+    pub acr_choices: Vec<String>,
+    pub acr_default: String,
+    /// (persona id, login, password, button label)
+    pub personas: Vec<(String, String, String, String)>,
+    pub cancel_url: String,
+    pub error: Option<&'a str>,
+}
+
+/// The mock's home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub issuer: String,
+    pub idps: Vec<(String, String, String)>,
+    pub clients: Vec<(String, String, String, String)>,
+    pub personas: Vec<(String, String, String, String)>,
+    pub deviations: Vec<String>,
+}

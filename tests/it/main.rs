@@ -1,0 +1,17 @@
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+//! Integration tests: the real server on a real socket, driven by a real
+//! OpenID Connect relying party (`openidconnect`) and a cookie-keeping HTTP
+//! client that reads the pages like a browser would.
+
+mod errors;
+mod helpers;
+mod journey;
+mod props;
+mod tokens;
