@@ -141,8 +141,14 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
 /// Turns serde-saphyr's message into ours (position is reported separately).
 fn parse_message(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    // serde-saphyr appends " at line X column Y"; we print the line ourselves.
+    let mut first = text.lines().next().unwrap_or("invalid YAML").trim();
+    // serde-saphyr writes the position into its message; we print the line ourselves.
+    first = first.strip_prefix("error: ").unwrap_or(first);
+    if let Some(rest) = first.strip_prefix("line ")
+        && let Some((_, msg)) = rest.split_once(": ")
+    {
+        first = msg;
+    }
     let first = first.split(" at line ").next().unwrap_or(first);
     if first.contains("unknown field") {
         format!("{first}; remove the field or fix its spelling")
@@ -747,7 +753,7 @@ mod tests {
         let e = &err.0[0];
         assert_eq!(e.file, "user.yaml");
         assert_eq!(e.line, 5, "{err}");
-        assert!(e.message.contains("colour"), "{err}");
+        assert!(e.message.starts_with("unknown field `colour`"), "{err}");
     }
 
     #[test]

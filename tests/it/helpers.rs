@@ -43,20 +43,21 @@ impl TestApp {
         Self::spawn_with(&[]).await
     }
 
-    /// fcmock with the default bundle plus `extra` YAML documents.
+    /// fcmock with the default bundle plus `extra` YAML documents, in which
+    /// `{BASE}` stands for the server's own base URL.
     pub async fn spawn_with(extra: &[&str]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
         let sources: Vec<Source> = extra
             .iter()
             .enumerate()
             .map(|(i, t)| Source {
                 name: format!("test-{i}.yaml"),
-                text: (*t).to_owned(),
+                text: t.replace("{BASE}", &base),
             })
             .collect();
         let cfg = config::load(&sources, true).unwrap_or_else(|e| panic!("{e}"));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let base = format!("http://127.0.0.1:{port}");
         let clock = Clock::system();
         let urls = Urls {
             public: base.clone(),

@@ -10,8 +10,10 @@
 //! OpenID Connect relying party (`openidconnect`) and a cookie-keeping HTTP
 //! client that reads the pages like a browser would.
 
+mod cli;
 mod errors;
 mod helpers;
+mod hub;
 mod journey;
 mod props;
 mod tokens;
