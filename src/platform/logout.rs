@@ -27,6 +27,18 @@ fn url(state: &AppState, path: &str) -> String {
     format!("{}{FC_PREFIX}{path}", state.urls.public)
 }
 
+/// A self-submitting form carrying the session's CSRF token to the next logout step.
+fn logout_step(state: &AppState, path: &str, csrf: String) -> Response {
+    render(
+        StatusCode::OK,
+        &AutoFormPage {
+            heading: "Déconnexion en cours",
+            action: url(state, path),
+            fields: vec![("csrfToken", csrf)],
+        },
+    )
+}
+
 /// `GET /api/v2/session/end`.
 pub(crate) async fn session_end(State(state): State<AppState>, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
     session_end_inner(&state, &jar, q.as_deref()).unwrap_or_else(IntoResponse::into_response)
@@ -86,14 +98,7 @@ fn session_end_inner(state: &AppState, jar: &CookieJar, q: Option<&str>) -> Resu
     });
     let csrf = sess.csrf.clone();
     session::save(state, &sid, sess);
-    Ok(render(
-        StatusCode::OK,
-        &AutoFormPage {
-            heading: "Déconnexion en cours",
-            action: url(state, p::DISCONNECT_FROM_IDP),
-            fields: vec![("csrfToken", csrf)],
-        },
-    ))
+    Ok(logout_step(state, p::DISCONNECT_FROM_IDP, csrf))
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,14 +183,7 @@ fn logout_callback_inner(state: &AppState, jar: &CookieJar, q: Option<&str>) -> 
     sess.interaction = None;
     let csrf = sess.csrf.clone();
     session::save(state, &sid, sess);
-    Ok(render(
-        StatusCode::OK,
-        &AutoFormPage {
-            heading: "Déconnexion en cours",
-            action: url(state, p::SESSION_END_CONFIRM),
-            fields: vec![("csrfToken", csrf)],
-        },
-    ))
+    Ok(logout_step(state, p::SESSION_END_CONFIRM, csrf))
 }
 
 /// `POST /api/v2/session/end/confirm`: the session is over; back to the service provider.

@@ -61,7 +61,11 @@ fn authenticate(
         } else {
             "private_key_jwt"
         };
-        return Err(invalid_client(MISMATCH, "Y000401").with_hint(used));
+        tracing::info!(
+            method = used,
+            "client authentication refused: clients are registered with client_secret_post"
+        );
+        return Err(invalid_client(MISMATCH, "Y000401"));
     }
     let Some(client_id) = form.get("client_id").filter(|s| !s.is_empty()) else {
         return Err(bad_request(
@@ -83,21 +87,6 @@ fn authenticate(
             "client authentication failed (invalid secret provided)",
             "Y0434A7B",
         )),
-    }
-}
-
-trait Hint {
-    fn with_hint(self, used: &str) -> Self;
-}
-
-impl Hint for OAuthError {
-    /// Logs which method was tried; the body stays FranceConnect's.
-    fn with_hint(self, used: &str) -> Self {
-        tracing::info!(
-            method = used,
-            "client authentication method refused: clients are registered with client_secret_post"
-        );
-        self
     }
 }
 

@@ -375,8 +375,27 @@ pub async fn verify_jwt(http: &reqwest::Client, issuer: &str, jwt: &str, aud: &s
     jsonwebtoken::decode::<Value>(jwt, &key, &validation).unwrap().claims
 }
 
-/// Drives a browser through the whole interactive journey and returns the
-/// final redirect to the service provider.
+/// Drives a browser from authorize through the wall and the identity
+/// provider's login form; returns what follows the login (the consent page,
+/// a redirect to the service provider, or an error page).
+pub async fn to_consent(
+    app: &TestApp,
+    browser: &Browser,
+    authorize_url: &str,
+    idp: &str,
+    credentials: &[(&str, &str)],
+) -> Page {
+    let wall = browser.open(authorize_url, &app.base).await;
+    assert_eq!(wall.status, 200, "wall: {}", wall.body);
+    assert!(wall.testid("test-banner").unwrap().contains("Environnement de test"));
+    let idp_page = browser.submit(&wall, &format!("idp-{idp}"), &[], &app.base).await;
+    assert_eq!(idp_page.status, 200, "idp page: {}", idp_page.body);
+    browser
+        .submit(&idp_page, "idp-login-form", credentials, &app.base)
+        .await
+}
+
+/// The whole interactive journey; returns the final redirect to the service provider.
 pub async fn interactive_login(
     app: &TestApp,
     browser: &Browser,
@@ -385,19 +404,14 @@ pub async fn interactive_login(
     login: &str,
     password: &str,
 ) -> Page {
-    let wall = browser.open(authorize_url, &app.base).await;
-    assert_eq!(wall.status, 200, "wall: {}", wall.body);
-    assert!(wall.testid("test-banner").unwrap().contains("Environnement de test"));
-    let idp_page = browser.submit(&wall, &format!("idp-{idp}"), &[], &app.base).await;
-    assert_eq!(idp_page.status, 200, "idp page: {}", idp_page.body);
-    let after_login = browser
-        .submit(
-            &idp_page,
-            "idp-login-form",
-            &[("login", login), ("password", password)],
-            &app.base,
-        )
-        .await;
+    let after_login = to_consent(
+        app,
+        browser,
+        authorize_url,
+        idp,
+        &[("login", login), ("password", password)],
+    )
+    .await;
     if after_login.status == 200 && after_login.testid("consent-continue").is_some() {
         let checkbox = after_login.testid("consent-checkbox").is_some();
         let extra: &[(&str, &str)] = if checkbox { &[("consent", "true")] } else { &[] };

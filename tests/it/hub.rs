@@ -48,17 +48,13 @@ async fn franceconnect_v2_returns_eidas1_whatever_the_provider_says() {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let browser = app.browser();
     let (url, _, _) = rp.authorize_url(&["profile"], &[]);
-    let wall = browser.open(&url, &app.base).await;
-    let idp = browser.submit(&wall, "idp-laposte", &[], &app.base).await;
     let (login, password) = account(&app, "camille-rochefort", "laposte");
-    let consent = browser
-        .submit(
-            &idp,
-            "idp-login-form",
-            &[("login", &login), ("password", &password), ("acr", "eidas2")],
-            &app.base,
-        )
-        .await;
+    let creds = [
+        ("login", login.as_str()),
+        ("password", password.as_str()),
+        ("acr", "eidas2"),
+    ];
+    let consent = to_consent(&app, &browser, &url, "laposte", &creds).await;
     let back = browser.submit(&consent, "consent-continue", &[], &app.base).await;
     let r = rp
         .redeem(&query(back.location.as_deref().unwrap())["code"])
@@ -167,16 +163,14 @@ async fn prompt_login_skips_consent_for_clients_allowed_to() {
     // `prompt=login consent` keeps the consent page.
     let (url, _, _) = rp.authorize_url(&["profile"], &[("prompt", "login consent")]);
     let browser = app.browser();
-    let wall = browser.open(&url, &app.base).await;
-    let idp = browser.submit(&wall, "idp-laposte", &[], &app.base).await;
-    let consent = browser
-        .submit(
-            &idp,
-            "idp-login-form",
-            &[("login", &login), ("password", &password)],
-            &app.base,
-        )
-        .await;
+    let consent = to_consent(
+        &app,
+        &browser,
+        &url,
+        "laposte",
+        &[("login", &login), ("password", &password)],
+    )
+    .await;
     assert!(consent.testid("consent-continue").is_some());
 }
 

@@ -112,16 +112,14 @@ async fn private_client_requires_the_consent_checkbox_and_signs_rs256() {
     let browser = app.browser();
     let (url, _, _) = rp.authorize_url(&["profile", "email"], &[]);
     let (login, password) = account(&app, "marie-lou-petitjean", "impots");
-    let wall = browser.open(&url, &app.base).await;
-    let idp = browser.submit(&wall, "idp-impots", &[], &app.base).await;
-    let consent = browser
-        .submit(
-            &idp,
-            "idp-login-form",
-            &[("login", &login), ("password", &password)],
-            &app.base,
-        )
-        .await;
+    let consent = to_consent(
+        &app,
+        &browser,
+        &url,
+        "impots",
+        &[("login", &login), ("password", &password)],
+    )
+    .await;
     assert_eq!(consent.status, 200);
     assert!(
         consent.testid("consent-checkbox").is_some(),
@@ -172,16 +170,14 @@ async fn public_client_gets_an_information_page_and_openid_alone_is_anonymous() 
     let browser = app.browser();
     let (url, _, _) = rp.authorize_url(&[], &[]);
     let (login, password) = account(&app, "camille-rochefort", "msa");
-    let wall = browser.open(&url, &app.base).await;
-    let idp = browser.submit(&wall, "idp-msa", &[], &app.base).await;
-    let page = browser
-        .submit(
-            &idp,
-            "idp-login-form",
-            &[("login", &login), ("password", &password)],
-            &app.base,
-        )
-        .await;
+    let page = to_consent(
+        &app,
+        &browser,
+        &url,
+        "msa",
+        &[("login", &login), ("password", &password)],
+    )
+    .await;
     assert!(page.testid("consent-anonymous").is_some(), "{}", page.body);
     assert!(page.testid("consent-checkbox").is_none());
     let back = browser.submit(&page, "consent-continue", &[], &app.base).await;
