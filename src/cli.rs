@@ -35,6 +35,78 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Find, inspect, validate and generate personas.
+    #[command(subcommand)]
+    Personas(PersonasCommand),
+}
+
+/// Where the configuration comes from (shared by every command that reads it).
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// YAML file or folder extending the embedded default bundle (repeatable).
+    #[arg(long, env = "FCMOCK_CONFIG", value_delimiter = ',')]
+    pub config: Vec<PathBuf>,
+    /// Do not load the embedded default bundle: --config replaces it.
+    #[arg(long, env = "FCMOCK_NO_DEFAULTS")]
+    pub no_defaults: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonasCommand {
+    /// List personas, optionally only those with all the given tags and an account at an identity provider.
+    #[command(
+        after_help = "Examples:\n  fcmock personas list --tag mineur --tag ne-a-l-etranger --idp ameli\n  fcmock personas list --config my-personas.yaml"
+    )]
+    List {
+        /// Keep personas carrying this tag (repeatable: all must match).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Keep personas with an account at this identity provider.
+        #[arg(long)]
+        idp: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Show a persona: identity, accounts, household data, and the sub each service provider receives.
+    Show {
+        /// Persona id.
+        id: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Validate persona files (with the default bundle, so identity providers resolve).
+    Validate {
+        /// YAML files or folders.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Validate the files alone, without the default bundle.
+        #[arg(long)]
+        no_defaults: bool,
+    },
+    /// Generate fictitious personas as fcmock configuration (same seed, same bytes).
+    #[command(
+        after_help = "Examples:\n  fcmock personas generate --count 1000 --seed 7 --out personas.yaml\n  fcmock personas generate --count 20 --seed 1 --tag mineur --tag ne-a-l-etranger"
+    )]
+    Generate {
+        /// How many personas.
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Tag every persona must carry; age bands, place of birth, presumed dates and gender steer generation.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Reference year for ages.
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        /// Prefix of persona ids.
+        #[arg(long, default_value = "gen")]
+        prefix: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,12 +141,8 @@ pub struct ServeArgs {
     /// Base URL fcmock uses to call itself (default http://127.0.0.1:PORT).
     #[arg(long, env = "FCMOCK_INTERNAL_URL")]
     pub internal_url: Option<String>,
-    /// YAML file or folder extending the embedded default bundle (repeatable).
-    #[arg(long, env = "FCMOCK_CONFIG", value_delimiter = ',')]
-    pub config: Vec<PathBuf>,
-    /// Do not load the embedded default bundle: --config replaces it.
-    #[arg(long, env = "FCMOCK_NO_DEFAULTS")]
-    pub no_defaults: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Validate the configuration, print the result and exit (non-zero on error).
     #[arg(long)]
     pub check_config: bool,
@@ -86,8 +154,8 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 }
 
-/// Loads the configuration the serve flags describe.
-pub fn load_config(args: &ServeArgs) -> Result<Config, config::ConfigErrors> {
+/// Loads the configuration the flags describe.
+pub fn load_config(args: &ConfigArgs) -> Result<Config, config::ConfigErrors> {
     let mut sources = Vec::new();
     for path in &args.config {
         sources.extend(config::read_sources(path)?);
@@ -114,6 +182,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Some(Command::Serve(args)) => serve_command(args).await,
+        Some(Command::Personas(cmd)) => crate::personas::commands::run(cmd),
         None => serve_command(cli.serve).await,
     }
 }
@@ -131,7 +200,7 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve_command(args: ServeArgs) -> ExitCode {
-    let config = match load_config(&args) {
+    let config = match load_config(&args.config) {
         Ok(c) => c,
         Err(e) => {
             eprint!("fcmock: {e}");

@@ -29,6 +29,10 @@ pub struct Commune {
     pub departement: &'static str,
     /// Département name.
     pub departement_name: &'static str,
+    /// Postal codes, space-separated (the first is the main one).
+    pub postal_codes: &'static str,
+    /// Population (0 when unknown).
+    pub population: u32,
 }
 
 /// A country (or territory) of the COG.
@@ -63,6 +67,8 @@ fn parse_communes() -> HashMap<&'static str, Commune> {
         else {
             continue;
         };
+        let postal_codes = cols.next().unwrap_or("");
+        let population = cols.next().and_then(|p| p.parse().ok()).unwrap_or(0);
         // The same code can appear as a current commune and as a delegated one;
         // keep the first (current) entry.
         map.entry(code).or_insert(Commune {
@@ -71,6 +77,8 @@ fn parse_communes() -> HashMap<&'static str, Commune> {
             kind,
             departement: dep,
             departement_name: dep_name,
+            postal_codes,
+            population,
         });
     }
     map

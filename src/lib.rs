@@ -34,6 +34,7 @@ pub mod identity;
 pub mod idp;
 pub mod oidc;
 pub mod paths;
+pub mod personas;
 pub mod platform;
 pub mod rng;
 pub mod web;

@@ -64,4 +64,6 @@ pub mod mock {
     pub const API_CLIENTS: &str = "/_fcmock/api/clients";
     pub const API_PERSONAS: &str = "/_fcmock/api/personas";
     pub const API_NEXT_LOGIN: &str = "/_fcmock/api/next-login";
+    pub const PERSONAS: &str = "/_fcmock/personas";
+    pub const PERSONA: &str = "/_fcmock/personas/{id}";
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use raw::{ClientType, CredentialStyle, RnippOutcome};
+pub use raw::{ClientType, CredentialStyle, LocalService, Regime, RnippOutcome, SituationFamiliale};
 
 use crate::crypto::Alg;
 use crate::identity::Identity;
@@ -206,9 +206,72 @@ pub struct Persona {
     pub accounts: Vec<Account>,
     pub tags: Vec<String>,
     pub notes: String,
+    pub address: Option<Address>,
+    pub partner: Option<Relative>,
+    pub children: Vec<Relative>,
+    pub tax: Option<Tax>,
+    pub family: Option<Family>,
+    pub local_accounts: Vec<LocalAccount>,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Address {
+    pub line: String,
+    pub complement: String,
+    pub postal_code: String,
+    pub city: String,
+    /// INSEE code of the commune, when known.
+    pub commune: Option<String>,
+}
+
+/// A member of the persona's household (partner or child).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Relative {
+    pub given_name: String,
+    pub family_name: String,
+    pub usage_name: Option<String>,
+    pub gender: String,
+    pub birthdate: String,
+}
+
+/// The tax household (foyer fiscal) the DGFiP holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tax {
+    pub numero_fiscal: Option<String>,
+    pub revenu_fiscal_de_reference: u64,
+    pub nombre_de_parts: f64,
+    pub situation_familiale: SituationFamiliale,
+    pub annee_revenus: Option<u32>,
+}
+
+/// The family-allowance file the CAF (or MSA) holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Family {
+    pub numero_allocataire: Option<String>,
+    pub quotient_familial: u64,
+    pub regime: Regime,
+}
+
+/// An account at one of the commune's own services, as that service recorded the person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalAccount {
+    pub service: LocalService,
+    pub reference: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birthdate: Option<String>,
+    pub email: Option<String>,
+    /// Why this record is a near-duplicate of the civil identity, if it is one.
+    pub note: Option<String>,
 }
 
 impl Persona {
+    /// Whether the persona carries every tag of `tags`.
+    pub fn has_tags(&self, tags: &[String]) -> bool {
+        tags.iter().all(|t| self.tags.iter().any(|p| p == t))
+    }
+
     /// The persona's account at `idp`, if any.
     pub fn account(&self, idp: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.idp == idp)
@@ -260,6 +323,18 @@ impl Config {
     /// A persona by id.
     pub fn persona(&self, id: &str) -> Option<&Arc<Persona>> {
         self.personas_by_id.get(id).and_then(|&i| self.personas.get(i))
+    }
+
+    /// Personas carrying every tag of `tags` and, if `idp` is given, an
+    /// account there; in configuration order, so a selection is reproducible.
+    pub fn select<'a>(
+        &'a self,
+        tags: &'a [String],
+        idp: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Persona>> + 'a {
+        self.personas
+            .iter()
+            .filter(move |p| p.has_tags(tags) && idp.is_none_or(|i| p.account(i).is_some()))
     }
 
     /// The deviations from the real platform in force, for the banner.

@@ -77,7 +77,10 @@ pub(crate) struct RawClient {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAutoLogin {
-    pub(crate) persona: Spanned<String>,
+    /// A persona id, or
+    pub(crate) persona: Option<Spanned<String>>,
+    /// the first persona carrying all these tags (and an account at `idp`).
+    pub(crate) tags: Option<Vec<String>>,
     pub(crate) idp: Spanned<String>,
 }
 
@@ -138,6 +141,107 @@ pub(crate) struct RawPersona {
     pub(crate) tags: Vec<String>,
     #[serde(default)]
     pub(crate) notes: String,
+    /// Postal address (tax and family-allowance files, local accounts).
+    pub(crate) address: Option<Spanned<RawAddress>>,
+    /// Spouse or partner (second declarant, co-allocataire).
+    pub(crate) partner: Option<Spanned<RawRelative>>,
+    #[serde(default)]
+    pub(crate) children: Vec<Spanned<RawRelative>>,
+    /// Tax household, for the DGFiP data provider.
+    pub(crate) tax: Option<Spanned<RawTax>>,
+    /// Family-allowance file, for the CNAF data provider.
+    pub(crate) family: Option<Spanned<RawFamily>>,
+    /// Accounts at the commune's own services, for reconciliation tests.
+    #[serde(default)]
+    pub(crate) local_accounts: Vec<Spanned<RawLocalAccount>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAddress {
+    pub(crate) line: String,
+    #[serde(default)]
+    pub(crate) complement: String,
+    pub(crate) postal_code: Spanned<String>,
+    pub(crate) city: String,
+    /// INSEE code of the commune, when known.
+    pub(crate) commune: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRelative {
+    pub(crate) given_name: Spanned<String>,
+    pub(crate) family_name: Spanned<String>,
+    pub(crate) usage_name: Option<String>,
+    pub(crate) gender: Spanned<String>,
+    pub(crate) birthdate: Spanned<String>,
+}
+
+/// Situation familiale as the DGFiP codes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum SituationFamiliale {
+    /// marié(e)
+    M,
+    /// pacsé(e)
+    O,
+    /// célibataire
+    C,
+    /// divorcé(e) ou séparé(e)
+    D,
+    /// veuf ou veuve
+    V,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTax {
+    /// 13 digits; defaults to the persona's impots.gouv.fr login.
+    pub(crate) numero_fiscal: Option<Spanned<String>>,
+    pub(crate) revenu_fiscal_de_reference: u64,
+    pub(crate) nombre_de_parts: Spanned<f64>,
+    pub(crate) situation_familiale: SituationFamiliale,
+    /// Income year of the notice (défaut : l'année précédant l'avis).
+    pub(crate) annee_revenus: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Regime {
+    CNAF,
+    MSA,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFamily {
+    pub(crate) numero_allocataire: Option<String>,
+    pub(crate) quotient_familial: u64,
+    pub(crate) regime: Option<Regime>,
+}
+
+/// The commune's own services a citizen may have an account at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalService {
+    Mediatheque,
+    Conservatoire,
+    RegieEaux,
+    CompteUsager,
+    RestaurationScolaire,
+    Autre,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLocalAccount {
+    pub(crate) service: LocalService,
+    pub(crate) reference: String,
+    pub(crate) given_name: String,
+    pub(crate) family_name: String,
+    pub(crate) birthdate: Option<Spanned<String>>,
+    pub(crate) email: Option<String>,
+    /// What makes this record a near-duplicate of the civil identity, if anything.
+    pub(crate) note: Option<String>,
 }
 
 /// An identity as written: every field optional so that an account can

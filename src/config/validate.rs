@@ -5,10 +5,13 @@ use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
-use super::raw::{RawAccount, RawClient, RawDocument, RawIdentity, RawIdp, RawPersona, RawPlatform, RnippOutcome};
+use super::raw::{
+    RawAccount, RawAutoLogin, RawClient, RawDocument, RawIdentity, RawIdp, RawPersona, RawPlatform, RawRelative,
+    Regime, RnippOutcome,
+};
 use super::{
-    Account, AutoLogin, Client, ClientType, Config, ConfigError, ConfigErrors, CredentialStyle, IdpConfig, IdpSource,
-    Persona, PlatformSettings, Source,
+    Account, Address, AutoLogin, Client, ClientType, Config, ConfigError, ConfigErrors, CredentialStyle, Family,
+    IdpConfig, IdpSource, LocalAccount, Persona, PlatformSettings, Relative, Source, Tax,
 };
 use crate::cog;
 use crate::crypto::Alg;
@@ -50,6 +53,8 @@ impl Errors {
 /// An entry with the file it came from.
 struct From<T> {
     file: String,
+    /// Position in its own file, for field paths the user can find.
+    index: usize,
     item: Spanned<T>,
 }
 
@@ -70,13 +75,26 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
                     platform.push((src.name.clone(), p));
                 }
                 let file = || src.name.clone();
-                clients.extend(doc.clients.into_iter().map(|item| From { file: file(), item }));
+                clients.extend(doc.clients.into_iter().enumerate().map(|(index, item)| From {
+                    file: file(),
+                    index,
+                    item,
+                }));
                 idps.extend(
                     doc.identity_providers
                         .into_iter()
-                        .map(|item| From { file: file(), item }),
+                        .enumerate()
+                        .map(|(index, item)| From {
+                            file: file(),
+                            index,
+                            item,
+                        }),
                 );
-                personas.extend(doc.personas.into_iter().map(|item| From { file: file(), item }));
+                personas.extend(doc.personas.into_iter().enumerate().map(|(index, item)| From {
+                    file: file(),
+                    index,
+                    item,
+                }));
             }
             Err(e) => {
                 let line = e.location().map_or(0, |l| l.line());
@@ -93,23 +111,16 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     let personas = dedupe(personas, |p| p.id.value.clone());
 
     let platform = build_platform(&platform, &mut errors);
-    let idps: Vec<IdpConfig> = idps
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| build_idp(e, i, &mut errors))
-        .collect();
+    let idps: Vec<IdpConfig> = idps.iter().filter_map(|e| build_idp(e, e.index, &mut errors)).collect();
     let idp_ids: HashSet<&str> = idps.iter().map(|i| i.id.as_str()).collect();
     let personas: Vec<Persona> = personas
         .iter()
-        .enumerate()
-        .filter_map(|(i, e)| build_persona(e, i, &idp_ids, &mut errors))
+        .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
         .collect();
     check_unique_logins(&personas, &mut errors);
-    let persona_index: HashMap<&str, &Persona> = personas.iter().map(|p| (p.id.as_str(), p)).collect();
     let clients: Vec<Client> = clients
         .iter()
-        .enumerate()
-        .filter_map(|(i, e)| build_client(e, i, &idp_ids, &persona_index, &mut errors))
+        .filter_map(|e| build_client(e, e.index, &idp_ids, &personas, &mut errors))
         .collect();
     for (file, p) in &platform.1 {
         for hint in p {
@@ -367,6 +378,10 @@ fn build_identity(
 ) -> Option<Identity> {
     let r = &block.value;
     let before = errors.0.len();
+    // An account's identity is what an identity provider holds: it may lack a
+    // birthplace or an e-mail, or hold a free-text foreign birthplace. Such
+    // identities are accepted here; FranceConnect refuses them at login (Y600006).
+    let lenient = base.is_some();
     let mut need = |field: &Option<Spanned<String>>, name: &str, from_base: Option<&String>| -> String {
         match (field, from_base) {
             (Some(v), _) => v.value.clone(),
@@ -426,12 +441,16 @@ fn build_identity(
     }
     if birthcountry == cog::FRANCE {
         if birthplace.is_empty() {
-            errors.at(
-                file,
-                line_of(&r.birthplace),
-                format!("{at}.birthplace"),
-                "required when birthcountry is 99100: the INSEE code of the commune of birth, e.g. 75107",
-            );
+            if lenient {
+                // deliberately missing at this identity provider
+            } else {
+                errors.at(
+                    file,
+                    line_of(&r.birthplace),
+                    format!("{at}.birthplace"),
+                    "required when birthcountry is 99100: the INSEE code of the commune of birth, e.g. 75107",
+                );
+            }
         } else if cog::commune(&birthplace).is_none() {
             errors.at(
                 file,
@@ -440,7 +459,7 @@ fn build_identity(
                 format!("`{birthplace}` is not an INSEE commune code (see data/cog-communes.csv)"),
             );
         }
-    } else if !birthcountry.is_empty() && !birthplace.is_empty() {
+    } else if !birthcountry.is_empty() && !birthplace.is_empty() && !lenient {
         errors.at(
             file,
             line_of(&r.birthplace),
@@ -448,11 +467,12 @@ fn build_identity(
             "must be empty (\"\") for a person born abroad (birthcountry other than 99100)",
         );
     }
-    let email = r
-        .email
-        .as_ref()
-        .map(|v| v.value.clone())
-        .or_else(|| base.and_then(|b| b.email.clone()));
+    // `email: ""` removes the e-mail (an identity provider that holds none).
+    let email = match &r.email {
+        Some(v) if v.value.is_empty() => None,
+        Some(v) => Some(v.value.clone()),
+        None => base.and_then(|b| b.email.clone()),
+    };
     if let (Some(e), Some(field)) = (&email, &r.email)
         && !e.contains('@')
     {
@@ -524,6 +544,7 @@ fn build_persona(e: &From<RawPersona>, index: usize, idps: &HashSet<&str>, error
             });
         }
     }
+    let household = build_household(file, r, &at, errors);
     let identity = identity?;
     (errors.0.len() == before).then(|| Persona {
         id: r.id.value.clone(),
@@ -532,6 +553,221 @@ fn build_persona(e: &From<RawPersona>, index: usize, idps: &HashSet<&str>, error
         accounts,
         tags: r.tags.clone(),
         notes: r.notes.clone(),
+        address: household.address,
+        partner: household.partner,
+        children: household.children,
+        tax: household.tax,
+        family: household.family,
+        local_accounts: household.local_accounts,
+    })
+}
+
+/// What a persona's household adds to its identity.
+struct Household {
+    address: Option<Address>,
+    partner: Option<Relative>,
+    children: Vec<Relative>,
+    tax: Option<Tax>,
+    family: Option<Family>,
+    local_accounts: Vec<LocalAccount>,
+}
+
+fn build_household(file: &str, r: &RawPersona, at: &str, errors: &mut Errors) -> Household {
+    let address = r.address.as_ref().map(|a| {
+        let v = &a.value;
+        let pc = &v.postal_code;
+        if pc.value.len() != 5 || !pc.value.bytes().all(|b| b.is_ascii_digit()) {
+            errors.spanned(
+                file,
+                pc,
+                format!("{at}.address.postal_code"),
+                format!("`{}` is not a 5-digit postal code", pc.value),
+            );
+        }
+        if let Some(c) = &v.commune
+            && cog::commune(&c.value).is_none()
+        {
+            errors.spanned(
+                file,
+                c,
+                format!("{at}.address.commune"),
+                format!("`{}` is not an INSEE commune code (see data/cog-communes.csv)", c.value),
+            );
+        }
+        Address {
+            line: v.line.clone(),
+            complement: v.complement.clone(),
+            postal_code: pc.value.clone(),
+            city: v.city.clone(),
+            commune: v.commune.as_ref().map(|c| c.value.clone()),
+        }
+    });
+    let mut relative = |rel: &Spanned<RawRelative>, field: String| {
+        let v = &rel.value;
+        if !["female", "male"].contains(&v.gender.value.as_str()) {
+            errors.spanned(
+                file,
+                &v.gender,
+                format!("{field}.gender"),
+                format!("`{}` is not female or male", v.gender.value),
+            );
+        }
+        if let Err(msg) = check_birthdate(&v.birthdate.value) {
+            errors.spanned(file, &v.birthdate, format!("{field}.birthdate"), msg);
+        }
+        for (name, s) in [("given_name", &v.given_name), ("family_name", &v.family_name)] {
+            if s.value.trim().is_empty() {
+                errors.spanned(file, s, format!("{field}.{name}"), "must not be empty");
+            }
+        }
+        Relative {
+            given_name: v.given_name.value.clone(),
+            family_name: v.family_name.value.clone(),
+            usage_name: v.usage_name.clone(),
+            gender: v.gender.value.clone(),
+            birthdate: v.birthdate.value.clone(),
+        }
+    };
+    let partner = r.partner.as_ref().map(|p| relative(p, format!("{at}.partner")));
+    let children = r
+        .children
+        .iter()
+        .enumerate()
+        .map(|(i, c)| relative(c, format!("{at}.children[{i}]")))
+        .collect();
+    let tax = r.tax.as_ref().map(|t| {
+        let v = &t.value;
+        if let Some(n) = &v.numero_fiscal
+            && (n.value.len() != 13 || !n.value.bytes().all(|b| b.is_ascii_digit()))
+        {
+            errors.spanned(
+                file,
+                n,
+                format!("{at}.tax.numero_fiscal"),
+                format!("`{}` is not a 13-digit numéro fiscal", n.value),
+            );
+        }
+        let parts = v.nombre_de_parts.value;
+        if !((1.0..=20.0).contains(&parts) && (parts * 4.0).fract() == 0.0) {
+            errors.spanned(
+                file,
+                &v.nombre_de_parts,
+                format!("{at}.tax.nombre_de_parts"),
+                format!("{parts} is not a number of parts (1 to 20, in quarters: 1, 1.5, 2.25…)"),
+            );
+        }
+        Tax {
+            numero_fiscal: v.numero_fiscal.as_ref().map(|n| n.value.clone()),
+            revenu_fiscal_de_reference: v.revenu_fiscal_de_reference,
+            nombre_de_parts: parts,
+            situation_familiale: v.situation_familiale,
+            annee_revenus: v.annee_revenus,
+        }
+    });
+    let family = r.family.as_ref().map(|f| Family {
+        numero_allocataire: f.value.numero_allocataire.clone(),
+        quotient_familial: f.value.quotient_familial,
+        regime: f.value.regime.unwrap_or(Regime::CNAF),
+    });
+    let local_accounts = r
+        .local_accounts
+        .iter()
+        .enumerate()
+        .map(|(i, la)| {
+            let v = &la.value;
+            if let Some(b) = &v.birthdate
+                && let Err(msg) = check_birthdate(&b.value)
+            {
+                errors.spanned(file, b, format!("{at}.local_accounts[{i}].birthdate"), msg);
+            }
+            LocalAccount {
+                service: v.service,
+                reference: v.reference.clone(),
+                given_name: v.given_name.clone(),
+                family_name: v.family_name.clone(),
+                birthdate: v.birthdate.as_ref().map(|b| b.value.clone()),
+                email: v.email.clone(),
+                note: v.note.clone(),
+            }
+        })
+        .collect();
+    Household {
+        address,
+        partner,
+        children,
+        tax,
+        family,
+        local_accounts,
+    }
+}
+
+/// Resolves `auto_login` to one persona (by id, or the first carrying all `tags`).
+fn resolve_auto_login(
+    file: &str,
+    a: &Spanned<RawAutoLogin>,
+    at: &str,
+    personas: &[Persona],
+    errors: &mut Errors,
+) -> Option<AutoLogin> {
+    let v = &a.value;
+    let idp = v.idp.value.as_str();
+    let found = match (&v.persona, &v.tags) {
+        (Some(id), None) => match personas.iter().find(|p| p.id == id.value) {
+            Some(p) => p,
+            None => {
+                let known: HashSet<&str> = personas.iter().map(|p| p.id.as_str()).collect();
+                errors.spanned(
+                    file,
+                    id,
+                    format!("{at}.auto_login.persona"),
+                    unknown("persona", &id.value, &known),
+                );
+                return None;
+            }
+        },
+        (None, Some(tags)) => match personas.iter().find(|p| p.has_tags(tags) && p.account(idp).is_some()) {
+            Some(p) => p,
+            None => {
+                errors.spanned(
+                    file,
+                    a,
+                    format!("{at}.auto_login.tags"),
+                    format!(
+                        "no persona carries all of [{}] with an account at `{idp}`",
+                        tags.join(", ")
+                    ),
+                );
+                return None;
+            }
+        },
+        _ => {
+            errors.spanned(
+                file,
+                a,
+                format!("{at}.auto_login"),
+                "give either `persona` (an id) or `tags` (a selection), not both",
+            );
+            return None;
+        }
+    };
+    if found.account(idp).is_none() {
+        let mut k: Vec<&str> = found.accounts.iter().map(|a| a.idp.as_str()).collect();
+        k.sort_unstable();
+        errors.spanned(
+            file,
+            &v.idp,
+            format!("{at}.auto_login.idp"),
+            format!(
+                "persona `{}` has no account at `{idp}`; it has accounts at: {}",
+                found.id,
+                k.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(AutoLogin {
+        persona: found.id.clone(),
+        idp: idp.to_owned(),
     })
 }
 
@@ -555,7 +791,7 @@ fn build_client(
     e: &From<RawClient>,
     index: usize,
     idps: &HashSet<&str>,
-    personas: &HashMap<&str, &Persona>,
+    personas: &[Persona],
     errors: &mut Errors,
 ) -> Option<Client> {
     let file = e.file.as_str();
@@ -655,44 +891,10 @@ fn build_client(
             }
         }
     }
-    let auto_login = r.auto_login.as_ref().and_then(|a| {
-        let v = &a.value;
-        match personas.get(v.persona.value.as_str()) {
-            None => {
-                let known: HashSet<&str> = personas.keys().copied().collect();
-                errors.spanned(
-                    file,
-                    &v.persona,
-                    format!("{at}.auto_login.persona"),
-                    unknown("persona", &v.persona.value, &known),
-                );
-                None
-            }
-            Some(p) if p.account(&v.idp.value).is_none() => {
-                let known: HashSet<&str> = p.accounts.iter().map(|a| a.idp.as_str()).collect();
-                errors.spanned(
-                    file,
-                    &v.idp,
-                    format!("{at}.auto_login.idp"),
-                    format!(
-                        "persona `{}` has no account at `{}`; it has accounts at: {}",
-                        p.id,
-                        v.idp.value,
-                        {
-                            let mut k: Vec<&str> = known.into_iter().collect();
-                            k.sort_unstable();
-                            k.join(", ")
-                        }
-                    ),
-                );
-                None
-            }
-            Some(_) => Some(AutoLogin {
-                persona: v.persona.value.clone(),
-                idp: v.idp.value.clone(),
-            }),
-        }
-    });
+    let auto_login = r
+        .auto_login
+        .as_ref()
+        .and_then(|a| resolve_auto_login(file, a, &at, personas, errors));
     if errors.0.len() > before {
         return None;
     }
@@ -763,7 +965,7 @@ mod tests {
         let e = &err.0[0];
         assert_eq!(
             (e.line, e.field.as_str()),
-            (8, "personas[17].identity.birthplace"),
+            (8, "personas[0].identity.birthplace"),
             "{err}"
         );
     }

@@ -12,6 +12,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+mod personas;
+
+use axum::extract::RawQuery;
+
 use crate::app::AppState;
 use crate::config::Persona;
 use crate::paths::mock as m;
@@ -27,6 +31,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route(m::API_CLIENTS, get(clients))
         .route(m::API_PERSONAS, get(personas))
         .route(m::API_NEXT_LOGIN, post(next_login))
+        .route(m::PERSONAS, get(personas::list))
+        .route(m::PERSONA, get(personas::card))
 }
 
 async fn root() -> Response {
@@ -81,9 +87,17 @@ fn persona_json(p: &Persona) -> Value {
     })
 }
 
-async fn personas(State(state): State<AppState>) -> Json<Value> {
+/// `GET /_fcmock/api/personas[?tag=…&tag=…&idp=…]`.
+async fn personas(State(state): State<AppState>, RawQuery(query): RawQuery) -> Json<Value> {
+    let params = crate::platform::parse_form(query.as_deref().unwrap_or(""));
+    let tags: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k == "tag")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let idp = params.iter().find(|(k, _)| k == "idp").map(|(_, v)| v.as_str());
     Json(Value::Array(
-        state.config.personas.iter().map(|p| persona_json(p)).collect(),
+        state.config.select(&tags, idp).map(|p| persona_json(p)).collect(),
     ))
 }
 
@@ -91,7 +105,10 @@ async fn personas(State(state): State<AppState>) -> Json<Value> {
 #[serde(deny_unknown_fields)]
 struct NextLoginBody {
     client_id: String,
-    persona: String,
+    /// A persona id, or
+    persona: Option<String>,
+    /// the first persona carrying all these tags (and an account at `idp` if given).
+    tags: Option<Vec<String>>,
     idp: Option<String>,
 }
 
@@ -123,11 +140,39 @@ async fn next_login(
             format!("unknown client_id `{}`; see GET {}", body.client_id, m::API_CLIENTS),
         );
     };
-    let Some(persona) = cfg.persona(&body.persona) else {
-        return control_error(
-            StatusCode::NOT_FOUND,
-            format!("unknown persona `{}`; see GET {}", body.persona, m::API_PERSONAS),
-        );
+    let persona = match (&body.persona, &body.tags) {
+        (Some(id), None) => match cfg.persona(id) {
+            Some(p) => p.clone(),
+            None => {
+                return control_error(
+                    StatusCode::NOT_FOUND,
+                    format!("unknown persona `{id}`; see GET {}", m::API_PERSONAS),
+                );
+            }
+        },
+        (None, Some(tags)) => match cfg.select(tags, body.idp.as_deref()).next() {
+            Some(p) => p.clone(),
+            None => {
+                return control_error(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "no persona carries all of [{}]{}; see GET {}",
+                        tags.join(", "),
+                        body.idp
+                            .as_ref()
+                            .map(|i| format!(" with an account at `{i}`"))
+                            .unwrap_or_default(),
+                        m::API_PERSONAS
+                    ),
+                );
+            }
+        },
+        _ => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                "give either `persona` (an id) or `tags` (a selection), not both",
+            );
+        }
     };
     let idp = match body.idp {
         Some(i) => i,

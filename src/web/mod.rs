@@ -103,3 +103,58 @@ pub struct HomePage {
     pub personas: Vec<(String, String, String, String)>,
     pub deviations: Vec<String>,
 }
+
+/// One card of the persona list.
+pub struct PersonaCard {
+    pub id: String,
+    pub name: String,
+    pub birth: String,
+    pub idps: String,
+    pub tags: String,
+    pub avatar: String,
+}
+
+/// `/_fcmock/personas`: search and tag filters.
+#[derive(Template)]
+#[template(path = "personas.html")]
+pub struct PersonasPage {
+    pub q: String,
+    pub idp: String,
+    pub idps: Vec<String>,
+    /// (tag, count, selected)
+    pub all_tags: Vec<(String, usize, bool)>,
+    pub cards: Vec<PersonaCard>,
+}
+
+/// An identity-provider account on the persona card.
+pub struct AccountView {
+    pub idp: String,
+    pub idp_name: String,
+    pub login: String,
+    pub password: String,
+    pub divergent: bool,
+    pub identity: String,
+    /// (service provider name, client_id, sub)
+    pub subs: Vec<(String, String, String)>,
+}
+
+/// `/_fcmock/personas/{id}`.
+#[derive(Template)]
+#[template(path = "persona.html")]
+pub struct PersonaPage {
+    pub id: String,
+    pub name: String,
+    pub tags: String,
+    pub notes: String,
+    pub avatar: String,
+    /// (label, claim, value)
+    pub identity: Vec<(&'static str, &'static str, String)>,
+    pub rnipp: &'static str,
+    pub accounts: Vec<AccountView>,
+    /// (label, value)
+    pub data: Vec<(String, String)>,
+    /// (service, reference, name, birthdate, email, note)
+    pub local: Vec<(String, String, String, String, String, String)>,
+    pub base: String,
+    pub first_idp: String,
+}

@@ -70,11 +70,12 @@ async fn wrong_credentials_stay_on_the_provider_page() {
     let idp_url = at_provider(&app, &browser, "impots").await;
     let page = browser.get(&idp_url).await;
     assert!(page.testid("idp-login").is_some());
+    let (login, _) = account(&app, "camille-rochefort", "impots");
     let again = browser
         .submit(
             &page,
             "idp-login-form",
-            &[("login", "3009876543210"), ("password", "wrong")],
+            &[("login", login.as_str()), ("password", "wrong")],
             &app.base,
         )
         .await;

@@ -1,0 +1,242 @@
+//! The persona pages: `/_fcmock/personas` (search, tag filters) and one card per persona.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::config::{Persona, RnippOutcome};
+use crate::identity::normalise;
+use crate::personas::{avatar, subs};
+use crate::platform::parse_form;
+use crate::web::{AccountView, MessagePage, PersonaCard, PersonaPage, PersonasPage, render};
+
+fn fold(s: &str) -> String {
+    deunicode::deunicode(s).to_lowercase()
+}
+
+fn full_name(p: &Persona) -> String {
+    format!("{} {}", p.identity.given_name, p.identity.family_name.to_uppercase())
+}
+
+fn initials(p: &Persona) -> String {
+    let first = |s: &str| {
+        s.chars()
+            .next()
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_default()
+    };
+    format!("{}{}", first(&p.identity.given_name), first(&p.identity.family_name))
+}
+
+fn is_senior(p: &Persona) -> bool {
+    p.identity
+        .birthdate
+        .get(..4)
+        .and_then(|y| y.parse::<i32>().ok())
+        .is_some_and(|y| y < 1961)
+}
+
+fn avatar_of(p: &Persona) -> String {
+    avatar::svg(&p.id, &p.identity.gender, is_senior(p), &initials(p), &full_name(p))
+}
+
+fn birth_line(p: &Persona) -> String {
+    let i = &p.identity;
+    let place = match crate::cog::commune(&i.birthplace) {
+        Some(c) if i.birthcountry == crate::cog::FRANCE => format!("{} ({})", c.name, c.code),
+        _ => crate::cog::country(&i.birthcountry).map_or(i.birthcountry.clone(), |c| c.name.to_owned()),
+    };
+    format!("né(e) le {} — {place}", i.birthdate)
+}
+
+/// `GET /_fcmock/personas?q=&tag=&idp=`.
+pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let params = parse_form(query.as_deref().unwrap_or(""));
+    let q = params
+        .iter()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let idp = params
+        .iter()
+        .find(|(k, _)| k == "idp")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let tags: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k == "tag")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let cfg = &state.config;
+    let needle = fold(q.trim());
+    let cards = cfg
+        .select(&tags, (!idp.is_empty()).then_some(idp.as_str()))
+        .filter(|p| {
+            needle.is_empty()
+                || fold(&format!("{} {} {} {}", p.id, full_name(p), p.tags.join(" "), p.notes)).contains(&needle)
+        })
+        .map(|p| PersonaCard {
+            id: p.id.clone(),
+            name: full_name(p),
+            birth: birth_line(p),
+            idps: p.accounts.iter().map(|a| a.idp.as_str()).collect::<Vec<_>>().join(", "),
+            tags: p.tags.join(", "),
+            avatar: avatar_of(p),
+        })
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &cfg.personas {
+        for t in &p.tags {
+            *counts.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let page = PersonasPage {
+        q,
+        idps: cfg.idps.iter().map(|i| i.id.clone()).collect(),
+        idp,
+        all_tags: counts
+            .into_iter()
+            .map(|(t, n)| (t.to_owned(), n, tags.iter().any(|x| x == t)))
+            .collect(),
+        cards,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /_fcmock/personas/{id}`.
+pub(crate) async fn card(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let cfg = &state.config;
+    let Some(p) = cfg.persona(&id) else {
+        return render(
+            StatusCode::NOT_FOUND,
+            &MessagePage {
+                heading: "Persona introuvable",
+                body: "Aucune persona ne porte cet identifiant.",
+            },
+        );
+    };
+    let n = normalise(&p.identity);
+    let mut identity = vec![
+        ("Prénom(s)", "given_name", n.given_name.clone()),
+        ("Nom de naissance", "family_name", n.family_name.clone()),
+        (
+            "Nom d'usage",
+            "preferred_username",
+            n.preferred_username.clone().unwrap_or_default(),
+        ),
+        ("Date de naissance", "birthdate", n.birthdate.clone()),
+        ("Date transmise par le FI", "idp_birthdate", n.idp_birthdate.clone()),
+        ("Sexe", "gender", n.gender.clone()),
+        ("Lieu de naissance", "birthplace", n.birthplace.clone()),
+        ("Pays de naissance", "birthcountry", n.birthcountry.clone()),
+        ("Courriel", "email", n.email.clone().unwrap_or_default()),
+    ];
+    for row in &mut identity {
+        if row.2.is_empty() {
+            row.2 = "—".to_owned();
+        }
+    }
+    let accounts = p
+        .accounts
+        .iter()
+        .map(|a| {
+            let held = &a.identity;
+            AccountView {
+                idp: a.idp.clone(),
+                idp_name: cfg.idp(&a.idp).map_or(a.idp.clone(), |i| i.name.clone()),
+                login: a.login.clone(),
+                password: a.password.clone(),
+                divergent: a.divergent,
+                identity: format!(
+                    "{} {} — {} — {} / {} — {}",
+                    held.given_name,
+                    held.family_name,
+                    held.birthdate,
+                    held.birthplace,
+                    held.birthcountry,
+                    held.email.as_deref().unwrap_or("sans courriel")
+                ),
+                subs: subs(cfg, p, Some(&a.idp)),
+            }
+        })
+        .collect();
+    let mut data = Vec::new();
+    if let Some(a) = &p.address {
+        data.push((
+            "Adresse".to_owned(),
+            format!("{} {} {} {}", a.line, a.complement, a.postal_code, a.city),
+        ));
+    }
+    if let Some(t) = &p.tax {
+        let nf = t
+            .numero_fiscal
+            .clone()
+            .or_else(|| p.account("impots").map(|a| a.login.clone()))
+            .unwrap_or_default();
+        data.push(("DGFiP — numéro fiscal".to_owned(), nf));
+        data.push((
+            "DGFiP — revenu fiscal de référence".to_owned(),
+            format!("{} €", t.revenu_fiscal_de_reference),
+        ));
+        data.push(("DGFiP — nombre de parts".to_owned(), t.nombre_de_parts.to_string()));
+        data.push((
+            "DGFiP — situation familiale".to_owned(),
+            format!("{:?}", t.situation_familiale),
+        ));
+    }
+    if let Some(f) = &p.family {
+        data.push((
+            format!("{:?} — quotient familial", f.regime),
+            f.quotient_familial.to_string(),
+        ));
+    }
+    if let Some(r) = &p.partner {
+        data.push((
+            "Conjoint(e)".to_owned(),
+            format!("{} {} ({})", r.given_name, r.family_name, r.birthdate),
+        ));
+    }
+    for c in &p.children {
+        data.push((
+            "Enfant".to_owned(),
+            format!("{} {} ({})", c.given_name, c.family_name, c.birthdate),
+        ));
+    }
+    let local = p
+        .local_accounts
+        .iter()
+        .map(|l| {
+            (
+                format!("{:?}", l.service),
+                l.reference.clone(),
+                format!("{} {}", l.given_name, l.family_name),
+                l.birthdate.clone().unwrap_or_default(),
+                l.email.clone().unwrap_or_default(),
+                l.note.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let page = PersonaPage {
+        id: p.id.clone(),
+        name: full_name(p),
+        tags: p.tags.join(", "),
+        notes: p.notes.clone(),
+        avatar: avatar_of(p),
+        identity,
+        rnipp: match p.rnipp {
+            RnippOutcome::Found => "trouvée",
+            RnippOutcome::NotFound => "introuvable (Y010008)",
+            RnippOutcome::SeveralEchoes => "plusieurs échos (Y010006)",
+            RnippOutcome::Deceased => "décédée (Y010015)",
+        },
+        accounts,
+        data,
+        local,
+        base: state.urls.public.clone(),
+        first_idp: p.accounts.first().map(|a| a.idp.clone()).unwrap_or_default(),
+    };
+    render(StatusCode::OK, &page).into_response()
+}
