@@ -15,5 +15,6 @@ mod errors;
 mod helpers;
 mod hub;
 mod journey;
+mod personas;
 mod props;
 mod tokens;
