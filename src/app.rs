@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{KeyError, KeyRing, SigningKey};
 use crate::idp::{IdpRuntime, IdpSet};
+use crate::journal::Journal;
 use crate::platform::Hub;
 use crate::rng::Rng;
 use crate::{control, idp, platform};
@@ -73,6 +74,10 @@ pub struct AppInner {
     pub idps: IdpSet,
     /// Back-channel HTTP client (hub → identity providers); never follows redirects.
     pub http: reqwest::Client,
+    /// Every exchange, correlated by flow (bounded).
+    pub journal: Journal,
+    /// Bearer token that opens the control API to non-loopback callers.
+    pub control_token: Option<String>,
 }
 
 impl Deref for AppState {
@@ -84,7 +89,13 @@ impl Deref for AppState {
 
 impl AppState {
     /// Builds the state for a configuration served at `urls`.
-    pub fn new(config: Config, urls: Urls, clock: Clock, rng: Rng) -> Result<Self, StartError> {
+    pub fn new(
+        config: Config,
+        urls: Urls,
+        clock: Clock,
+        rng: Rng,
+        control_token: Option<String>,
+    ) -> Result<Self, StartError> {
         let keys = FC_KEYS
             .iter()
             .map(|(name, pem)| SigningKey::from_pem(pem, name, None))
@@ -103,7 +114,10 @@ impl AppState {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| StartError::Http(e.to_string()))?;
+        let journal = Journal::new(config.platform.journal_capacity);
         Ok(Self(Arc::new(AppInner {
+            journal,
+            control_token,
             config: Arc::new(config),
             clock,
             rng,
@@ -127,8 +141,12 @@ pub fn build_router(state: AppState) -> Router {
         .route(&root, axum::routing::get(platform::root_redirect))
         .nest(crate::paths::FC_PREFIX, platform::router())
         .nest(crate::paths::IDP_PREFIX, idp::router())
-        .merge(control::router())
+        .merge(control::router(state.clone()))
         .fallback(platform::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::journal::layer::record,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
@@ -144,6 +162,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = build_router(state);
+    let app = build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -146,6 +146,9 @@ pub struct ServeArgs {
     /// Validate the configuration, print the result and exit (non-zero on error).
     #[arg(long)]
     pub check_config: bool,
+    /// Opens the control API (/_fcmock/api) to callers outside loopback that send `Authorization: Bearer TOKEN`.
+    #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
     /// Seed for codes, tokens and ids (reproducible runs).
     #[arg(long, env = "FCMOCK_SEED")]
     pub seed: Option<u64>,
@@ -258,7 +261,7 @@ async fn serve_command(args: ServeArgs) -> ExitCode {
     }
     let seed = args.seed.or(config.platform.seed);
     let rng = seed.map_or_else(Rng::from_entropy, Rng::seeded);
-    let state = match AppState::new(config, urls, Clock::system(), rng) {
+    let state = match AppState::new(config, urls, Clock::system(), rng, args.control_token.clone()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("fcmock: {e}");

@@ -89,6 +89,21 @@ impl Clock {
         }
     }
 
+    /// Sets the current time (keeping it frozen if it was).
+    pub fn set_ms(&self, now_ms: i64) {
+        if self.is_frozen() {
+            self.inner.frozen_at_ms.store(now_ms, Ordering::Relaxed);
+        } else {
+            self.inner.offset_ms.store(now_ms - real_now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    /// Back to the real time, running.
+    pub fn reset(&self) {
+        self.inner.frozen_at_ms.store(NOT_FROZEN, Ordering::Relaxed);
+        self.inner.offset_ms.store(0, Ordering::Relaxed);
+    }
+
     /// Whether time is currently frozen.
     pub fn is_frozen(&self) -> bool {
         self.inner.frozen_at_ms.load(Ordering::Relaxed) != NOT_FROZEN

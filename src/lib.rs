@@ -32,6 +32,7 @@ pub mod control;
 pub mod crypto;
 pub mod identity;
 pub mod idp;
+pub mod journal;
 pub mod oidc;
 pub mod paths;
 pub mod personas;

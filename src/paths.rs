@@ -64,6 +64,11 @@ pub mod mock {
     pub const API_CLIENTS: &str = "/_fcmock/api/clients";
     pub const API_PERSONAS: &str = "/_fcmock/api/personas";
     pub const API_NEXT_LOGIN: &str = "/_fcmock/api/next-login";
+    pub const API_JOURNAL: &str = "/_fcmock/api/journal";
+    pub const API_JOURNAL_HAR: &str = "/_fcmock/api/journal/har";
+    pub const API_JOURNAL_VERIFY: &str = "/_fcmock/api/journal/verify";
+    pub const API_CLOCK: &str = "/_fcmock/api/clock";
+    pub const API_RESET: &str = "/_fcmock/api/reset";
     pub const PERSONAS: &str = "/_fcmock/personas";
     pub const PERSONA: &str = "/_fcmock/personas/{id}";
 }

@@ -94,6 +94,8 @@ pub struct PlatformSettings {
     pub allowed_idp_hints: Vec<String>,
     pub reject_unknown_authorize_params: bool,
     pub store_capacity: usize,
+    /// Exchanges kept by the journal (0: no recording).
+    pub journal_capacity: usize,
     pub seed: Option<u64>,
 }
 

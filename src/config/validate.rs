@@ -210,6 +210,7 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
         allowed_idp_hints: Vec::new(),
         reject_unknown_authorize_params: true,
         store_capacity: 100_000,
+        journal_capacity: 10_000,
         seed: None,
     };
     let mut hints: Vec<(String, Vec<Spanned<String>>)> = Vec::new();
@@ -250,6 +251,9 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
                 errors.spanned(file, v, "platform.store_capacity", "must be at least 10");
             }
             s.store_capacity = usize::try_from(v.value).unwrap_or(usize::MAX);
+        }
+        if let Some(v) = p.journal_capacity {
+            s.journal_capacity = usize::try_from(v).unwrap_or(usize::MAX).min(1_000_000);
         }
         if p.seed.is_some() {
             s.seed = p.seed;

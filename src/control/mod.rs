@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+mod api;
 mod personas;
 
 use axum::extract::RawQuery;
@@ -22,15 +23,23 @@ use crate::paths::mock as m;
 use crate::platform::NextLogin;
 use crate::web::{HomePage, render};
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: AppState) -> Router<AppState> {
+    let api = Router::new()
+        .route(m::API_CLIENTS, get(clients))
+        .route(m::API_PERSONAS, get(personas))
+        .route(m::API_NEXT_LOGIN, post(next_login))
+        .route(m::API_JOURNAL, get(api::journal).delete(api::journal_clear))
+        .route(m::API_JOURNAL_HAR, get(api::journal_har))
+        .route(m::API_JOURNAL_VERIFY, get(api::journal_verify))
+        .route(m::API_CLOCK, get(api::clock_get).post(api::clock_set))
+        .route(m::API_RESET, post(api::reset))
+        .layer(axum::middleware::from_fn_with_state(state, api::guard));
     Router::new()
+        .merge(api)
         .route(m::HOME, get(home))
         .route("/_fcmock", get(home))
         .route("/", get(root))
         .route(m::HEALTH, get(health))
-        .route(m::API_CLIENTS, get(clients))
-        .route(m::API_PERSONAS, get(personas))
-        .route(m::API_NEXT_LOGIN, post(next_login))
         .route(m::PERSONAS, get(personas::list))
         .route(m::PERSONA, get(personas::card))
 }

@@ -118,6 +118,16 @@ impl IdpSet {
         self.builtin.get(id)
     }
 
+    /// Forgets every provider's interactions, codes and tokens, and the hub's cache of them.
+    pub fn reset(&self) {
+        for rt in self.builtin.values() {
+            rt.interactions.clear();
+            rt.codes.clear();
+            rt.tokens.clear();
+        }
+        self.remote.lock().clear();
+    }
+
     pub(crate) fn remote(&self, id: &str) -> Option<client::Remote> {
         self.remote.lock().get(id).cloned()
     }
@@ -325,8 +335,12 @@ async fn authorize(State(state): State<AppState>, Path(id): Path<String>, RawQue
         acr_requested: get("acr_values").and_then(|a| a.split(' ').next().map(str::to_owned)),
         login_hint: get("login_hint"),
     };
+    let now = state.clock.now_ms();
+    if let Some(flow) = state.journal.flow_of(&inter.state, now) {
+        state.journal.link(&uid, &flow, now);
+    }
     rt.interactions
-        .insert(uid.clone(), inter.clone(), state.clock.now_ms() + INTERACTION_TTL_MS);
+        .insert(uid.clone(), inter.clone(), now + INTERACTION_TTL_MS);
     login_page(
         &state,
         &rt,
@@ -365,7 +379,7 @@ async fn login(
     let login = form.login.unwrap_or_default().trim().to_owned();
     let password = form.password.unwrap_or_default();
     let found = accounts_of(&state, &id).find(|(_, a)| a.login == login);
-    let Some((_, account)) = found.filter(|(_, a)| a.password == password) else {
+    let Some((persona, account)) = found.filter(|(_, a)| a.password == password) else {
         return login_page(
             &state,
             &rt,
@@ -389,6 +403,10 @@ async fn login(
         acr,
         auth_time: state.clock.now(),
     };
+    if let Some(flow) = state.journal.flow_of(&uid, now) {
+        state.journal.link(&code, &flow, now);
+        state.journal.describe_flow(&flow, None, Some(&persona.id), now);
+    }
     rt.codes.insert(code.clone(), grant, now + CODE_TTL_MS);
     Redirect::to(&with_query(
         &inter.redirect_uri,
@@ -498,6 +516,9 @@ async fn token(State(state): State<AppState>, Path(id): Path<String>, headers: H
         Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     };
     let access_token = state.rng.token();
+    if let Some(flow) = form.get("code").and_then(|c| state.journal.flow_of(c, now)) {
+        state.journal.link(&access_token, &flow, now);
+    }
     rt.tokens.insert(access_token.clone(), grant, now + TOKEN_TTL_MS);
     let mut resp = Json(json!({
         "access_token": access_token,

@@ -320,6 +320,14 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
     });
     let now = state.clock.now_ms();
     let ttl = i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000;
+    // The interaction uid is the flow id; the session leads to it too.
+    state.journal.describe_flow(
+        &uid,
+        Some(&client.client_id),
+        headless.as_ref().map(|n| n.persona.as_str()),
+        now,
+    );
+    state.journal.link(&sid, &uid, now);
     let mut inter = Interaction {
         uid: uid.clone(),
         session_id: sid.clone(),
@@ -342,6 +350,7 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
         format!("{}{FC_PREFIX}{}", state.urls.public, p::interaction(&uid))
     } else if let Some(hint) = inter.request.idp_hint.clone() {
         let (url, st, nonce) = fi::authorize_url(state, &hint, &inter.request.acr).await?;
+        state.journal.link(&st, &uid, now);
         inter.step = Step::AtIdp {
             idp: hint,
             state: st,

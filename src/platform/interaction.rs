@@ -169,6 +169,7 @@ async fn redirect_to_idp_inner(
         ));
     }
     let (target, st, nonce) = fi::authorize_url(state, &idp_id, &inter.request.acr).await?;
+    state.journal.link(&st, &inter.uid, state.clock.now_ms());
     inter.step = Step::AtIdp {
         idp: idp_id,
         state: st,
@@ -254,6 +255,7 @@ pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, s
         auth_time: login.auth_time,
     };
     let ttl = i64::try_from(state.config.platform.code_ttl).unwrap_or(30) * 1000;
+    state.journal.link(&code, &inter.uid, state.clock.now_ms());
     state.hub.codes.insert(
         code.clone(),
         CodeGrant {

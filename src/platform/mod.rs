@@ -34,6 +34,7 @@ use crate::paths::platform as p;
 pub(crate) use authorize::parse_form;
 pub use error::{not_found, root_redirect};
 pub(crate) use interaction::describe_problems;
+pub use session::COOKIE as SESSION_COOKIE;
 
 /// Headless logins queued per client, at most this many each.
 const NEXT_LOGIN_QUEUE_MAX: usize = 1000;
@@ -67,6 +68,16 @@ impl Hub {
             access_tokens: ExpiringStore::new(capacity),
             next_logins: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Forgets every session, interaction, code, token and queued login.
+    pub fn reset(&self) {
+        self.sessions.clear();
+        self.interactions.clear();
+        self.codes.clear();
+        self.used_codes.clear();
+        self.access_tokens.clear();
+        self.next_logins.lock().clear();
     }
 
     /// Queues a headless login for the next authorize of `client_id`.
@@ -136,6 +147,7 @@ pub(crate) struct LogoutContext {
 /// One authorization request being served.
 #[derive(Debug, Clone)]
 pub(crate) struct Interaction {
+    /// Also the flow id in the journal.
     pub(crate) uid: String,
     pub(crate) session_id: String,
     pub(crate) request: authorize::AuthorizeRequest,

@@ -8,7 +8,7 @@ use super::error::HubError;
 use crate::app::AppState;
 
 /// FranceConnect's session cookie name.
-pub(crate) const COOKIE: &str = "fc_session_id";
+pub const COOKIE: &str = "fc_session_id";
 
 fn ttl_ms(state: &AppState) -> i64 {
     i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000

@@ -172,6 +172,9 @@ fn token_inner(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Valu
         .hub
         .used_codes
         .insert(code.clone(), access_token.clone(), now + at_ttl * 1000);
+    if let Some(flow) = state.journal.flow_of(code, now) {
+        state.journal.link(&access_token, &flow, now);
+    }
 
     let iat = state.clock.now();
     let g = &grant.grant;

@@ -63,7 +63,7 @@ impl TestApp {
             public: base.clone(),
             internal: base.clone(),
         };
-        let state = AppState::new(cfg, urls, clock.clone(), Rng::from_entropy()).unwrap();
+        let state = AppState::new(cfg, urls, clock.clone(), Rng::from_entropy(), None).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(serve(listener, state.clone(), async move {
             let _ = rx.await;

@@ -14,6 +14,7 @@ mod cli;
 mod errors;
 mod helpers;
 mod hub;
+mod journal;
 mod journey;
 mod personas;
 mod props;

@@ -1,0 +1,240 @@
+//! Control API: journal, clock, reset, and the guard that keeps it local.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Query, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::journal::{Filter, export, fingerprint};
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+/// Loopback callers always pass; others need `Authorization: Bearer <control token>`.
+pub(crate) async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    use axum::RequestExt as _;
+    // Through the extractor, so that axum's MockConnectInfo works in tests.
+    let peer = req
+        .extract_parts::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr);
+    let loopback = peer.is_none_or(|addr| addr.ip().is_loopback());
+    if loopback {
+        return next.run(req).await;
+    }
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (&state.control_token, presented) {
+        (Some(expected), Some(got)) if expected == got => next.run(req).await,
+        (Some(_), _) => error(
+            StatusCode::UNAUTHORIZED,
+            "send `Authorization: Bearer <control token>` (the --control-token fcmock was started with)",
+        ),
+        (None, _) => error(
+            StatusCode::FORBIDDEN,
+            "the control API answers loopback callers only; start fcmock with --control-token TOKEN (FCMOCK_CONTROL_TOKEN) to allow others",
+        ),
+    }
+}
+
+fn parse_filter(query: Option<&str>) -> Result<Filter, Box<Response>> {
+    serde_urlencoded::from_str::<Filter>(query.unwrap_or("")).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            format!("bad journal query: {e}; parameters: client_id, persona, flow, endpoint, since, until, limit"),
+        ))
+    })
+}
+
+/// `GET /_fcmock/api/journal`.
+pub(crate) async fn journal(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    match parse_filter(q.as_deref()) {
+        Ok(f) => {
+            let items = state.journal.query(&f, state.clock.now_ms());
+            Json(json!({
+                "count": items.len(),
+                "capacity": state.journal.capacity(),
+                "exchanges": items.iter().map(AsRef::as_ref).collect::<Vec<&crate::journal::Exchange>>(),
+            }))
+            .into_response()
+        }
+        Err(r) => *r,
+    }
+}
+
+/// `GET /_fcmock/api/journal/har`.
+pub(crate) async fn journal_har(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    match parse_filter(q.as_deref()) {
+        Ok(f) => {
+            let items = state.journal.query(&f, state.clock.now_ms());
+            let mut resp = Json(export::har(&items, &state.urls.public)).into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                axum::http::HeaderValue::from_static("attachment; filename=\"fcmock.har\""),
+            );
+            resp
+        }
+        Err(r) => *r,
+    }
+}
+
+/// `DELETE /_fcmock/api/journal`.
+pub(crate) async fn journal_clear(State(state): State<AppState>) -> Response {
+    state.journal.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VerifyQuery {
+    client_id: Option<String>,
+    flow: Option<String>,
+    endpoint: String,
+    persona: Option<String>,
+    /// The raw token, or its `sha256:` fingerprint.
+    token: Option<String>,
+}
+
+/// `GET /_fcmock/api/journal/verify?endpoint=fc.userinfo&client_id=…&flow=…&token=…`:
+/// how many times, when and with which token.
+pub(crate) async fn journal_verify(
+    State(state): State<AppState>,
+    q: Result<Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{}; parameters: endpoint (required), client_id, flow, persona, token",
+                    e.body_text()
+                ),
+            );
+        }
+    };
+    let filter = Filter {
+        client_id: q.client_id,
+        persona: q.persona,
+        flow: q.flow,
+        endpoint: Some(q.endpoint),
+        ..Filter::default()
+    };
+    let wanted = q
+        .token
+        .map(|t| if t.starts_with("sha256:") { t } else { fingerprint(&t) });
+    let calls: Vec<Value> = state
+        .journal
+        .query(&filter, state.clock.now_ms())
+        .iter()
+        .filter(|e| wanted.as_ref().is_none_or(|w| e.token_fingerprint.as_ref() == Some(w)))
+        .map(|e| {
+            json!({
+                "seq": e.seq,
+                "flow": e.flow,
+                "client_id": e.client_id,
+                "status": e.status,
+                "started_ms": e.started_ms,
+                "token_fingerprint": e.token_fingerprint,
+                "error_code": e.error_code,
+            })
+        })
+        .collect();
+    Json(json!({"count": calls.len(), "calls": calls})).into_response()
+}
+
+fn clock_json(state: &AppState) -> Json<Value> {
+    let c = &state.clock;
+    Json(json!({
+        "now_ms": c.now_ms(),
+        "now": c.utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "frozen": c.is_frozen(),
+    }))
+}
+
+/// `GET /_fcmock/api/clock`.
+pub(crate) async fn clock_get(State(state): State<AppState>) -> Json<Value> {
+    clock_json(&state)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClockChange {
+    /// Move time by this many seconds (may be negative).
+    advance_seconds: Option<f64>,
+    /// Set the time (milliseconds since the epoch)…
+    now_ms: Option<i64>,
+    /// …or as RFC 3339.
+    now: Option<String>,
+    /// Freeze (true) or let time run (false).
+    frozen: Option<bool>,
+}
+
+/// `POST /_fcmock/api/clock` with `{"advance_seconds"}`, `{"now_ms"}`, `{"now"}` and/or `{"frozen"}`.
+pub(crate) async fn clock_set(
+    State(state): State<AppState>,
+    body: Result<Json<ClockChange>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(change) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{}; fields: advance_seconds, now_ms, now (RFC 3339), frozen",
+                    e.body_text()
+                ),
+            );
+        }
+    };
+    let c = &state.clock;
+    if let Some(f) = change.frozen {
+        if f { c.freeze() } else { c.unfreeze() }
+    }
+    let target = match (change.now_ms, change.now.as_deref()) {
+        (Some(ms), _) => Some(ms),
+        (None, Some(text)) => match chrono::DateTime::parse_from_rfc3339(text) {
+            Ok(t) => Some(t.timestamp_millis()),
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("`now` is not an RFC 3339 time ({e}), e.g. 2026-11-22T10:00:00Z"),
+                );
+            }
+        },
+        (None, None) => None,
+    };
+    if let Some(ms) = target {
+        c.set_ms(ms);
+    }
+    if let Some(secs) = change.advance_seconds {
+        if !secs.is_finite() || secs.abs() > 10.0 * 365.0 * 86_400.0 {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "advance_seconds must be a finite number of at most ten years",
+            );
+        }
+        c.advance_ms((secs * 1000.0).round() as i64);
+    }
+    clock_json(&state).into_response()
+}
+
+/// `POST /_fcmock/api/reset`: back to a fresh start (stores, queues, journal, clock).
+pub(crate) async fn reset(State(state): State<AppState>) -> Response {
+    state.hub.reset();
+    state.idps.reset();
+    state.journal.clear();
+    state.clock.reset();
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,104 @@
+//! Journal exports: HAR 1.2 (opens in browsers' developer tools).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::Exchange;
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn name_values(pairs: &[(String, String)]) -> Vec<Value> {
+    pairs.iter().map(|(k, v)| json!({"name": k, "value": v})).collect()
+}
+
+fn status_text(status: u16) -> &'static str {
+    axum::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// One HAR entry. fcmock's own fields start with `_` as HAR allows.
+fn entry(e: &Exchange, base: &str) -> Value {
+    let url = if e.url.starts_with("http") {
+        e.url.clone()
+    } else {
+        format!("{base}{}", e.url)
+    };
+    let query: Vec<(String, String)> = url::Url::parse(&url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default();
+    let mut request = json!({
+        "method": e.method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": name_values(&e.request_headers),
+        "queryString": name_values(&query),
+        "headersSize": -1,
+        "bodySize": e.request_body.as_ref().map_or(0, |b| i64::try_from(b.len()).unwrap_or(-1)),
+    });
+    if let (Some(body), Some(obj)) = (&e.request_body, request.as_object_mut()) {
+        obj.insert(
+            "postData".to_owned(),
+            json!({
+                "mimeType": header_value(&e.request_headers, "content-type").unwrap_or("application/octet-stream"),
+                "text": body,
+            }),
+        );
+    }
+    let text = e.response_body.clone().unwrap_or_default();
+    json!({
+        "startedDateTime": rfc3339(e.started_ms),
+        "time": e.duration_ms,
+        "request": request,
+        "response": {
+            "status": e.status,
+            "statusText": status_text(e.status),
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": name_values(&e.response_headers),
+            "content": {"size": text.len(), "mimeType": e.response_content_type, "text": text},
+            "redirectURL": e.location.clone().unwrap_or_default(),
+            "headersSize": -1,
+            "bodySize": text.len(),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": e.duration_ms, "receive": 0},
+        "comment": format!("{} ({:?} → {})", e.endpoint, e.from, e.to),
+        "_fcmock": {
+            "seq": e.seq,
+            "flow": e.flow,
+            "endpoint": e.endpoint,
+            "client_id": e.client_id,
+            "persona": e.persona,
+            "jwts": e.jwts,
+            "error_code": e.error_code,
+            "token_fingerprint": e.token_fingerprint,
+        },
+    })
+}
+
+/// A HAR 1.2 document of `exchanges`; `base` completes relative URLs.
+pub fn har(exchanges: &[Arc<Exchange>], base: &str) -> Value {
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "fcmock", "version": env!("CARGO_PKG_VERSION")},
+            "pages": [],
+            "entries": exchanges.iter().map(|e| entry(e, base)).collect::<Vec<_>>(),
+        }
+    })
+}

@@ -1,0 +1,399 @@
+//! The recording middleware.
+
+use std::time::Instant;
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+use super::{DecodedJwt, Exchange, Party, fingerprint};
+use crate::app::AppState;
+use crate::platform::parse_form;
+
+/// Largest request body recorded (the app refuses larger ones anyway).
+const REQUEST_LIMIT: usize = 64 * 1024;
+/// Largest response body buffered for recording.
+const RESPONSE_LIMIT: usize = 2 * 1024 * 1024;
+/// Bodies are kept in the journal up to this many bytes.
+const KEEP_BODY: usize = 16 * 1024;
+/// Parameters whose values are secrets.
+const SECRET_PARAMS: [&str; 5] = [
+    "client_secret",
+    "password",
+    "client_assertion",
+    "code_verifier",
+    "csrfToken",
+];
+/// Parameters holding bearer credentials: kept as a fingerprint.
+const TOKEN_PARAMS: [&str; 3] = ["token", "access_token", "refresh_token"];
+
+/// Which endpoint a path is, who calls it, and which server answers.
+fn classify(path: &str) -> Option<(String, Party, String)> {
+    if let Some(rest) = path.strip_prefix(crate::paths::FC_PREFIX) {
+        let rest = rest.trim_start_matches('/');
+        let name = if rest.is_empty() {
+            "root".to_owned()
+        } else if let Some(after) = rest.strip_prefix("interaction/") {
+            match after.split_once('/') {
+                Some((_, step)) => format!("interaction.{step}"),
+                None => "interaction".to_owned(),
+            }
+        } else if rest == ".well-known/openid-configuration" {
+            "discovery".to_owned()
+        } else {
+            rest.replace('/', ".")
+        };
+        let back_channel = matches!(
+            name.as_str(),
+            "token" | "userinfo" | "token.revocation" | "discovery" | "jwks" | "checktoken"
+        );
+        let party = if back_channel {
+            Party::ServiceProvider
+        } else {
+            Party::Browser
+        };
+        return Some((format!("fc.{name}"), party, "franceconnect".to_owned()));
+    }
+    let rest = path.strip_prefix(crate::paths::IDP_PREFIX)?.trim_start_matches('/');
+    let (id, tail) = rest.split_once('/')?;
+    let name = if tail == ".well-known/openid-configuration" {
+        "discovery".to_owned()
+    } else {
+        tail.replace('/', ".")
+    };
+    let back_channel = matches!(name.as_str(), "token" | "userinfo" | "jwks" | "discovery");
+    let party = if back_channel { Party::Platform } else { Party::Browser };
+    Some((format!("idp.{id}.{name}"), party, format!("idp:{id}")))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().find_map(|v| {
+        v.to_str().ok()?.split(';').find_map(|c| {
+            let (k, val) = c.trim().split_once('=')?;
+            (k == crate::platform::SESSION_COOKIE).then(|| val.to_owned())
+        })
+    })
+}
+
+fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = k.as_str().to_owned();
+            let value = v.to_str().unwrap_or("(binary)");
+            let shown = match name.as_str() {
+                "authorization" => match value.split_once(' ') {
+                    Some((scheme, cred)) if scheme.eq_ignore_ascii_case("bearer") => {
+                        format!("Bearer {}", fingerprint(cred))
+                    }
+                    Some((scheme, _)) => format!("{scheme} [redacted]"),
+                    None => "[redacted]".to_owned(),
+                },
+                "cookie" | "set-cookie" => value
+                    .split(';')
+                    .map(|part| match part.split_once('=') {
+                        Some((k, _))
+                            if !matches!(
+                                k.trim().to_ascii_lowercase().as_str(),
+                                "path" | "samesite" | "max-age" | "expires" | "domain"
+                            ) =>
+                        {
+                            format!("{}=[redacted]", k.trim())
+                        }
+                        _ => part.trim().to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                _ => value.to_owned(),
+            };
+            (name, shown)
+        })
+        .collect()
+}
+
+fn redact_params(params: &[(String, String)]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let shown = if SECRET_PARAMS.contains(&k.as_str()) {
+                "[redacted]".to_owned()
+            } else if TOKEN_PARAMS.contains(&k.as_str()) {
+                fingerprint(v)
+            } else {
+                v.clone()
+            };
+            (k.clone(), shown)
+        })
+        .collect()
+}
+
+/// Replaces secrets in a form or JSON body kept in the journal.
+fn redact_body(text: &str, content_type: &str) -> String {
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let params = redact_params(&parse_form(text));
+        return url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+    }
+    if content_type.starts_with("application/json")
+        && let Ok(mut v) = serde_json::from_str::<Value>(text)
+    {
+        if let Some(obj) = v.as_object_mut() {
+            for key in ["access_token", "refresh_token", "client_secret"] {
+                if let Some(Value::String(s)) = obj.get_mut(key) {
+                    *s = if key == "client_secret" {
+                        "[redacted]".to_owned()
+                    } else {
+                        fingerprint(s)
+                    };
+                }
+            }
+        }
+        return v.to_string();
+    }
+    text.to_owned()
+}
+
+fn looks_like_jws(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 3
+        && parts.iter().take(2).all(|p| !p.is_empty())
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+fn decode_part(part: &str) -> Value {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn decode_jwt(state: &AppState, location: &str, jwt: &str) -> DecodedJwt {
+    let mut parts = jwt.split('.');
+    let header = decode_part(parts.next().unwrap_or(""));
+    let claims = decode_part(parts.next().unwrap_or(""));
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+    let signature_verified = if iss == state.issuer() {
+        Some(state.hub.keys.verify::<Value>(jwt).is_ok())
+    } else {
+        let prefix = format!("{}{}/", state.urls.public, crate::paths::IDP_PREFIX);
+        iss.strip_prefix(&prefix)
+            .and_then(|id| state.idps.get(id))
+            .map(|rt| rt.keys.verify::<Value>(jwt).is_ok())
+    };
+    DecodedJwt {
+        location: location.to_owned(),
+        header,
+        claims,
+        signature_verified,
+    }
+}
+
+/// FranceConnect's error code in a response, if any.
+fn error_code(body: &str, location: Option<&str>) -> Option<String> {
+    if let Some(i) = body.find("data-testid=\"error-code\">") {
+        let rest = body.get(i + 25..)?;
+        return rest.split('<').next().map(str::to_owned);
+    }
+    if let Some(i) = body.find("fs-technique-erreurs/?code=") {
+        let rest = body.get(i + 27..)?;
+        return rest.split('&').next().map(str::to_owned);
+    }
+    let loc = location?;
+    let url = url::Url::parse(loc).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Records the exchange (platform and identity-provider routes only).
+pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let journal = &state.journal;
+    let Some((endpoint, from, to)) = journal.enabled().then(|| classify(req.uri().path())).flatten() else {
+        return next.run(req).await;
+    };
+    let started_ms = state.clock.now_ms();
+    let timer = Instant::now();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, REQUEST_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut params = parse_form(parts.uri.query().unwrap_or(""));
+    let body_text = String::from_utf8_lossy(&bytes).into_owned();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        params.extend(parse_form(&body_text));
+    }
+    let token = bearer(&parts.headers).or_else(|| {
+        params
+            .iter()
+            .find(|(k, _)| TOKEN_PARAMS.contains(&k.as_str()))
+            .map(|(_, v)| v.clone())
+    });
+    let session = session_cookie(&parts.headers);
+    let now = state.clock.now_ms();
+    let path_uid = parts
+        .uri
+        .path()
+        .strip_prefix(&format!("{}/interaction/", crate::paths::FC_PREFIX))
+        .map(|rest| rest.split('/').next().unwrap_or_default().to_owned());
+    let mut flow = path_uid.filter(|u| !u.is_empty());
+    for key in ["state", "interaction", "code"] {
+        if flow.is_none()
+            && let Some((_, v)) = params.iter().find(|(k, _)| k == key)
+        {
+            flow = journal.flow_of(v, now);
+        }
+    }
+    if flow.is_none() {
+        flow = token.as_deref().and_then(|t| journal.flow_of(t, now));
+    }
+    if flow.is_none() {
+        flow = session.as_deref().and_then(|s| journal.flow_of(s, now));
+    }
+    let request_headers = redact_headers(&parts.headers);
+    let method = parts.method.to_string();
+    let url = parts.uri.to_string();
+    let mut jwts = Vec::new();
+    if let Some((_, hint)) = params.iter().find(|(k, _)| k == "id_token_hint")
+        && looks_like_jws(hint)
+    {
+        jwts.push(decode_jwt(&state, "request.id_token_hint", hint));
+    }
+    let param_client = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone());
+
+    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+
+    let (rparts, rbody) = response.into_parts();
+    let rbytes: Bytes = match to_bytes(rbody, RESPONSE_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to record").into_response(),
+    };
+    let rtype = rparts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let rtext = String::from_utf8_lossy(&rbytes).into_owned();
+    let location = rparts
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // A flow may also be known from what the response hands out (a redirect carrying a state).
+    if flow.is_none()
+        && let Some(loc) = &location
+        && let Ok(u) = url::Url::parse(loc)
+    {
+        let interaction = format!("{}/interaction/", crate::paths::FC_PREFIX);
+        flow = match u.path().strip_prefix(&interaction) {
+            Some(rest) => rest.split('/').next().map(str::to_owned),
+            None => u.query_pairs().find_map(|(k, v)| {
+                (k == "state" || k == "code")
+                    .then(|| journal.flow_of(&v, now))
+                    .flatten()
+            }),
+        };
+    }
+    if rtype.starts_with("application/jwt") && looks_like_jws(rtext.trim()) {
+        jwts.push(decode_jwt(&state, "response.body", rtext.trim()));
+    } else if rtype.starts_with("application/json")
+        && let Ok(v) = serde_json::from_str::<Value>(&rtext)
+        && let Some(id_token) = v.get("id_token").and_then(Value::as_str)
+    {
+        jwts.push(decode_jwt(&state, "response.id_token", id_token));
+    }
+    let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
+    let keep = |text: &str, ct: &str| -> Option<String> {
+        if text.is_empty() {
+            return None;
+        }
+        let redacted = redact_body(text, ct);
+        let mut end = redacted.len().min(KEEP_BODY);
+        while !redacted.is_char_boundary(end) {
+            end -= 1;
+        }
+        Some(redacted.get(..end).unwrap_or_default().to_owned())
+    };
+    let exchange = Exchange {
+        seq: 0,
+        flow,
+        client_id: info.client_id.or(param_client),
+        persona: info.persona,
+        endpoint,
+        from,
+        to,
+        started_ms,
+        duration_ms: timer.elapsed().as_secs_f64() * 1000.0,
+        method,
+        url,
+        params: redact_params(&params),
+        request_headers,
+        request_body: keep(&body_text, &content_type),
+        status: rparts.status.as_u16(),
+        response_headers: redact_headers(&rparts.headers),
+        response_body: keep(&rtext, &rtype),
+        response_content_type: rtype,
+        error_code: error_code(&rtext, location.as_deref()),
+        location,
+        jwts,
+        token_fingerprint: token.as_deref().map(fingerprint),
+    };
+    journal.record(exchange);
+    Response::from_parts(rparts, Body::from(rbytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_and_parties() {
+        let (e, p, t) = classify("/api/v2/interaction/abc/consent").unwrap();
+        assert_eq!(
+            (e.as_str(), p, t.as_str()),
+            ("fc.interaction.consent", Party::Browser, "franceconnect")
+        );
+        assert_eq!(classify("/api/v2/token").unwrap().1, Party::ServiceProvider);
+        let (e, p, t) = classify("/idp/ameli/userinfo").unwrap();
+        assert_eq!(
+            (e.as_str(), p, t.as_str()),
+            ("idp.ameli.userinfo", Party::Platform, "idp:ameli")
+        );
+        assert_eq!(
+            classify("/idp/ameli/.well-known/openid-configuration").unwrap().0,
+            "idp.ameli.discovery"
+        );
+        assert!(classify("/_fcmock/health").is_none());
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let body = "client_id=a&client_secret=s3cr3t&code=c&password=pw&token=tok";
+        let red = redact_body(body, "application/x-www-form-urlencoded");
+        assert!(!red.contains("s3cr3t") && !red.contains("pw") && !red.contains("=tok"));
+        assert!(red.contains("code=c"));
+        let json = redact_body(r#"{"access_token":"AT","id_token":"x.y.z"}"#, "application/json");
+        assert!(!json.contains("\"AT\"") && json.contains("x.y.z"));
+    }
+}

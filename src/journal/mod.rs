@@ -1,0 +1,340 @@
+//! The journal: every exchange, correlated by flow.
+//!
+//! A recording layer ([`layer::record`]) captures each request to the
+//! platform and the identity providers with its response: timing, decoded
+//! parameters, decoded JWTs (and whether their signature verified against
+//! fcmock's keys), secrets redacted. Exchanges are attributed to a *flow*
+//! (one login = one flow id across browser, service provider, platform and
+//! identity provider): handlers [`link`](Journal::link) each artifact they
+//! mint (interaction uid, state sent to an identity provider, codes, access
+//! tokens, session) to the flow, and the layer finds the flow of a request
+//! from whichever artifact it carries. Storage is a bounded ring buffer.
+
+pub mod export;
+pub mod layer;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::oidc::store::ExpiringStore;
+
+/// How long an artifact → flow link is kept.
+const LINK_TTL_MS: i64 = 2 * 3600 * 1000;
+
+/// Who talked to whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// The user's browser (front channel).
+    Browser,
+    /// A service provider's back end (token, userinfo, revocation, discovery, JWKS).
+    ServiceProvider,
+    /// FranceConnect calling an identity provider (back channel).
+    Platform,
+}
+
+/// A decoded JWT seen in an exchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodedJwt {
+    /// Where it was: `response.id_token`, `response.body`, `request.id_token_hint`…
+    pub location: String,
+    pub header: Value,
+    pub claims: Value,
+    /// Whether the signature verified against the issuer's keys in fcmock
+    /// (`None` when the issuer is not one of fcmock's).
+    pub signature_verified: Option<bool>,
+}
+
+/// One HTTP exchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub seq: u64,
+    pub flow: Option<String>,
+    pub client_id: Option<String>,
+    pub persona: Option<String>,
+    /// `fc.authorize`, `fc.token`, `idp.ameli.login`…
+    pub endpoint: String,
+    pub from: Party,
+    /// `franceconnect` or `idp:{id}`.
+    pub to: String,
+    pub started_ms: i64,
+    pub duration_ms: f64,
+    pub method: String,
+    pub url: String,
+    /// Query and form parameters, decoded, secrets redacted.
+    pub params: Vec<(String, String)>,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    pub response_content_type: String,
+    pub location: Option<String>,
+    pub jwts: Vec<DecodedJwt>,
+    /// `sha256:<12 hex>` of the bearer or posted token, so tests can tell
+    /// which token was used without the journal holding it.
+    pub token_fingerprint: Option<String>,
+    /// FranceConnect error code shown or returned, if any.
+    pub error_code: Option<String>,
+}
+
+/// What is known of a flow.
+#[derive(Debug, Clone, Default)]
+pub struct FlowInfo {
+    pub client_id: Option<String>,
+    pub persona: Option<String>,
+}
+
+/// A journal query.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    pub client_id: Option<String>,
+    pub persona: Option<String>,
+    pub flow: Option<String>,
+    /// Exact endpoint (`fc.userinfo`) or a prefix ending in `.` (`idp.ameli.`).
+    pub endpoint: Option<String>,
+    /// Milliseconds since the epoch, inclusive.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+impl Filter {
+    fn matches(&self, e: &Exchange) -> bool {
+        let opt = |want: &Option<String>, got: &Option<String>| want.as_ref().is_none_or(|w| got.as_ref() == Some(w));
+        opt(&self.client_id, &e.client_id)
+            && opt(&self.persona, &e.persona)
+            && opt(&self.flow, &e.flow)
+            && self.endpoint.as_ref().is_none_or(|w| {
+                if w.ends_with('.') {
+                    e.endpoint.starts_with(w.as_str())
+                } else {
+                    &e.endpoint == w
+                }
+            })
+            && self.since.is_none_or(|s| e.started_ms >= s)
+            && self.until.is_none_or(|u| e.started_ms <= u)
+    }
+}
+
+/// The bounded journal.
+pub struct Journal {
+    capacity: usize,
+    ring: Mutex<VecDeque<Arc<Exchange>>>,
+    seq: AtomicU64,
+    links: ExpiringStore<String>,
+    flows: ExpiringStore<FlowInfo>,
+}
+
+impl Journal {
+    /// A journal keeping the last `capacity` exchanges (0 disables recording).
+    pub fn new(capacity: usize) -> Self {
+        let link_cap = capacity.saturating_mul(4).clamp(1000, 400_000);
+        Self {
+            capacity,
+            ring: Mutex::new(VecDeque::with_capacity(capacity.min(16_384))),
+            seq: AtomicU64::new(0),
+            links: ExpiringStore::new(link_cap),
+            flows: ExpiringStore::new(link_cap),
+        }
+    }
+
+    /// Whether recording is on.
+    pub fn enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
+    /// Appends an exchange, dropping the oldest beyond capacity.
+    pub fn record(&self, mut e: Exchange) {
+        if self.capacity == 0 {
+            return;
+        }
+        e.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut ring = self.ring.lock();
+        while ring.len() >= self.capacity {
+            ring.pop_front();
+        }
+        ring.push_back(Arc::new(e));
+    }
+
+    /// Number of exchanges held.
+    pub fn len(&self) -> usize {
+        self.ring.lock().len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The maximum number of exchanges held.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Exchanges matching `filter`, oldest first (the newest `limit` if set).
+    ///
+    /// Client and persona are completed from what became known of the flow
+    /// later (the persona is known only once the identity provider answered),
+    /// so a query by persona finds the whole login.
+    pub fn query(&self, filter: &Filter, now_ms: i64) -> Vec<Arc<Exchange>> {
+        let snapshot: Vec<Arc<Exchange>> = self.ring.lock().iter().cloned().collect();
+        let mut out: Vec<Arc<Exchange>> = snapshot
+            .into_iter()
+            .map(|e| self.complete(e, now_ms))
+            .filter(|e| filter.matches(e))
+            .collect();
+        if let Some(limit) = filter.limit
+            && out.len() > limit
+        {
+            out.drain(..out.len() - limit);
+        }
+        out
+    }
+
+    /// Fills an exchange's missing client and persona from its flow.
+    fn complete(&self, e: Arc<Exchange>, now_ms: i64) -> Arc<Exchange> {
+        if e.client_id.is_some() && e.persona.is_some() {
+            return e;
+        }
+        let Some(flow) = e.flow.as_deref() else { return e };
+        let info = self.flow_info(flow, now_ms);
+        let adds_client = e.client_id.is_none() && info.client_id.is_some();
+        let adds_persona = e.persona.is_none() && info.persona.is_some();
+        if !(adds_client || adds_persona) {
+            return e;
+        }
+        let mut patched = (*e).clone();
+        patched.client_id = patched.client_id.or(info.client_id);
+        patched.persona = patched.persona.or(info.persona);
+        Arc::new(patched)
+    }
+
+    /// Forgets every exchange and link.
+    pub fn clear(&self) {
+        self.ring.lock().clear();
+        self.links.clear();
+        self.flows.clear();
+    }
+
+    /// Records that `artifact` (a state, a code, a token…) belongs to `flow`.
+    pub fn link(&self, artifact: &str, flow: &str, now_ms: i64) {
+        if self.capacity > 0 && !artifact.is_empty() {
+            self.links
+                .insert(artifact.to_owned(), flow.to_owned(), now_ms + LINK_TTL_MS);
+        }
+    }
+
+    /// The flow an artifact belongs to.
+    pub fn flow_of(&self, artifact: &str, now_ms: i64) -> Option<String> {
+        self.links.get(artifact, now_ms)
+    }
+
+    /// Notes the client and/or persona of a flow.
+    pub fn describe_flow(&self, flow: &str, client_id: Option<&str>, persona: Option<&str>, now_ms: i64) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut info = self.flows.get(flow, now_ms).unwrap_or_default();
+        if let Some(c) = client_id {
+            info.client_id = Some(c.to_owned());
+        }
+        if let Some(p) = persona {
+            info.persona = Some(p.to_owned());
+        }
+        self.flows.insert(flow.to_owned(), info, now_ms + LINK_TTL_MS);
+    }
+
+    /// What is known of a flow.
+    pub fn flow_info(&self, flow: &str, now_ms: i64) -> FlowInfo {
+        self.flows.get(flow, now_ms).unwrap_or_default()
+    }
+}
+
+/// `sha256:` and the first 12 hex digits of a token's hash.
+pub fn fingerprint(token: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    let h = hex::encode(Sha256::digest(token.as_bytes()));
+    format!("sha256:{}", h.get(..12).unwrap_or(&h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(endpoint: &str, flow: &str) -> Exchange {
+        Exchange {
+            seq: 0,
+            flow: Some(flow.into()),
+            client_id: Some("c".into()),
+            persona: None,
+            endpoint: endpoint.into(),
+            from: Party::Browser,
+            to: "franceconnect".into(),
+            started_ms: 0,
+            duration_ms: 0.0,
+            method: "GET".into(),
+            url: "/".into(),
+            params: vec![],
+            request_headers: vec![],
+            request_body: None,
+            status: 200,
+            response_headers: vec![],
+            response_body: None,
+            response_content_type: String::new(),
+            location: None,
+            jwts: vec![],
+            token_fingerprint: None,
+            error_code: None,
+        }
+    }
+
+    #[test]
+    fn the_ring_stays_within_its_bound_and_queries_filter() {
+        let j = Journal::new(100);
+        for i in 0..100_000 {
+            j.record(ex(
+                if i % 2 == 0 { "fc.token" } else { "idp.ameli.token" },
+                &format!("f{}", i % 7),
+            ));
+        }
+        assert_eq!(j.len(), 100);
+        let tokens = j.query(
+            &Filter {
+                endpoint: Some("fc.token".into()),
+                ..Filter::default()
+            },
+            0,
+        );
+        assert_eq!(tokens.len(), 50);
+        assert_eq!(
+            j.query(
+                &Filter {
+                    endpoint: Some("idp.".into()),
+                    ..Filter::default()
+                },
+                0
+            )
+            .len(),
+            50
+        );
+        assert_eq!(
+            j.query(
+                &Filter {
+                    limit: Some(3),
+                    ..Filter::default()
+                },
+                0
+            )
+            .last()
+            .map(|e| e.seq),
+            Some(100_000)
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! The journal: one flow across all parties, HAR export, verification, clock and reset.
+
+use std::net::SocketAddr;
+
+use axum::extract::connect_info::MockConnectInfo;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+use crate::helpers::*;
+
+async fn get_json(app: &TestApp, path: &str) -> Value {
+    plain_http()
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A full login (pages), token, two userinfo calls; returns (access token, raw id_token).
+async fn login_and_use(app: &TestApp) -> (String, String) {
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let r = full_login(app, &rp, "sandrine-quemper", "ameli", &["identite_pivot", "email"]).await;
+    let at = Rp::access_token(&r);
+    assert_eq!(rp.userinfo(&at).await.0, 200);
+    assert_eq!(rp.userinfo(&at).await.0, 200);
+    (at, r.raw_id_token)
+}
+
+#[tokio::test]
+async fn one_login_is_one_flow_across_every_party() {
+    let app = TestApp::spawn().await;
+    let (_, _) = login_and_use(&app).await;
+    let authorize = get_json(
+        &app,
+        &format!("/_fcmock/api/journal?endpoint=fc.authorize&client_id={PUBLIC_CLIENT}"),
+    )
+    .await;
+    let flow = authorize["exchanges"][0]["flow"].as_str().unwrap().to_owned();
+    let all = get_json(&app, &format!("/_fcmock/api/journal?flow={flow}")).await;
+    let exchanges = all["exchanges"].as_array().unwrap();
+    let endpoints: Vec<&str> = exchanges.iter().map(|e| e["endpoint"].as_str().unwrap()).collect();
+    for want in [
+        "fc.authorize",
+        "fc.interaction",
+        "fc.redirect-to-idp",
+        "idp.ameli.authorize",
+        "idp.ameli.login",
+        "fc.oidc-callback",
+        "idp.ameli.token",
+        "idp.ameli.userinfo",
+        "fc.interaction.verify",
+        "fc.interaction.consent",
+        "fc.login",
+        "fc.token",
+        "fc.userinfo",
+    ] {
+        assert!(
+            endpoints.contains(&want),
+            "{want} missing from flow {flow}: {endpoints:?}"
+        );
+    }
+    let parties: std::collections::HashSet<&str> = exchanges.iter().map(|e| e["from"].as_str().unwrap()).collect();
+    assert_eq!(parties.len(), 3, "browser, service provider and platform: {parties:?}");
+    for e in exchanges {
+        assert_eq!(e["client_id"], PUBLIC_CLIENT, "{}", e["endpoint"]);
+    }
+    let token = exchanges.iter().find(|e| e["endpoint"] == "fc.token").unwrap();
+    assert_eq!(token["persona"], "sandrine-quemper");
+    let jwt = &token["jwts"][0];
+    assert_eq!(jwt["location"], "response.id_token");
+    assert_eq!(jwt["signature_verified"], true);
+    assert_eq!(jwt["claims"]["aud"], PUBLIC_CLIENT);
+    let idp_token = exchanges.iter().find(|e| e["endpoint"] == "idp.ameli.token").unwrap();
+    assert_eq!(idp_token["from"], "platform");
+    assert_eq!(
+        idp_token["jwts"][0]["signature_verified"], true,
+        "the provider's id_token verifies against its keys"
+    );
+    let userinfo = exchanges.iter().find(|e| e["endpoint"] == "fc.userinfo").unwrap();
+    assert_eq!(userinfo["jwts"][0]["claims"]["family_name"], "QUEMPER");
+    // Queries by persona and by endpoint prefix.
+    let by_persona = get_json(&app, "/_fcmock/api/journal?persona=sandrine-quemper&endpoint=idp.").await;
+    assert!(by_persona["count"].as_u64().unwrap() >= 4);
+}
+
+#[tokio::test]
+async fn the_har_export_is_har_1_2_and_holds_no_secret() {
+    let app = TestApp::spawn().await;
+    let (at, _) = login_and_use(&app).await;
+    let text = plain_http()
+        .get(app.url("/_fcmock/api/journal/har"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let har: Value = serde_json::from_str(&text).unwrap();
+    let log = &har["log"];
+    assert_eq!(log["version"], "1.2");
+    assert!(log["creator"]["name"].is_string() && log["creator"]["version"].is_string());
+    let entries = log["entries"].as_array().unwrap();
+    assert!(entries.len() >= 15);
+    for e in entries {
+        let started = e["startedDateTime"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(started).is_ok(), "{started}");
+        assert!(e["time"].is_number());
+        let req = &e["request"];
+        for (k, kind) in [
+            ("method", "s"),
+            ("url", "s"),
+            ("httpVersion", "s"),
+            ("cookies", "a"),
+            ("headers", "a"),
+            ("queryString", "a"),
+            ("headersSize", "n"),
+            ("bodySize", "n"),
+        ] {
+            assert!(
+                matches!(
+                    (kind, &req[k]),
+                    ("s", Value::String(_)) | ("a", Value::Array(_)) | ("n", Value::Number(_))
+                ),
+                "request.{k} in {e}"
+            );
+        }
+        for h in req["headers"].as_array().unwrap() {
+            assert!(h["name"].is_string() && h["value"].is_string());
+        }
+        let resp = &e["response"];
+        for (k, kind) in [
+            ("status", "n"),
+            ("statusText", "s"),
+            ("httpVersion", "s"),
+            ("cookies", "a"),
+            ("headers", "a"),
+            ("redirectURL", "s"),
+            ("headersSize", "n"),
+            ("bodySize", "n"),
+        ] {
+            assert!(
+                matches!(
+                    (kind, &resp[k]),
+                    ("s", Value::String(_)) | ("a", Value::Array(_)) | ("n", Value::Number(_))
+                ),
+                "response.{k} in {e}"
+            );
+        }
+        assert!(resp["content"]["size"].is_number() && resp["content"]["mimeType"].is_string());
+        assert!(e["cache"].is_object());
+        for t in ["send", "wait", "receive"] {
+            assert!(e["timings"][t].is_number());
+        }
+    }
+    // No secret: client secrets, the hub's secret at the provider, the access token, passwords, cookies.
+    let hub_secret = &app.state.config.idp("ameli").unwrap().hub_client_secret;
+    for secret in [PUBLIC_SECRET, hub_secret.as_str(), at.as_str()] {
+        assert!(!text.contains(secret), "the HAR contains a secret");
+    }
+    let posted_password = entries
+        .iter()
+        .flat_map(|e| e["request"]["postData"]["text"].as_str())
+        .any(|t| t.contains("password=") && !t.contains("password=%5Bredacted%5D"));
+    assert!(!posted_password, "passwords are redacted");
+    assert!(!text.contains("fc_session_id=") || text.contains("fc_session_id=[redacted]"));
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("fc_session_id=") && !l.contains("fc_session_id=[redacted]"))
+    );
+}
+
+#[tokio::test]
+async fn verification_counts_calls_per_client_flow_and_token() {
+    let app = TestApp::spawn().await;
+    let (at, _) = login_and_use(&app).await;
+    let q = format!("/_fcmock/api/journal/verify?endpoint=fc.userinfo&client_id={PUBLIC_CLIENT}&token={at}");
+    let v = get_json(&app, &q).await;
+    assert_eq!(v["count"], 2);
+    let flow = v["calls"][0]["flow"].as_str().unwrap().to_owned();
+    let fp = v["calls"][0]["token_fingerprint"].as_str().unwrap().to_owned();
+    let by_fp = get_json(
+        &app,
+        &format!("/_fcmock/api/journal/verify?endpoint=fc.userinfo&flow={flow}&token={fp}"),
+    )
+    .await;
+    assert_eq!(by_fp["count"], 2);
+    let other = get_json(
+        &app,
+        "/_fcmock/api/journal/verify?endpoint=fc.userinfo&token=another-token",
+    )
+    .await;
+    assert_eq!(other["count"], 0);
+    let never = get_json(
+        &app,
+        &format!("/_fcmock/api/journal/verify?endpoint=fc.token.revocation&client_id={PUBLIC_CLIENT}"),
+    )
+    .await;
+    assert_eq!(never["count"], 0);
+    let bad = plain_http()
+        .get(app.url("/_fcmock/api/journal/verify?client=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    // Clearing empties it.
+    plain_http()
+        .delete(app.url("/_fcmock/api/journal"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_json(&app, "/_fcmock/api/journal").await["count"], 0);
+}
+
+#[tokio::test]
+async fn the_clock_api_expires_codes_and_reset_starts_afresh() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let http = plain_http();
+    http.post(app.url("/_fcmock/api/next-login"))
+        .json(&json!({"client_id": PUBLIC_CLIENT, "persona": "camille-rochefort", "idp": "ameli"}))
+        .send()
+        .await
+        .unwrap();
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let code = query(app.browser().get(&url).await.location.as_deref().unwrap())["code"].clone();
+    let frozen: Value = http
+        .post(app.url("/_fcmock/api/clock"))
+        .json(&json!({"frozen": true, "advance_seconds": 31}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(frozen["frozen"], true);
+    match rp.redeem(&code).await {
+        Err(e) => assert!(e.contains("invalid_grant"), "{e}"),
+        Ok(_) => panic!("an expired code was accepted"),
+    }
+    let bad = http
+        .post(app.url("/_fcmock/api/clock"))
+        .json(&json!({"advance": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    // Reset: clock back to real time, queues and journal empty.
+    http.post(app.url("/_fcmock/api/next-login"))
+        .json(&json!({"client_id": PUBLIC_CLIENT, "persona": "camille-rochefort", "idp": "ameli"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        http.post(app.url("/_fcmock/api/reset")).send().await.unwrap().status(),
+        204
+    );
+    let clock = get_json(&app, "/_fcmock/api/clock").await;
+    assert_eq!(clock["frozen"], false);
+    let wall = app.browser().open(&url, &app.base).await;
+    assert!(
+        wall.testid("idp-list").is_some(),
+        "the queued login was dropped by reset"
+    );
+}
+
+#[tokio::test]
+async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
+    let app = TestApp::spawn().await;
+    let remote: SocketAddr = "192.0.2.10:40000".parse().unwrap();
+    let router = fcmock::app::build_router(app.state.clone()).layer(MockConnectInfo(remote));
+    let req = |auth: Option<&str>| {
+        let mut b = axum::http::Request::get("/_fcmock/api/clients");
+        if let Some(a) = auth {
+            b = b.header("authorization", a);
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    };
+    let resp = router.clone().oneshot(req(None)).await.unwrap();
+    assert_eq!(resp.status(), 403);
+    // Pages and health stay open.
+    let health = router
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/_fcmock/health")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    let cfg = fcmock::config::Config::default_bundle().unwrap();
+    let urls = fcmock::app::Urls {
+        public: app.base.clone(),
+        internal: app.base.clone(),
+    };
+    let with_token = fcmock::app::AppState::new(
+        cfg,
+        urls,
+        fcmock::clock::Clock::system(),
+        fcmock::rng::Rng::seeded(1),
+        Some("s3cret".into()),
+    )
+    .unwrap();
+    let router = fcmock::app::build_router(with_token).layer(MockConnectInfo(remote));
+    assert_eq!(
+        router
+            .clone()
+            .oneshot(req(Some("Bearer s3cret")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        router.clone().oneshot(req(Some("Bearer nope"))).await.unwrap().status(),
+        401
+    );
+    let local = fcmock::app::build_router(app.state.clone())
+        .layer(MockConnectInfo("127.0.0.1:5000".parse::<SocketAddr>().unwrap()));
+    assert_eq!(local.oneshot(req(None)).await.unwrap().status(), 200);
+}
