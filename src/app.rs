@@ -30,6 +30,13 @@ const FC_KEYS: [(&str, &str); 2] = [
     ("keys/fc-rs256.pem", include_str!("../keys/fc-rs256.pem")),
 ];
 
+/// Keys the platform rotates to the first time (committed, so that no RSA key
+/// is generated at run time in the common case).
+const FC_NEXT_KEYS: [(&str, &str); 2] = [
+    ("keys/fc-es256-next.pem", include_str!("../keys/fc-es256-next.pem")),
+    ("keys/fc-rs256-next.pem", include_str!("../keys/fc-rs256-next.pem")),
+];
+
 /// Largest request body accepted anywhere (forms, JSON, tokens).
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -76,6 +83,8 @@ pub struct AppInner {
     pub http: reqwest::Client,
     /// Every exchange, correlated by flow (bounded).
     pub journal: Journal,
+    /// Scripted failures in force.
+    pub scenarios: crate::scenarios::Scenarios,
     /// Bearer token that opens the control API to non-loopback callers.
     pub control_token: Option<String>,
 }
@@ -116,6 +125,7 @@ impl AppState {
             .map_err(|e| StartError::Http(e.to_string()))?;
         let journal = Journal::new(config.platform.journal_capacity);
         Ok(Self(Arc::new(AppInner {
+            scenarios: crate::scenarios::Scenarios::default(),
             journal,
             control_token,
             config: Arc::new(config),
@@ -126,6 +136,63 @@ impl AppState {
             idps,
             http,
         })))
+    }
+
+    /// One step of a two-step rotation of the platform's keys: `publish`
+    /// (new keys in the JWKS), `activate` (they sign), `retire` (old keys
+    /// leave the JWKS), or `rotate` (publish then activate).
+    pub fn rotate_keys(&self, step: &str) -> Result<(), String> {
+        let keys = &self.hub.keys;
+        match step {
+            "publish" => {
+                let round = self.hub.rotations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let fresh = if round == 0 {
+                    // The first rotation uses committed keys: no RSA generation at run time.
+                    FC_NEXT_KEYS
+                        .iter()
+                        .map(|(name, pem)| SigningKey::from_pem(pem, name, None))
+                        .collect::<Result<Vec<_>, _>>()
+                } else {
+                    crate::crypto::keys::fresh_es256().and_then(|es| Ok(vec![es, crate::crypto::keys::fresh_rs256()?]))
+                };
+                keys.publish(fresh.map_err(|e| e.to_string())?);
+                Ok(())
+            }
+            "activate" => {
+                if keys.activate() {
+                    Ok(())
+                } else {
+                    Err("no published key is waiting: publish first".to_owned())
+                }
+            }
+            "retire" => {
+                keys.retire();
+                Ok(())
+            }
+            "rotate" => {
+                self.rotate_keys("publish")?;
+                self.rotate_keys("activate")
+            }
+            other => Err(format!(
+                "unknown key step `{other}`; use publish, activate, retire or rotate"
+            )),
+        }
+    }
+
+    /// Puts a scenario in force: its clock and key steps first, then its faults.
+    pub fn load_scenario(&self, scenario: crate::scenarios::Scenario) -> Result<String, String> {
+        if let Some(c) = &scenario.clock {
+            if let Some(f) = c.freeze {
+                if f { self.clock.freeze() } else { self.clock.unfreeze() }
+            }
+            if let Some(s) = c.advance_seconds {
+                self.clock.advance_ms((s * 1000.0).round() as i64);
+            }
+        }
+        for step in &scenario.keys {
+            self.rotate_keys(step)?;
+        }
+        self.scenarios.load(scenario, false)
     }
 
     /// The FranceConnect v2 issuer, e.g. `http://localhost:7080/api/v2`.
@@ -143,6 +210,10 @@ pub fn build_router(state: AppState) -> Router {
         .nest(crate::paths::IDP_PREFIX, idp::router())
         .merge(control::router(state.clone()))
         .fallback(platform::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::scenarios::transport::apply,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::journal::layer::record,

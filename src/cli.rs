@@ -38,6 +38,21 @@ pub enum Command {
     /// Find, inspect, validate and generate personas.
     #[command(subcommand)]
     Personas(PersonasCommand),
+    /// Check scenario files.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Validate scenario files against the configuration (every error with file, line and field).
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 /// Where the configuration comes from (shared by every command that reads it).
@@ -146,6 +161,9 @@ pub struct ServeArgs {
     /// Validate the configuration, print the result and exit (non-zero on error).
     #[arg(long)]
     pub check_config: bool,
+    /// Scenario file to put in force at start (repeatable).
+    #[arg(long = "scenario", env = "FCMOCK_SCENARIO", value_delimiter = ',')]
+    pub scenarios: Vec<PathBuf>,
     /// Opens the control API (/_fcmock/api) to callers outside loopback that send `Authorization: Bearer TOKEN`.
     #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
     pub control_token: Option<String>,
@@ -186,6 +204,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Serve(args)) => serve_command(args).await,
         Some(Command::Personas(cmd)) => crate::personas::commands::run(cmd),
+        Some(Command::Scenario(ScenarioCommand::Validate { files, config })) => validate_scenarios(&files, &config),
         None => serve_command(cli.serve).await,
     }
 }
@@ -268,6 +287,16 @@ async fn serve_command(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for path in &args.scenarios {
+        let loaded = read_scenario(path, &state.config).and_then(|s| state.load_scenario(s));
+        match loaded {
+            Ok(id) => tracing::info!(file = %path.display(), id = %id, "scenario in force"),
+            Err(e) => {
+                eprintln!("fcmock: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     print!("{}", banner(&state));
     tracing::info!(public = %state.urls.public, internal = %state.urls.internal, "fcmock listening");
     match serve(listener, state, shutdown_signal()).await {
@@ -277,6 +306,37 @@ async fn serve_command(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn read_scenario(path: &std::path::Path, config: &Config) -> Result<crate::scenarios::Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
+    crate::scenarios::parse::parse(&path.display().to_string(), &text, config).map_err(|e| e.to_string())
+}
+
+fn validate_scenarios(files: &[PathBuf], args: &ConfigArgs) -> ExitCode {
+    let config = match load_config(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("fcmock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut ok = true;
+    for path in files {
+        match read_scenario(path, &config) {
+            Ok(s) => println!(
+                "{}: valid scenario `{}` ({} faults)",
+                path.display(),
+                s.name,
+                s.faults.len()
+            ),
+            Err(e) => {
+                ok = false;
+                eprint!("{e}");
+            }
+        }
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Hosts of the real platform: fcmock must never pretend to be one of them.

@@ -38,4 +38,5 @@ pub mod paths;
 pub mod personas;
 pub mod platform;
 pub mod rng;
+pub mod scenarios;
 pub mod web;

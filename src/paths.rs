@@ -69,6 +69,9 @@ pub mod mock {
     pub const API_JOURNAL_VERIFY: &str = "/_fcmock/api/journal/verify";
     pub const API_CLOCK: &str = "/_fcmock/api/clock";
     pub const API_RESET: &str = "/_fcmock/api/reset";
+    pub const API_SCENARIOS: &str = "/_fcmock/api/scenarios";
+    pub const API_SCENARIO: &str = "/_fcmock/api/scenarios/{id}";
+    pub const API_KEYS_ROTATE: &str = "/_fcmock/api/keys/rotate";
     pub const PERSONAS: &str = "/_fcmock/personas";
     pub const PERSONA: &str = "/_fcmock/personas/{id}";
 }

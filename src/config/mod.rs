@@ -10,6 +10,8 @@
 pub(crate) mod raw;
 mod validate;
 
+pub(crate) use validate::parse_message;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;

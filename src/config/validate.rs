@@ -150,7 +150,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
 }
 
 /// Turns serde-saphyr's message into ours (position is reported separately).
-fn parse_message(e: &serde_saphyr::Error) -> String {
+pub(crate) fn parse_message(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();
     let mut first = text.lines().next().unwrap_or("invalid YAML").trim();
     // serde-saphyr writes the position into its message; we print the line ourselves.

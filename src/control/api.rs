@@ -234,7 +234,105 @@ pub(crate) async fn clock_set(
 pub(crate) async fn reset(State(state): State<AppState>) -> Response {
     state.hub.reset();
     state.idps.reset();
+    state.scenarios.clear();
     state.journal.clear();
     state.clock.reset();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /_fcmock/api/scenarios`: a scenario as YAML or JSON in the body.
+pub(crate) async fn scenario_load(State(state): State<AppState>, body: String) -> Response {
+    match crate::scenarios::parse::parse("request body", &body, &state.config) {
+        Ok(s) => {
+            let name = s.name.clone();
+            let faults = s.faults.len();
+            match state.load_scenario(s) {
+                Ok(id) => (StatusCode::CREATED, Json(json!({"id": id, "name": name, "faults": faults}))).into_response(),
+                Err(e) => error(StatusCode::CONFLICT, e),
+            }
+        }
+        Err(errors) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({
+                "error": errors.to_string().trim_end(),
+                "errors": errors.0.iter().map(|e| json!({"line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /_fcmock/api/scenarios`.
+pub(crate) async fn scenario_list(State(state): State<AppState>) -> Json<Value> {
+    Json(Value::Array(
+        state
+            .scenarios
+            .list()
+            .iter()
+            .map(|l| {
+                let faults: Vec<Value> = l
+                    .scenario
+                    .faults
+                    .iter()
+                    .zip(l.counts())
+                    .map(|(f, (seen, applied))| json!({"fault": f, "matched": seen, "applied": applied}))
+                    .collect();
+                json!({
+                    "id": l.id,
+                    "name": l.scenario.name,
+                    "description": l.scenario.description,
+                    "clients": l.scenario.clients,
+                    "builtin": l.builtin,
+                    "faults": faults,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `DELETE /_fcmock/api/scenarios/{id}`.
+pub(crate) async fn scenario_remove(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if state.scenarios.remove(&id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no removable scenario `{id}`; see GET /_fcmock/api/scenarios"),
+        )
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotateBody {
+    step: String,
+}
+
+/// `POST /_fcmock/api/keys/rotate` with `{"step": "publish" | "activate" | "retire" | "rotate"}`.
+pub(crate) async fn keys_rotate(
+    State(state): State<AppState>,
+    body: Result<Json<RotateBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{}; expected {{\"step\": \"publish|activate|retire|rotate\"}}",
+                    e.body_text()
+                ),
+            );
+        }
+    };
+    match state.rotate_keys(&b.step) {
+        Ok(()) => {
+            let (published, active) = state.hub.keys.kids();
+            Json(json!({"published": published, "active": active})).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
 }

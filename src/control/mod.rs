@@ -33,6 +33,9 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route(m::API_JOURNAL_VERIFY, get(api::journal_verify))
         .route(m::API_CLOCK, get(api::clock_get).post(api::clock_set))
         .route(m::API_RESET, post(api::reset))
+        .route(m::API_SCENARIOS, get(api::scenario_list).post(api::scenario_load))
+        .route(m::API_SCENARIO, axum::routing::delete(api::scenario_remove))
+        .route(m::API_KEYS_ROTATE, post(api::keys_rotate))
         .layer(axum::middleware::from_fn_with_state(state, api::guard));
     Router::new()
         .merge(api)

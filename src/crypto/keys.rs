@@ -183,6 +183,14 @@ impl SigningKey {
         jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError::Sign(e.to_string()))
     }
 
+    /// Signs with a chosen `kid` (or none): for key faults only.
+    pub fn sign_with_kid<T: Serialize>(&self, claims: &T, kid: Option<&str>) -> Result<String, KeyError> {
+        let mut header = Header::new(self.alg.jwt());
+        header.typ = None;
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError::Sign(e.to_string()))
+    }
+
     /// Verifies a JWS made by this key and returns its claims. Time-based
     /// claims are *not* checked here: callers compare them with the injected clock.
     pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, KeyError> {
@@ -202,44 +210,111 @@ fn thumbprint(members: &str) -> String {
 }
 
 /// The keys of one issuer (a platform or an identity provider).
+///
+/// Published keys appear in the JWKS; one active key per algorithm signs.
+/// Rotation is two-step, as careful issuers do it: [`publish`](Self::publish)
+/// new keys (in the JWKS, not signing yet), [`activate`](Self::activate)
+/// them (signing), then [`retire`](Self::retire) the old ones.
 #[derive(Debug, Default)]
 pub struct KeyRing {
-    keys: Vec<SigningKey>,
+    inner: parking_lot::RwLock<Ring>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    published: Vec<std::sync::Arc<SigningKey>>,
+    active: Vec<std::sync::Arc<SigningKey>>,
+    pending: Vec<std::sync::Arc<SigningKey>>,
 }
 
 impl KeyRing {
     /// A ring holding `keys`; the first key of each algorithm signs.
     pub fn new(keys: Vec<SigningKey>) -> Self {
-        Self { keys }
+        let published: Vec<std::sync::Arc<SigningKey>> = keys.into_iter().map(std::sync::Arc::new).collect();
+        let mut active: Vec<std::sync::Arc<SigningKey>> = Vec::new();
+        for k in &published {
+            if !active.iter().any(|a| a.alg == k.alg) {
+                active.push(k.clone());
+            }
+        }
+        Self {
+            inner: parking_lot::RwLock::new(Ring {
+                published,
+                active,
+                pending: Vec::new(),
+            }),
+        }
     }
 
     /// The active signer for `alg`.
-    pub fn signer(&self, alg: Alg) -> Result<&SigningKey, KeyError> {
-        self.keys.iter().find(|k| k.alg == alg).ok_or(KeyError::NoKey(alg))
+    pub fn signer(&self, alg: Alg) -> Result<std::sync::Arc<SigningKey>, KeyError> {
+        self.inner
+            .read()
+            .active
+            .iter()
+            .find(|k| k.alg == alg)
+            .cloned()
+            .ok_or(KeyError::NoKey(alg))
     }
 
     /// Algorithms this ring can sign with.
     pub fn algs(&self) -> Vec<Alg> {
-        let mut algs: Vec<Alg> = Vec::new();
-        for k in &self.keys {
-            if !algs.contains(&k.alg) {
-                algs.push(k.alg);
-            }
-        }
-        algs
+        self.inner.read().active.iter().map(|k| k.alg).collect()
     }
 
     /// The public JWKS document.
     pub fn jwks(&self) -> Value {
-        json!({ "keys": self.keys.iter().map(|k| k.public_jwk.clone()).collect::<Vec<_>>() })
+        json!({ "keys": self.inner.read().published.iter().map(|k| k.public_jwk.clone()).collect::<Vec<_>>() })
     }
 
-    /// Verifies a JWS signed by any key of this ring (picked by `kid`, or by
+    /// kids of the published and of the active keys.
+    pub fn kids(&self) -> (Vec<String>, Vec<String>) {
+        let ring = self.inner.read();
+        (
+            ring.published.iter().map(|k| k.kid.clone()).collect(),
+            ring.active.iter().map(|k| k.kid.clone()).collect(),
+        )
+    }
+
+    /// Step one of a rotation: new keys appear in the JWKS but do not sign yet.
+    pub fn publish(&self, keys: Vec<SigningKey>) {
+        let mut ring = self.inner.write();
+        for k in keys {
+            let k = std::sync::Arc::new(k);
+            ring.published.push(k.clone());
+            ring.pending.push(k);
+        }
+    }
+
+    /// Step two: the published new keys sign from now on. Returns whether there were any.
+    pub fn activate(&self) -> bool {
+        let mut ring = self.inner.write();
+        let pending = std::mem::take(&mut ring.pending);
+        let any = !pending.is_empty();
+        for k in pending {
+            ring.active.retain(|a| a.alg != k.alg);
+            ring.active.push(k);
+        }
+        any
+    }
+
+    /// Step three: keys that no longer sign leave the JWKS.
+    pub fn retire(&self) {
+        let mut ring = self.inner.write();
+        let Ring {
+            published,
+            active,
+            pending,
+        } = &mut *ring;
+        published.retain(|p| active.iter().any(|a| a.kid == p.kid) || pending.iter().any(|n| n.kid == p.kid));
+    }
+
+    /// Verifies a JWS signed by any published key (picked by `kid`, or by
     /// trying each key when there is none).
     pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, KeyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| KeyError::Verify(e.to_string()))?;
-        let candidates = self
-            .keys
+        let keys = self.inner.read().published.clone();
+        let candidates = keys
             .iter()
             .filter(|k| header.kid.as_deref().is_none_or(|kid| kid == k.kid));
         let mut last = KeyError::Verify("no key matches the token's kid".to_owned());
@@ -251,6 +326,25 @@ impl KeyRing {
         }
         Err(last)
     }
+}
+
+/// A fresh P-256 key (fast to make).
+pub fn fresh_es256() -> Result<SigningKey, KeyError> {
+    let rng = ring::rand::SystemRandom::new();
+    let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .map_err(|e| KeyError::Sign(e.to_string()))?;
+    let pem_text = pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
+    SigningKey::from_pem(&pem_text, "generated P-256 key", None)
+}
+
+/// A fresh RSA-2048 key (slow: a fraction of a second in release builds).
+pub fn fresh_rs256() -> Result<SigningKey, KeyError> {
+    let mut os_rng = rand::rngs::OsRng;
+    let key = rsa::RsaPrivateKey::new(&mut os_rng, 2048).map_err(|e| KeyError::Sign(e.to_string()))?;
+    let pem_text = key
+        .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+        .map_err(|e| KeyError::Sign(e.to_string()))?;
+    SigningKey::from_pem(&pem_text, "generated RSA key", None)
 }
 
 /// Writes a new P-256 key and a new RSA-2048 key (PKCS#8 PEM) into `dir`.
@@ -318,6 +412,30 @@ mod tests {
                 assert!(key.get(private).is_none(), "private member {private} in {key}");
             }
         }
+    }
+
+    #[test]
+    fn two_step_rotation() {
+        let ring = KeyRing::new(vec![SigningKey::from_pem(ES, "es", None).unwrap()]);
+        let old = ring.signer(Alg::ES256).unwrap().kid().to_owned();
+        let before = ring.signer(Alg::ES256).unwrap().sign(&json!({"a": 1})).unwrap();
+        ring.publish(vec![fresh_es256().unwrap()]);
+        assert_eq!(ring.kids().0.len(), 2);
+        assert_eq!(
+            ring.signer(Alg::ES256).unwrap().kid(),
+            old,
+            "published keys do not sign yet"
+        );
+        assert!(ring.activate());
+        let new = ring.signer(Alg::ES256).unwrap().kid().to_owned();
+        assert_ne!(new, old);
+        assert!(
+            ring.verify::<Value>(&before).is_ok(),
+            "old tokens still verify until retirement"
+        );
+        ring.retire();
+        assert_eq!(ring.kids().0, vec![new]);
+        assert!(ring.verify::<Value>(&before).is_err());
     }
 
     #[test]

@@ -26,10 +26,13 @@ use crate::app::{AppState, StartError, Urls};
 use crate::config::{CredentialStyle, IdpConfig, IdpSource, Persona};
 use crate::crypto::{Alg, KeyRing, SigningKey};
 use crate::identity::Identity;
+use crate::journal::RequestContext;
 use crate::oidc::store::ExpiringStore;
 use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
 use crate::platform::error::with_query;
 use crate::platform::parse_form;
+use crate::scenarios::Action;
+use crate::scenarios::tokens::content_faults;
 use crate::web::{IdpLoginPage, MessagePage, render};
 
 const CODE_TTL_MS: i64 = 30_000;
@@ -362,6 +365,7 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    rc: Option<axum::Extension<RequestContext>>,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
     let rt = match runtime(&state, &id) {
@@ -408,11 +412,43 @@ async fn login(
         state.journal.describe_flow(&flow, None, Some(&persona.id), now);
     }
     rt.codes.insert(code.clone(), grant, now + CODE_TTL_MS);
-    Redirect::to(&with_query(
-        &inter.redirect_uri,
-        &[("code", &code), ("state", &inter.state)],
-    ))
-    .into_response()
+    // Scripted faults on the redirect back to FranceConnect.
+    let mut state_param = Some(inter.state.clone());
+    let mut code_param = Some(code);
+    for action in content_faults(&state, rc.as_deref(), &format!("idp.{id}.login"), Some(&persona.id)) {
+        if let Action::IdpRedirect { state: s, code_missing } = action {
+            match s.as_deref() {
+                Some("missing") => state_param = None,
+                Some(_) => state_param = Some(format!("wrong-{}", state.rng.hex(8))),
+                None => {}
+            }
+            if code_missing {
+                code_param = None;
+            }
+        }
+    }
+    let mut params: Vec<(&str, &str)> = Vec::new();
+    if let Some(c) = &code_param {
+        params.push(("code", c));
+    }
+    if let Some(s) = &state_param {
+        params.push(("state", s));
+    }
+    Redirect::to(&with_query(&inter.redirect_uri, &params)).into_response()
+}
+
+/// Applies an identity provider's claim faults.
+fn spoil_idp_claims(state: &AppState, rc: Option<&RequestContext>, endpoint: &str, claims: &mut Map<String, Value>) {
+    for action in content_faults(state, rc, endpoint, None) {
+        if let Action::IdpClaims { drop, set } = action {
+            for (k, v) in set {
+                claims.insert(k, v);
+            }
+            for k in drop {
+                claims.remove(&k);
+            }
+        }
+    }
 }
 
 async fn cancel(State(state): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
@@ -457,7 +493,13 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((unescape(id)?, unescape(secret)?))
 }
 
-async fn token(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: String) -> Response {
+async fn token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    rc: Option<axum::Extension<RequestContext>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let rt = match runtime(&state, &id) {
         Ok(rt) => rt,
         Err(r) => return *r,
@@ -500,7 +542,7 @@ async fn token(State(state): State<AppState>, Path(id): Path<String>, headers: H
         );
     };
     let iat = state.clock.now();
-    let claims = json!({
+    let mut claims = json!({
         "iss": issuer(&state, &id),
         "sub": grant.sub,
         "aud": rt.config.hub_client_id,
@@ -511,6 +553,9 @@ async fn token(State(state): State<AppState>, Path(id): Path<String>, headers: H
         "amr": rt.config.amr,
         "auth_time": grant.auth_time,
     });
+    if let Some(map) = claims.as_object_mut() {
+        spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.token"), map);
+    }
     let id_token = match rt.keys.signer(rt.config.signing_alg).and_then(|k| k.sign(&claims)) {
         Ok(t) => t,
         Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
@@ -552,7 +597,12 @@ fn identity_claims(sub: &str, id: &Identity) -> Map<String, Value> {
     out
 }
 
-async fn userinfo(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn userinfo(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    rc: Option<axum::Extension<RequestContext>>,
+    headers: HeaderMap,
+) -> Response {
     let rt = match runtime(&state, &id) {
         Ok(rt) => rt,
         Err(r) => return *r,
@@ -564,7 +614,11 @@ async fn userinfo(State(state): State<AppState>, Path(id): Path<String>, headers
         .map(str::trim)
         .unwrap_or_default();
     match rt.tokens.get(token, state.clock.now_ms()) {
-        Some(g) => Json(Value::Object(identity_claims(&g.sub, &g.identity))).into_response(),
+        Some(g) => {
+            let mut claims = identity_claims(&g.sub, &g.identity);
+            spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.userinfo"), &mut claims);
+            Json(Value::Object(claims)).into_response()
+        }
         None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "invalid token provided"),
     }
 }

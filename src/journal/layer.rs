@@ -223,7 +223,7 @@ fn error_code(body: &str, location: Option<&str>) -> Option<String> {
 /// Records the exchange (platform and identity-provider routes only).
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let journal = &state.journal;
-    let Some((endpoint, from, to)) = journal.enabled().then(|| classify(req.uri().path())).flatten() else {
+    let Some((endpoint, from, to)) = classify(req.uri().path()) else {
         return next.run(req).await;
     };
     let started_ms = state.clock.now_ms();
@@ -281,8 +281,53 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     let param_client = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone());
 
+    // Hand who this request belongs to down to the fault layer and the handlers.
+    let before = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
+    let mut parts = parts;
+    parts.extensions.insert(super::RequestContext {
+        endpoint: endpoint.clone(),
+        flow: flow.clone(),
+        client_id: before.client_id.or_else(|| param_client.clone()),
+        persona: before.persona,
+    });
+    if !journal.enabled() {
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
     let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
 
+    if let Some(fault) = response
+        .extensions()
+        .get::<crate::scenarios::transport::StreamedFault>()
+        .copied()
+    {
+        // The body is the fault (broken or slow): pass it through untouched.
+        let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
+        journal.record(Exchange {
+            seq: 0,
+            flow,
+            client_id: info.client_id.or(param_client),
+            persona: info.persona,
+            endpoint,
+            from,
+            to,
+            started_ms,
+            duration_ms: timer.elapsed().as_secs_f64() * 1000.0,
+            method,
+            url,
+            params: redact_params(&params),
+            request_headers,
+            request_body: None,
+            status: response.status().as_u16(),
+            response_headers: redact_headers(response.headers()),
+            response_body: Some(format!("(fcmock fault: {})", fault.0)),
+            response_content_type: String::new(),
+            location: None,
+            jwts,
+            token_fingerprint: token.as_deref().map(fingerprint),
+            error_code: None,
+        });
+        return response;
+    }
     let (rparts, rbody) = response.into_parts();
     let rbytes: Bytes = match to_bytes(rbody, RESPONSE_LIMIT).await {
         Ok(b) => b,

@@ -83,6 +83,16 @@ pub struct Exchange {
     pub error_code: Option<String>,
 }
 
+/// Who a request belongs to, worked out by the journal layer and left in the
+/// request's extensions for the fault layer and the handlers.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub endpoint: String,
+    pub flow: Option<String>,
+    pub client_id: Option<String>,
+    pub persona: Option<String>,
+}
+
 /// What is known of a flow.
 #[derive(Debug, Clone, Default)]
 pub struct FlowInfo {
@@ -224,8 +234,10 @@ impl Journal {
     }
 
     /// Records that `artifact` (a state, a code, a token…) belongs to `flow`.
+    /// Links are kept even when recording is off: faults bound to a client or
+    /// a persona need them.
     pub fn link(&self, artifact: &str, flow: &str, now_ms: i64) {
-        if self.capacity > 0 && !artifact.is_empty() {
+        if !artifact.is_empty() {
             self.links
                 .insert(artifact.to_owned(), flow.to_owned(), now_ms + LINK_TTL_MS);
         }
@@ -238,9 +250,6 @@ impl Journal {
 
     /// Notes the client and/or persona of a flow.
     pub fn describe_flow(&self, flow: &str, client_id: Option<&str>, persona: Option<&str>, now_ms: i64) {
-        if self.capacity == 0 {
-            return;
-        }
         let mut info = self.flows.get(flow, now_ms).unwrap_or_default();
         if let Some(c) = client_id {
             info.client_id = Some(c.to_owned());

@@ -52,6 +52,8 @@ pub struct Hub {
     pub(crate) used_codes: ExpiringStore<String>,
     pub(crate) access_tokens: ExpiringStore<AccessGrant>,
     next_logins: Mutex<HashMap<String, VecDeque<NextLogin>>>,
+    /// How many key rotations were published.
+    pub(crate) rotations: std::sync::atomic::AtomicU64,
     /// Identity hash → civil-registry outcome, for personas that do not pass.
     pub(crate) rnipp: HashMap<String, crate::config::RnippOutcome>,
 }
@@ -60,6 +62,7 @@ impl Hub {
     pub(crate) fn new(keys: KeyRing, capacity: usize, config: &crate::config::Config) -> Self {
         Self {
             rnipp: rnipp::registry(config),
+            rotations: std::sync::atomic::AtomicU64::new(0),
             keys,
             sessions: ExpiringStore::new(capacity),
             interactions: ExpiringStore::new(capacity),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,8 +17,11 @@ use super::error::OAuthError;
 use super::{AccessGrant, CodeGrant};
 use crate::app::AppState;
 use crate::config::Client;
+use crate::journal::RequestContext;
 use crate::oidc::scopes;
 use crate::oidc::store::Lookup;
+use crate::scenarios::Action;
+use crate::scenarios::tokens::{content_faults, sign_spoiled, spoil_claims};
 
 const MISMATCH: &str = "client authentication failed (the registered client token_endpoint_auth_method does not match the provided auth mechanism)";
 
@@ -91,8 +95,13 @@ fn authenticate(
 }
 
 /// `POST /api/v2/token`.
-pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
-    match token_inner(&state, &headers, &body) {
+pub(crate) async fn token(
+    State(state): State<AppState>,
+    rc: Option<Extension<RequestContext>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    match token_inner(&state, rc.as_deref(), &headers, &body) {
         Ok(v) => {
             let mut resp = (StatusCode::OK, axum::Json(v)).into_response();
             let h = resp.headers_mut();
@@ -104,7 +113,12 @@ pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, bod
     }
 }
 
-fn token_inner(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Value, OAuthError> {
+fn token_inner(
+    state: &AppState,
+    rc: Option<&RequestContext>,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<Value, OAuthError> {
     let form = form_map(body)?;
     let client = authenticate(state, headers, &form)?;
     match form.get("grant_type").map(String::as_str) {
@@ -190,11 +204,22 @@ fn token_inner(state: &AppState, headers: &HeaderMap, body: &str) -> Result<Valu
     if g.amr_in_id_token {
         claims.insert("amr".into(), json!(g.amr));
     }
+    // Scripted faults on the id_token (relying-party tests).
+    let mut spoil = None;
+    for action in content_faults(state, rc, "fc.token", None) {
+        if let Action::IdToken(f) = action {
+            spoil_claims(&f, &mut claims, iat);
+            spoil = Some(f);
+        }
+    }
     let id_token = state
         .hub
         .keys
         .signer(client.signing_alg)
-        .and_then(|k| k.sign(&claims))
+        .and_then(|k| match &spoil {
+            Some(f) => sign_spoiled(f, &k, &claims),
+            None => k.sign(&claims),
+        })
         .map_err(|e| {
             OAuthError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -264,7 +289,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-fn userinfo_response(state: &AppState, token: Option<String>) -> Response {
+fn userinfo_response(state: &AppState, rc: Option<&RequestContext>, token: Option<String>) -> Response {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return invalid_token("no access token provided (no access token provided)", "Y04146A2").into_response();
     };
@@ -280,8 +305,22 @@ fn userinfo_response(state: &AppState, token: Option<String>) -> Response {
     let Some(client) = state.config.client(&grant.client_id) else {
         return invalid_token("invalid token provided (client not found)", "Y040001").into_response();
     };
-    let claims = userinfo_claims(state, &grant);
-    match state.hub.keys.signer(client.signing_alg).and_then(|k| k.sign(&claims)) {
+    let mut claims = userinfo_claims(state, &grant);
+    let mut spoil = None;
+    for action in content_faults(state, rc, "fc.userinfo", None) {
+        if let Action::Userinfo(f) = action {
+            spoil_claims(&f, &mut claims, state.clock.now());
+            spoil = Some(f);
+        }
+    }
+    if spoil.as_ref().and_then(|f| f.signature.as_deref()) == Some("unsigned") {
+        return (StatusCode::OK, axum::Json(Value::Object(claims))).into_response();
+    }
+    let signed = state.hub.keys.signer(client.signing_alg).and_then(|k| match &spoil {
+        Some(f) => sign_spoiled(f, &k, &claims),
+        None => k.sign(&claims),
+    });
+    match signed {
         Ok(jwt) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/jwt; charset=utf-8")],
@@ -299,21 +338,31 @@ fn userinfo_response(state: &AppState, token: Option<String>) -> Response {
 }
 
 /// `GET /api/v2/userinfo` (token in the header, or in the query as FranceConnect accepts).
-pub(crate) async fn userinfo_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub(crate) async fn userinfo_get(
+    State(state): State<AppState>,
+    rc: Option<Extension<RequestContext>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     let from_query = parse_form(q.as_deref().unwrap_or(""))
         .into_iter()
         .find(|(k, _)| k == "access_token")
         .map(|(_, v)| v);
-    userinfo_response(&state, bearer(&headers).or(from_query))
+    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_query))
 }
 
 /// `POST /api/v2/userinfo` (token in the header or the form body).
-pub(crate) async fn userinfo_post(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+pub(crate) async fn userinfo_post(
+    State(state): State<AppState>,
+    rc: Option<Extension<RequestContext>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let from_body = parse_form(&body)
         .into_iter()
         .find(|(k, _)| k == "access_token")
         .map(|(_, v)| v);
-    userinfo_response(&state, bearer(&headers).or(from_body))
+    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_body))
 }
 
 /// `POST /api/v2/token/revocation` (RFC 7009: 200 whatever the token was).

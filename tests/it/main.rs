@@ -12,6 +12,7 @@
 
 mod cli;
 mod errors;
+mod faults;
 mod helpers;
 mod hub;
 mod journal;

@@ -1,0 +1,455 @@
+//! Scenarios: scripted failures, bound to clients or personas.
+//!
+//! A scenario is a list of [`Fault`]s, each saying *where* (an endpoint, by
+//! the journal's names: `fc.token`, `idp.ameli.userinfo`, or a prefix such as
+//! `idp.ameli.`), *when* (from the nth matching call, how many times, with
+//! which probability, only for a persona or a client) and *what*: a transport
+//! fault (status, garbage, empty body, reset, hang, dribble, delays), a change
+//! to the tokens FranceConnect issues (id_token, userinfo), a change to what an
+//! identity provider answers (claims, the redirect back to FranceConnect).
+//! Transport faults are applied by [`transport::apply`], a layer; content
+//! faults by the handlers that build the content, through [`Scenarios::fire`].
+//! Scenarios load at start (`--scenario`), through the control API, or come
+//! with a persona (magic personas).
+
+pub mod parse;
+pub mod tokens;
+pub mod transport;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::RwLock;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::rng::Rng;
+
+/// When a fault fires.
+#[derive(Debug, Clone, Serialize)]
+pub struct When {
+    /// First matching call (1-based) the fault applies to.
+    pub nth: u64,
+    /// How many times it applies (`None`: every time from `nth` on).
+    pub times: Option<u64>,
+    /// Chance of applying on each eligible call.
+    pub probability: f64,
+    /// Only for this persona.
+    pub persona: Option<String>,
+    /// Only for this client.
+    pub client: Option<String>,
+}
+
+impl Default for When {
+    fn default() -> Self {
+        Self {
+            nth: 1,
+            times: None,
+            probability: 1.0,
+            persona: None,
+            client: None,
+        }
+    }
+}
+
+/// A delay before answering.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Delay {
+    Fixed { ms: u64 },
+    Uniform { min_ms: u64, max_ms: u64 },
+    LogNormal { median_ms: f64, sigma: f64 },
+}
+
+impl Delay {
+    /// The delay to apply this time, in milliseconds (capped at ten minutes).
+    pub fn sample_ms(&self, rng: &Rng) -> u64 {
+        let unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let ms = match self {
+            Delay::Fixed { ms } => *ms as f64,
+            Delay::Uniform { min_ms, max_ms } => *min_ms as f64 + unit() * (max_ms.saturating_sub(*min_ms)) as f64,
+            Delay::LogNormal { median_ms, sigma } => {
+                // Box–Muller for a standard normal.
+                let (u1, u2) = (unit().max(f64::MIN_POSITIVE), unit());
+                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                median_ms * (sigma * z).exp()
+            }
+        };
+        ms.clamp(0.0, 600_000.0) as u64
+    }
+}
+
+/// How FranceConnect's id_token (or userinfo) is spoiled.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TokenFault {
+    /// `bad`: signature corrupted; `none`: `alg: none`, no signature; `unsigned`
+    /// (userinfo only): plain JSON instead of a JWT.
+    pub signature: Option<String>,
+    pub kid: Option<String>,
+    /// Claims replaced (or added).
+    pub set: Map<String, Value>,
+    /// Claims removed.
+    pub drop: Vec<String>,
+    /// An extra audience (aud becomes an array).
+    pub extra_aud: Option<String>,
+    /// `wrong` or `missing`.
+    pub nonce: Option<String>,
+    pub expired: bool,
+    pub iat_future: bool,
+    pub nbf_future: bool,
+    /// `changed`: a sub other than the pairwise one (userinfo: mismatch with the id_token).
+    pub sub: Option<String>,
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// Only the delay.
+    Delay,
+    Status {
+        code: u16,
+        body: String,
+        content_type: String,
+    },
+    /// 200 with bytes that are not what the caller expects.
+    Garbage,
+    /// Headers promising a body that never comes: the connection closes.
+    Empty,
+    /// The connection is dropped mid-response.
+    Reset,
+    /// No answer for `ms` (the caller times out first, one hopes).
+    Hang {
+        ms: u64,
+    },
+    /// The real answer, sent in `chunks` pieces over `over_ms`.
+    Dribble {
+        chunks: u32,
+        over_ms: u64,
+    },
+    IdToken(TokenFault),
+    Userinfo(TokenFault),
+    /// An identity provider's claims changed (its userinfo, or its id_token at its token endpoint).
+    IdpClaims {
+        drop: Vec<String>,
+        set: Map<String, Value>,
+    },
+    /// An identity provider's redirect back to FranceConnect spoiled.
+    IdpRedirect {
+        state: Option<String>,
+        code_missing: bool,
+    },
+}
+
+impl Action {
+    /// Transport faults are applied by the layer; the others by handlers.
+    pub fn is_transport(&self) -> bool {
+        matches!(
+            self,
+            Action::Delay
+                | Action::Status { .. }
+                | Action::Garbage
+                | Action::Empty
+                | Action::Reset
+                | Action::Hang { .. }
+                | Action::Dribble { .. }
+        )
+    }
+}
+
+/// One scripted failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fault {
+    /// Endpoint name, or a prefix ending in `.`.
+    pub at: String,
+    pub when: When,
+    pub delay: Option<Delay>,
+    pub action: Action,
+}
+
+impl Fault {
+    fn matches_endpoint(&self, endpoint: &str) -> bool {
+        if self.at.ends_with('.') {
+            endpoint.starts_with(&self.at)
+        } else {
+            self.at == endpoint
+        }
+    }
+}
+
+/// A scenario as written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Clients the scenario is bound to (empty: every client).
+    pub clients: Vec<String>,
+    pub faults: Vec<Fault>,
+    /// Clock changes applied when the scenario loads.
+    pub clock: Option<ClockStep>,
+    /// Key-rotation steps applied when the scenario loads.
+    pub keys: Vec<String>,
+}
+
+/// A clock change in a scenario.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClockStep {
+    pub freeze: Option<bool>,
+    pub advance_seconds: Option<f64>,
+}
+
+/// Who a request is for, as far as faults are concerned.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub endpoint: String,
+    pub client: Option<String>,
+    pub persona: Option<String>,
+}
+
+struct Counters {
+    seen: AtomicU64,
+    applied: AtomicU64,
+}
+
+/// A scenario in force.
+pub struct Loaded {
+    pub id: String,
+    pub scenario: Scenario,
+    /// Set for a persona's own faults (magic personas).
+    pub builtin: bool,
+    counters: Vec<Counters>,
+}
+
+impl Loaded {
+    /// How many times each fault matched and applied.
+    pub fn counts(&self) -> Vec<(u64, u64)> {
+        self.counters
+            .iter()
+            .map(|c| (c.seen.load(Ordering::Relaxed), c.applied.load(Ordering::Relaxed)))
+            .collect()
+    }
+}
+
+/// The scenarios in force.
+#[derive(Default)]
+pub struct Scenarios {
+    items: RwLock<Vec<Arc<Loaded>>>,
+    next_id: AtomicU64,
+}
+
+/// Most scenarios in force at once.
+pub const MAX_LOADED: usize = 1000;
+
+impl Scenarios {
+    /// Puts a scenario in force; returns its id.
+    pub fn load(&self, scenario: Scenario, builtin: bool) -> Result<String, String> {
+        let mut items = self.items.write();
+        if items.len() >= MAX_LOADED {
+            return Err(format!(
+                "{MAX_LOADED} scenarios are loaded already; remove some (DELETE /_fcmock/api/scenarios/ID) or reset"
+            ));
+        }
+        let id = format!("s{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1);
+        let counters = scenario
+            .faults
+            .iter()
+            .map(|_| Counters {
+                seen: AtomicU64::new(0),
+                applied: AtomicU64::new(0),
+            })
+            .collect();
+        items.push(Arc::new(Loaded {
+            id: id.clone(),
+            scenario,
+            builtin,
+            counters,
+        }));
+        Ok(id)
+    }
+
+    /// Removes a scenario; false if there was none with this id.
+    pub fn remove(&self, id: &str) -> bool {
+        let mut items = self.items.write();
+        let before = items.len();
+        items.retain(|l| l.id != id || l.builtin);
+        items.len() != before
+    }
+
+    /// Removes every scenario loaded at run time (persona faults stay).
+    pub fn clear(&self) {
+        self.items.write().retain(|l| l.builtin);
+    }
+
+    /// The scenarios in force.
+    pub fn list(&self) -> Vec<Arc<Loaded>> {
+        self.items.read().clone()
+    }
+
+    /// The faults that apply to this call, counting it. `transport` selects
+    /// transport faults (the layer) or content faults (handlers).
+    pub fn fire(&self, ctx: &Ctx, transport: bool, rng: &Rng) -> Vec<(Action, Option<Delay>)> {
+        let items = self.items.read();
+        let mut out = Vec::new();
+        for loaded in items.iter() {
+            let bound = &loaded.scenario.clients;
+            if !bound.is_empty() && !ctx.client.as_ref().is_some_and(|c| bound.contains(c)) {
+                continue;
+            }
+            for (fault, counters) in loaded.scenario.faults.iter().zip(&loaded.counters) {
+                if fault.action.is_transport() != transport || !fault.matches_endpoint(&ctx.endpoint) {
+                    continue;
+                }
+                let w = &fault.when;
+                if w.client.as_ref().is_some_and(|c| ctx.client.as_ref() != Some(c))
+                    || w.persona.as_ref().is_some_and(|p| ctx.persona.as_ref() != Some(p))
+                {
+                    continue;
+                }
+                let seen = counters.seen.fetch_add(1, Ordering::Relaxed) + 1;
+                if seen < w.nth {
+                    continue;
+                }
+                if w.times.is_some_and(|t| counters.applied.load(Ordering::Relaxed) >= t) {
+                    continue;
+                }
+                if w.probability < 1.0 {
+                    let roll = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                    if roll >= w.probability {
+                        continue;
+                    }
+                }
+                counters.applied.fetch_add(1, Ordering::Relaxed);
+                out.push((fault.action.clone(), fault.delay.clone()));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(at: &str, when: When) -> Fault {
+        Fault {
+            at: at.into(),
+            when,
+            delay: None,
+            action: Action::Status {
+                code: 503,
+                body: String::new(),
+                content_type: "text/plain".into(),
+            },
+        }
+    }
+
+    fn scenario(faults: Vec<Fault>, clients: Vec<String>) -> Scenario {
+        Scenario {
+            name: "t".into(),
+            description: String::new(),
+            clients,
+            faults,
+            clock: None,
+            keys: vec![],
+        }
+    }
+
+    fn ctx(endpoint: &str, client: &str) -> Ctx {
+        Ctx {
+            endpoint: endpoint.into(),
+            client: Some(client.into()),
+            persona: None,
+        }
+    }
+
+    #[test]
+    fn twice_then_success_and_only_for_the_bound_client() {
+        let s = Scenarios::default();
+        let rng = Rng::seeded(1);
+        s.load(
+            scenario(
+                vec![fault(
+                    "fc.token",
+                    When {
+                        times: Some(2),
+                        ..When::default()
+                    },
+                )],
+                vec!["a".into()],
+            ),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            s.fire(&ctx("fc.token", "b"), true, &rng).len(),
+            0,
+            "another client is not affected"
+        );
+        assert_eq!(s.fire(&ctx("fc.token", "a"), true, &rng).len(), 1);
+        assert_eq!(s.fire(&ctx("fc.userinfo", "a"), true, &rng).len(), 0);
+        assert_eq!(s.fire(&ctx("fc.token", "a"), true, &rng).len(), 1);
+        assert_eq!(s.fire(&ctx("fc.token", "a"), true, &rng).len(), 0, "then it succeeds");
+    }
+
+    #[test]
+    fn nth_prefix_and_probability() {
+        let s = Scenarios::default();
+        let rng = Rng::seeded(2);
+        s.load(
+            scenario(
+                vec![fault(
+                    "idp.ameli.",
+                    When {
+                        nth: 3,
+                        ..When::default()
+                    },
+                )],
+                vec![],
+            ),
+            false,
+        )
+        .unwrap();
+        let hits: Vec<usize> = (0..4)
+            .map(|_| s.fire(&ctx("idp.ameli.token", "x"), true, &rng).len())
+            .collect();
+        assert_eq!(hits, vec![0, 0, 1, 1]);
+        s.clear();
+        s.load(
+            scenario(
+                vec![fault(
+                    "fc.jwks",
+                    When {
+                        probability: 0.5,
+                        ..When::default()
+                    },
+                )],
+                vec![],
+            ),
+            false,
+        )
+        .unwrap();
+        let n: usize = (0..1000).map(|_| s.fire(&ctx("fc.jwks", "x"), true, &rng).len()).sum();
+        assert!((400..600).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn delays_sample_within_their_law() {
+        let rng = Rng::seeded(3);
+        assert_eq!(Delay::Fixed { ms: 20 }.sample_ms(&rng), 20);
+        for _ in 0..100 {
+            let d = Delay::Uniform { min_ms: 10, max_ms: 20 }.sample_ms(&rng);
+            assert!((10..=20).contains(&d));
+        }
+        let mut v: Vec<u64> = (0..1001)
+            .map(|_| {
+                Delay::LogNormal {
+                    median_ms: 100.0,
+                    sigma: 0.5,
+                }
+                .sample_ms(&rng)
+            })
+            .collect();
+        v.sort_unstable();
+        assert!((80..125).contains(&v[500]), "median {}", v[500]);
+    }
+}

@@ -1,0 +1,561 @@
+//! Scenario files: YAML (or JSON) → [`Scenario`], every error located.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use super::{Action, ClockStep, Delay, Fault, Scenario, TokenFault, When};
+use crate::config::{Config, ConfigError, ConfigErrors};
+
+/// Platform endpoints faults may target (the journal's names, without `fc.`).
+pub const FC_ENDPOINTS: [&str; 19] = [
+    "discovery",
+    "jwks",
+    "authorize",
+    "interaction",
+    "interaction.verify",
+    "interaction.consent",
+    "login",
+    "redirect-to-idp",
+    "redirect-to-sp-with-error",
+    "oidc-callback",
+    "token",
+    "userinfo",
+    "token.revocation",
+    "session.end",
+    "session.end.confirm",
+    "session.end.success",
+    "client.disconnect-from-idp",
+    "client.logout-callback",
+    "checktoken",
+];
+
+/// Identity-provider endpoints faults may target (without `idp.{id}.`).
+pub const IDP_ENDPOINTS: [&str; 8] = [
+    "discovery",
+    "jwks",
+    "authorize",
+    "login",
+    "cancel",
+    "token",
+    "userinfo",
+    "session.end",
+];
+
+const KEY_STEPS: [&str; 4] = ["publish", "activate", "retire", "rotate"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    clients: Vec<Spanned<String>>,
+    #[serde(default)]
+    personas: Vec<Spanned<String>>,
+    #[serde(default)]
+    faults: Vec<Spanned<RawFault>>,
+    clock: Option<RawClock>,
+    #[serde(default)]
+    keys: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClock {
+    freeze: Option<bool>,
+    advance_seconds: Option<f64>,
+}
+
+/// One fault as written (shared with personas' `faults:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    at: Spanned<String>,
+    nth: Option<Spanned<u64>>,
+    times: Option<u64>,
+    probability: Option<Spanned<f64>>,
+    persona: Option<Spanned<String>>,
+    client: Option<Spanned<String>>,
+    delay: Option<Spanned<RawDelay>>,
+    status: Option<Spanned<u16>>,
+    body: Option<String>,
+    content_type: Option<String>,
+    garbage: Option<bool>,
+    empty: Option<bool>,
+    reset: Option<bool>,
+    /// Milliseconds without an answer.
+    hang_ms: Option<u64>,
+    dribble: Option<RawDribble>,
+    id_token: Option<Spanned<RawToken>>,
+    userinfo: Option<Spanned<RawToken>>,
+    drop_claims: Option<Vec<String>>,
+    set_claims: Option<Map<String, Value>>,
+    redirect: Option<Spanned<RawRedirect>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelay {
+    fixed_ms: Option<u64>,
+    uniform_ms: Option<[u64; 2]>,
+    lognormal: Option<RawLogNormal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogNormal {
+    median_ms: f64,
+    sigma: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDribble {
+    chunks: u32,
+    over_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawToken {
+    signature: Option<Spanned<String>>,
+    kid: Option<Spanned<String>>,
+    iss: Option<String>,
+    aud: Option<String>,
+    acr: Option<String>,
+    extra_aud: Option<String>,
+    nonce: Option<Spanned<String>>,
+    sub: Option<Spanned<String>>,
+    #[serde(default)]
+    expired: bool,
+    #[serde(default)]
+    iat_future: bool,
+    #[serde(default)]
+    nbf_future: bool,
+    #[serde(default)]
+    drop: Vec<String>,
+    #[serde(default)]
+    set: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedirect {
+    state: Option<Spanned<String>>,
+    code: Option<Spanned<String>>,
+}
+
+/// What faults may refer to.
+pub struct Known {
+    pub clients: HashSet<String>,
+    pub personas: HashSet<String>,
+    pub idps: HashSet<String>,
+}
+
+impl Known {
+    /// Everything a configuration registers.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            clients: config.clients.iter().map(|c| c.client_id.clone()).collect(),
+            personas: config.personas.iter().map(|p| p.id.clone()).collect(),
+            idps: config.idps.iter().map(|i| i.id.clone()).collect(),
+        }
+    }
+}
+
+/// Collects located errors.
+pub struct Errors<'a> {
+    pub file: &'a str,
+    pub list: Vec<ConfigError>,
+}
+
+impl Errors<'_> {
+    fn at<T>(&mut self, s: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
+        self.list.push(ConfigError {
+            file: self.file.to_owned(),
+            line: s.referenced.line(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn check_endpoint(at: &str, known: &Known) -> Result<(), String> {
+    let idps = || {
+        let mut v: Vec<&str> = known.idps.iter().map(String::as_str).collect();
+        v.sort_unstable();
+        v.join(", ")
+    };
+    if at == "fc." || at == "idp." {
+        return Ok(());
+    }
+    if let Some(rest) = at.strip_prefix("fc.") {
+        return if FC_ENDPOINTS.contains(&rest) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{at}` is not a platform endpoint; known: fc.{}",
+                FC_ENDPOINTS.join(", fc.")
+            ))
+        };
+    }
+    if let Some(rest) = at.strip_prefix("idp.") {
+        let (id, tail) = rest.split_once('.').unwrap_or((rest, ""));
+        if !known.idps.contains(id) {
+            return Err(format!("`{at}`: unknown identity provider `{id}`; known: {}", idps()));
+        }
+        return if tail.is_empty() || IDP_ENDPOINTS.contains(&tail) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{at}` is not an identity-provider endpoint; known: idp.{id}.{}",
+                IDP_ENDPOINTS.join(&format!(", idp.{id}."))
+            ))
+        };
+    }
+    Err(format!(
+        "`{at}` must start with `fc.` (the platform) or `idp.` (an identity provider), e.g. fc.token, idp.ameli.userinfo, idp.ameli."
+    ))
+}
+
+fn token_fault(raw: &Spanned<RawToken>, field: &str, userinfo: bool, errors: &mut Errors<'_>) -> TokenFault {
+    let r = &raw.value;
+    let mut set = r.set.clone();
+    for (k, v) in [("iss", &r.iss), ("aud", &r.aud), ("acr", &r.acr)] {
+        if let Some(v) = v {
+            set.insert(k.to_owned(), Value::String(v.clone()));
+        }
+    }
+    let allowed_sig: &[&str] = if userinfo {
+        &["bad", "none", "unsigned"]
+    } else {
+        &["bad", "none"]
+    };
+    let pick = |v: &Option<Spanned<String>>, name: &str, allowed: &[&str], errors: &mut Errors<'_>| -> Option<String> {
+        let v = v.as_ref()?;
+        if !allowed.contains(&v.value.as_str()) {
+            errors.at(
+                v,
+                format!("{field}.{name}"),
+                format!("`{}` is not one of {}", v.value, allowed.join(", ")),
+            );
+        }
+        Some(v.value.clone())
+    };
+    TokenFault {
+        signature: pick(&r.signature, "signature", allowed_sig, errors),
+        kid: pick(&r.kid, "kid", &["absent", "unknown"], errors),
+        nonce: pick(&r.nonce, "nonce", &["wrong", "missing"], errors),
+        sub: pick(&r.sub, "sub", &["changed"], errors),
+        set,
+        drop: r.drop.clone(),
+        extra_aud: r.extra_aud.clone(),
+        expired: r.expired,
+        iat_future: r.iat_future,
+        nbf_future: r.nbf_future,
+    }
+}
+
+/// Builds one fault; `persona` binds it to a persona (magic personas).
+pub fn build_fault(
+    raw: &Spanned<RawFault>,
+    field: &str,
+    known: &Known,
+    persona: Option<&str>,
+    errors: &mut Errors<'_>,
+) -> Option<Fault> {
+    let r = &raw.value;
+    let before = errors.list.len();
+    let at = r.at.value.trim().to_owned();
+    if let Err(msg) = check_endpoint(&at, known) {
+        errors.at(&r.at, format!("{field}.at"), msg);
+    }
+    if let Some(n) = &r.nth
+        && n.value == 0
+    {
+        errors.at(n, format!("{field}.nth"), "calls are counted from 1");
+    }
+    if let Some(p) = &r.probability
+        && !(p.value > 0.0 && p.value <= 1.0)
+    {
+        errors.at(p, format!("{field}.probability"), "must be in ]0, 1]");
+    }
+    if let Some(p) = &r.persona
+        && !known.personas.contains(&p.value)
+    {
+        errors.at(p, format!("{field}.persona"), format!("unknown persona `{}`", p.value));
+    }
+    if let Some(c) = &r.client
+        && !known.clients.contains(&c.value)
+    {
+        errors.at(c, format!("{field}.client"), format!("unknown client_id `{}`", c.value));
+    }
+    let delay = r.delay.as_ref().and_then(|d| {
+        let v = &d.value;
+        let chosen = [v.fixed_ms.is_some(), v.uniform_ms.is_some(), v.lognormal.is_some()]
+            .iter()
+            .filter(|x| **x)
+            .count();
+        if chosen != 1 {
+            errors.at(
+                d,
+                format!("{field}.delay"),
+                "give exactly one of fixed_ms, uniform_ms: [min, max], lognormal: {median_ms, sigma}",
+            );
+            return None;
+        }
+        if let Some([lo, hi]) = v.uniform_ms
+            && lo > hi
+        {
+            errors.at(
+                d,
+                format!("{field}.delay.uniform_ms"),
+                "the first bound must not exceed the second",
+            );
+        }
+        Some(match (v.fixed_ms, v.uniform_ms, &v.lognormal) {
+            (Some(ms), _, _) => Delay::Fixed { ms },
+            (_, Some([min_ms, max_ms]), _) => Delay::Uniform { min_ms, max_ms },
+            (_, _, Some(l)) => Delay::LogNormal {
+                median_ms: l.median_ms,
+                sigma: l.sigma,
+            },
+            _ => Delay::Fixed { ms: 0 },
+        })
+    });
+    let mut actions: Vec<Action> = Vec::new();
+    if let Some(s) = &r.status {
+        if !(100..=599).contains(&s.value) {
+            errors.at(s, format!("{field}.status"), "not an HTTP status code");
+        }
+        actions.push(Action::Status {
+            code: s.value,
+            body: r.body.clone().unwrap_or_default(),
+            content_type: r
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "text/plain; charset=utf-8".to_owned()),
+        });
+    } else if r.body.is_some() || r.content_type.is_some() {
+        errors.at(&r.at, field, "`body` and `content_type` go with `status`");
+    }
+    if r.garbage == Some(true) {
+        actions.push(Action::Garbage);
+    }
+    if r.empty == Some(true) {
+        actions.push(Action::Empty);
+    }
+    if r.reset == Some(true) {
+        actions.push(Action::Reset);
+    }
+    if let Some(ms) = r.hang_ms {
+        actions.push(Action::Hang { ms: ms.min(600_000) });
+    }
+    if let Some(d) = &r.dribble {
+        actions.push(Action::Dribble {
+            chunks: d.chunks.clamp(1, 1000),
+            over_ms: d.over_ms.min(600_000),
+        });
+    }
+    if let Some(t) = &r.id_token {
+        if at != "fc.token" {
+            errors.at(t, format!("{field}.id_token"), "id_token faults go at `fc.token`");
+        }
+        actions.push(Action::IdToken(token_fault(
+            t,
+            &format!("{field}.id_token"),
+            false,
+            errors,
+        )));
+    }
+    if let Some(t) = &r.userinfo {
+        if at != "fc.userinfo" {
+            errors.at(t, format!("{field}.userinfo"), "userinfo faults go at `fc.userinfo`");
+        }
+        actions.push(Action::Userinfo(token_fault(
+            t,
+            &format!("{field}.userinfo"),
+            true,
+            errors,
+        )));
+    }
+    if r.drop_claims.is_some() || r.set_claims.is_some() {
+        let ok = at.starts_with("idp.") && (at.ends_with(".userinfo") || at.ends_with(".token"));
+        if !ok {
+            errors.at(&r.at, format!("{field}.at"), "drop_claims / set_claims change an identity provider's answer: use `idp.ID.userinfo` or `idp.ID.token` (its id_token)");
+        }
+        actions.push(Action::IdpClaims {
+            drop: r.drop_claims.clone().unwrap_or_default(),
+            set: r.set_claims.clone().unwrap_or_default(),
+        });
+    }
+    if let Some(red) = &r.redirect {
+        if !(at.starts_with("idp.") && at.ends_with(".login")) {
+            errors.at(
+                red,
+                format!("{field}.redirect"),
+                "redirect faults go at `idp.ID.login` (the provider sending the user back)",
+            );
+        }
+        let state = red.value.state.as_ref().map(|s| {
+            if !["wrong", "missing"].contains(&s.value.as_str()) {
+                errors.at(s, format!("{field}.redirect.state"), "`wrong` or `missing`");
+            }
+            s.value.clone()
+        });
+        let code_missing = red.value.code.as_ref().is_some_and(|c| {
+            if c.value != "missing" {
+                errors.at(c, format!("{field}.redirect.code"), "only `missing`");
+            }
+            true
+        });
+        actions.push(Action::IdpRedirect { state, code_missing });
+    }
+    let action = match actions.len() {
+        0 if delay.is_some() => Action::Delay,
+        0 => {
+            errors.at(
+                raw,
+                field,
+                "a fault needs something to do: delay, status, garbage, empty, reset, hang_ms, dribble, id_token, userinfo, drop_claims/set_claims or redirect",
+            );
+            return None;
+        }
+        1 => actions.pop()?,
+        _ => {
+            errors.at(
+                raw,
+                field,
+                "one fault does one thing (a delay may come with it): split it into several faults",
+            );
+            return None;
+        }
+    };
+    if errors.list.len() > before {
+        return None;
+    }
+    Some(Fault {
+        at,
+        when: When {
+            nth: r.nth.as_ref().map_or(1, |n| n.value),
+            times: r.times,
+            probability: r.probability.as_ref().map_or(1.0, |p| p.value),
+            persona: r
+                .persona
+                .as_ref()
+                .map(|p| p.value.clone())
+                .or_else(|| persona.map(str::to_owned)),
+            client: r.client.as_ref().map(|c| c.value.clone()),
+        },
+        delay,
+        action,
+    })
+}
+
+fn parse_error(file: &str, e: &serde_saphyr::Error) -> ConfigErrors {
+    let line = e.location().map_or(0, |l| l.line());
+    ConfigErrors(vec![ConfigError {
+        file: file.to_owned(),
+        line,
+        field: String::new(),
+        message: crate::config::parse_message(e),
+    }])
+}
+
+/// Parses and validates a scenario against a configuration.
+pub fn parse(file: &str, text: &str, config: &Config) -> Result<Scenario, ConfigErrors> {
+    let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| parse_error(file, &e))?;
+    let known = Known::of(config);
+    let mut errors = Errors { file, list: Vec::new() };
+    for c in &raw.clients {
+        if !known.clients.contains(&c.value) {
+            errors.at(
+                c,
+                "clients",
+                format!("unknown client_id `{}`; see GET /_fcmock/api/clients", c.value),
+            );
+        }
+    }
+    for p in &raw.personas {
+        if !known.personas.contains(&p.value) {
+            errors.at(
+                p,
+                "personas",
+                format!("unknown persona `{}`; see `fcmock personas list`", p.value),
+            );
+        }
+    }
+    for k in &raw.keys {
+        if !KEY_STEPS.contains(&k.value.as_str()) {
+            errors.at(
+                k,
+                "keys",
+                format!("`{}` is not one of {}", k.value, KEY_STEPS.join(", ")),
+            );
+        }
+    }
+    let faults: Vec<Fault> = raw
+        .faults
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| build_fault(f, &format!("faults[{i}]"), &known, None, &mut errors))
+        .collect();
+    if !errors.list.is_empty() {
+        return Err(ConfigErrors(errors.list));
+    }
+    Ok(Scenario {
+        name: raw.name.value,
+        description: raw.description,
+        clients: raw.clients.into_iter().map(|c| c.value).collect(),
+        faults,
+        clock: raw.clock.map(|c| ClockStep {
+            freeze: c.freeze,
+            advance_seconds: c.advance_seconds,
+        }),
+        keys: raw.keys.into_iter().map(|k| k.value).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> Config {
+        Config::default_bundle().unwrap()
+    }
+
+    #[test]
+    fn a_few_yaml_lines_make_a_scenario() {
+        let text = "name: ameli en panne\nclients: [6d2f1a3c9e8b47d5a0c4e2f19b7d3a5c8e1f0b2d4c6a8e0f1a3b5c7d9e2f4a6b]\nfaults:\n  - at: idp.ameli.token\n    status: 503\n    times: 2\n  - at: fc.token\n    id_token: { nonce: wrong }\n  - at: fc.jwks\n    delay: { uniform_ms: [100, 300] }\n";
+        let s = parse("s.yaml", text, &cfg()).unwrap();
+        assert_eq!(s.faults.len(), 3);
+        assert!(matches!(s.faults[0].action, Action::Status { code: 503, .. }));
+        assert_eq!(s.faults[0].when.times, Some(2));
+        assert!(matches!(s.faults[2].action, Action::Delay));
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let text = "name: x\nfaults:\n  - at: idp.nowhere.token\n    status: 503\n  - at: fc.userinfo\n    id_token: { nonce: wrong }\n  - at: fc.token\n    status: 500\n    reset: true\n";
+        let e = parse("s.yaml", text, &cfg()).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("s.yaml:3: faults[0].at: `idp.nowhere.token`: unknown identity provider `nowhere`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("s.yaml:6: faults[1].id_token: id_token faults go at `fc.token`"),
+            "{text}"
+        );
+        assert!(text.contains("s.yaml:7: faults[2]: one fault does one thing"), "{text}");
+        let unknown = parse("u.yaml", "name: x\nfaults:\n  - at: fc.token\n    staus: 503\n", &cfg()).unwrap_err();
+        assert!(
+            unknown.to_string().contains("u.yaml:4: unknown field `staus`"),
+            "{unknown}"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Spoiling the tokens FranceConnect issues, for relying-party tests.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::{Action, Ctx, TokenFault};
+use crate::app::AppState;
+use crate::crypto::{KeyError, SigningKey};
+use crate::journal::RequestContext;
+
+/// The content faults firing for a request handled at `endpoint`.
+pub fn content_faults(
+    state: &AppState,
+    rc: Option<&RequestContext>,
+    endpoint: &str,
+    persona: Option<&str>,
+) -> Vec<Action> {
+    let ctx = Ctx {
+        endpoint: endpoint.to_owned(),
+        client: rc.and_then(|r| r.client_id.clone()),
+        persona: persona
+            .map(str::to_owned)
+            .or_else(|| rc.and_then(|r| r.persona.clone())),
+    };
+    state
+        .scenarios
+        .fire(&ctx, false, &state.rng)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect()
+}
+
+/// Applies a fault's claim changes.
+pub fn spoil_claims(f: &TokenFault, claims: &mut Map<String, Value>, now: i64) {
+    if f.expired {
+        claims.insert("iat".into(), json!(now - 180));
+        claims.insert("exp".into(), json!(now - 120));
+    }
+    if f.iat_future {
+        claims.insert("iat".into(), json!(now + 3600));
+        claims.insert("exp".into(), json!(now + 3660));
+    }
+    if f.nbf_future {
+        claims.insert("nbf".into(), json!(now + 3600));
+    }
+    match f.nonce.as_deref() {
+        Some("missing") => {
+            claims.remove("nonce");
+        }
+        Some(_) => {
+            let wrong = format!(
+                "wrong-{}",
+                claims.get("nonce").and_then(Value::as_str).unwrap_or("nonce")
+            );
+            claims.insert("nonce".into(), json!(wrong));
+        }
+        None => {}
+    }
+    if f.sub.is_some() {
+        let old = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+        let changed = format!("{}v1", hex::encode(Sha256::digest(format!("changed:{old}").as_bytes())));
+        claims.insert("sub".into(), json!(changed));
+    }
+    if let Some(extra) = &f.extra_aud {
+        let aud = claims.get("aud").cloned().unwrap_or(Value::Null);
+        claims.insert("aud".into(), json!([aud, extra]));
+    }
+    for (k, v) in &f.set {
+        claims.insert(k.clone(), v.clone());
+    }
+    for k in &f.drop {
+        claims.remove(k);
+    }
+}
+
+/// Signs `claims` as the fault says (bad signature, `alg: none`, kid absent or unknown).
+pub fn sign_spoiled(f: &TokenFault, key: &SigningKey, claims: &Map<String, Value>) -> Result<String, KeyError> {
+    if f.signature.as_deref() == Some("none") {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).map_err(|e| KeyError::Sign(e.to_string()))?);
+        return Ok(format!("{header}.{payload}."));
+    }
+    let token = match f.kid.as_deref() {
+        Some("absent") => key.sign_with_kid(claims, None)?,
+        Some(_) => key.sign_with_kid(claims, Some("fcmock-unknown-kid"))?,
+        None => key.sign(claims)?,
+    };
+    if f.signature.as_deref() == Some("bad") {
+        return Ok(corrupt_signature(&token));
+    }
+    Ok(token)
+}
+
+/// Flips bits in the signature so that it no longer verifies.
+fn corrupt_signature(token: &str) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    if let Some(sig) = parts.get_mut(2)
+        && let Ok(mut bytes) = URL_SAFE_NO_PAD.decode(sig.as_bytes())
+    {
+        let middle = bytes.len() / 2;
+        if let Some(b) = bytes.get_mut(middle) {
+            *b ^= 0x5a;
+        }
+        *sig = URL_SAFE_NO_PAD.encode(bytes);
+    }
+    parts.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KeyRing;
+
+    #[test]
+    fn spoiled_tokens_fail_verification_as_intended() {
+        let key = SigningKey::from_pem(include_str!("../../keys/fc-es256.pem"), "t", None).unwrap();
+        let claims: Map<String, Value> = serde_json::from_value(json!({"sub": "s", "nonce": "n", "aud": "a"})).unwrap();
+        let bad = TokenFault {
+            signature: Some("bad".into()),
+            ..TokenFault::default()
+        };
+        let ring = KeyRing::new(vec![
+            SigningKey::from_pem(include_str!("../../keys/fc-es256.pem"), "t", None).unwrap(),
+        ]);
+        assert!(
+            ring.verify::<Value>(&sign_spoiled(&TokenFault::default(), &key, &claims).unwrap())
+                .is_ok()
+        );
+        assert!(
+            ring.verify::<Value>(&sign_spoiled(&bad, &key, &claims).unwrap())
+                .is_err()
+        );
+        let none = sign_spoiled(
+            &TokenFault {
+                signature: Some("none".into()),
+                ..TokenFault::default()
+            },
+            &key,
+            &claims,
+        )
+        .unwrap();
+        assert!(none.ends_with('.'));
+        let mut c = claims.clone();
+        spoil_claims(
+            &TokenFault {
+                nonce: Some("missing".into()),
+                extra_aud: Some("evil".into()),
+                ..TokenFault::default()
+            },
+            &mut c,
+            0,
+        );
+        assert!(c.get("nonce").is_none());
+        assert_eq!(c["aud"], json!(["a", "evil"]));
+    }
+}

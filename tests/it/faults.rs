@@ -1,0 +1,407 @@
+//! Scenario faults, each observed from the outside.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn load(app: &TestApp, yaml: &str) -> String {
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/scenarios"))
+        .body(yaml.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// A headless login of `client` and the raw token response.
+async fn headless_tokens(app: &TestApp, client: &str, secret: &str) -> (u16, Value) {
+    plain_http()
+        .post(app.url("/_fcmock/api/next-login"))
+        .json(&json!({"client_id": client, "persona": "camille-rochefort", "idp": "ameli"}))
+        .send()
+        .await
+        .unwrap();
+    let rp = app.rp(client, secret).await;
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let loc = app.browser().get(&url).await.location.unwrap();
+    let code = query(&loc)["code"].clone();
+    let resp = plain_http()
+        .post(format!("{}/token", app.issuer()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", client),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(json!({"raw": text})))
+}
+
+fn part(jwt: &str, i: usize) -> Value {
+    let p = jwt.split('.').nth(i).unwrap_or("");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .unwrap_or_default(),
+    )
+    .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
+    // (fault, what openidconnect must say)
+    let cases: [(&str, &str); 12] = [
+        ("{ signature: bad }", "signature"),
+        ("{ signature: none }", ""),
+        ("{ iss: \"https://not-franceconnect.example\" }", "issuer"),
+        ("{ aud: \"someone-else\" }", "audience"),
+        ("{ extra_aud: \"untrusted-client\" }", "audience"),
+        ("{ nonce: wrong }", "nonce"),
+        ("{ nonce: missing }", "nonce"),
+        ("{ expired: true }", "expired"),
+        ("{ drop: [sub] }", "sub"),
+        ("{ drop: [exp] }", "exp"),
+        ("{ kid: unknown }", ""),
+        ("{ drop: [iat] }", "iat"),
+    ];
+    for (client, secret) in [(PUBLIC_CLIENT, PUBLIC_SECRET), (PRIVATE_CLIENT, PRIVATE_SECRET)] {
+        for (fault, _) in &cases {
+            let app = TestApp::spawn().await;
+            load(
+                &app,
+                &format!("name: rp\nclients: [{client}]\nfaults:\n  - at: fc.token\n    id_token: {fault}\n"),
+            )
+            .await;
+            plain_http()
+                .post(app.url("/_fcmock/api/next-login"))
+                .json(&json!({"client_id": client, "persona": "camille-rochefort", "idp": "ameli"}))
+                .send()
+                .await
+                .unwrap();
+            let rp = app.rp(client, secret).await;
+            let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+            let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
+            let result = rp.redeem(&code).await;
+            assert!(
+                result.is_err(),
+                "{client}: the relying party accepted an id_token with {fault}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn other_id_token_faults_are_visible_in_the_token() {
+    let app = TestApp::spawn().await;
+    let (_, normal) = headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let normal_sub = part(normal["id_token"].as_str().unwrap(), 1)["sub"].clone();
+    load(
+        &app,
+        &format!("name: t\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.token\n    id_token: {{ iat_future: true, nbf_future: true, kid: absent, acr: eidas0, sub: changed }}\n"),
+    )
+    .await;
+    let (status, body) = headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    assert_eq!(status, 200);
+    let t = body["id_token"].as_str().unwrap();
+    let (h, c) = (part(t, 0), part(t, 1));
+    assert!(h.get("kid").is_none(), "{h}");
+    assert_eq!(c["acr"], "eidas0");
+    assert_ne!(c["sub"], normal_sub, "sub changed between logins");
+    let now = app.clock.now();
+    assert!(c["iat"].as_i64().unwrap() > now + 3000 && c["nbf"].as_i64().unwrap() > now + 3000);
+}
+
+#[tokio::test]
+async fn spoiled_userinfo() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
+    let id = load(&app, &format!("name: u\nclients: [{PRIVATE_CLIENT}]\nfaults:\n  - at: fc.userinfo\n    userinfo: {{ signature: unsigned }}\n")).await;
+    let (_, body) = headless_tokens(&app, PRIVATE_CLIENT, PRIVATE_SECRET).await;
+    let at = body["access_token"].as_str().unwrap();
+    let r = plain_http()
+        .get(format!("{}/userinfo", app.issuer()))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let plain: Value = r.json().await.unwrap();
+    assert_eq!(plain["family_name"], "ROCHEFORT");
+    plain_http()
+        .delete(app.url(&format!("/_fcmock/api/scenarios/{id}")))
+        .send()
+        .await
+        .unwrap();
+
+    load(
+        &app,
+        &format!(
+            "name: u\nclients: [{PRIVATE_CLIENT}]\nfaults:\n  - at: fc.userinfo\n    userinfo: {{ sub: changed }}\n"
+        ),
+    )
+    .await;
+    plain_http()
+        .post(app.url("/_fcmock/api/next-login"))
+        .json(&json!({"client_id": PRIVATE_CLIENT, "persona": "camille-rochefort", "idp": "ameli"}))
+        .send()
+        .await
+        .unwrap();
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
+    let r = rp.redeem(&code).await.unwrap();
+    // openidconnect's userinfo call checks the sub against the id_token's: it must refuse.
+    let info = rp
+        .client
+        .user_info(
+            openidconnect::OAuth2TokenResponse::access_token(&r.tokens).clone(),
+            Some(r.claims.subject().clone()),
+        )
+        .unwrap()
+        .request_async::<openidconnect::EmptyAdditionalClaims, _, openidconnect::core::CoreGenderClaim>(&rp.http)
+        .await;
+    assert!(info.is_err(), "userinfo sub ≠ id_token sub must be refused");
+}
+
+#[tokio::test]
+async fn identity_provider_faults_surface_as_franceconnect_pages() {
+    let cases: [(&str, &str); 11] = [
+        ("  - at: idp.ameli.token\n    status: 503\n", "Y020026"),
+        ("  - at: idp.ameli.token\n    status: 401\n", "Y020026"),
+        ("  - at: idp.ameli.token\n    status: 500\n", "Y020026"),
+        ("  - at: idp.ameli.token\n    garbage: true\n", "Y020026"),
+        ("  - at: idp.ameli.token\n    reset: true\n", "Y020026"),
+        ("  - at: idp.ameli.userinfo\n    status: 502\n", "Y020027"),
+        ("  - at: idp.ameli.userinfo\n    garbage: true\n", "Y020027"),
+        ("  - at: idp.ameli.userinfo\n    drop_claims: [sub]\n", "Y020029"),
+        ("  - at: idp.ameli.token\n    set_claims: { acr: eidas3 }\n", "Y100018"),
+        ("  - at: idp.ameli.login\n    redirect: { state: wrong }\n", "Y020022"),
+        ("  - at: idp.ameli.login\n    redirect: { code: missing }\n", "Y020025"),
+    ];
+    for (fault, code) in cases {
+        let app = TestApp::spawn().await;
+        load(&app, &format!("name: fi\nclients: [{PUBLIC_CLIENT}]\nfaults:\n{fault}")).await;
+        let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+        let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+        let (login, password) = account(&app, "camille-rochefort", "ameli");
+        let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;
+        assert_eq!(page.error_code().as_deref(), Some(code), "{fault}: {}", page.body);
+    }
+    // A missing state at the callback.
+    let app = TestApp::spawn().await;
+    load(&app, &format!("name: fi\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: idp.ameli.login\n    redirect: {{ state: missing }}\n")).await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let (login, password) = account(&app, "camille-rochefort", "ameli");
+    let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y020021"));
+}
+
+#[tokio::test]
+async fn transport_faults_seen_by_a_client_with_timeouts() {
+    let app = TestApp::spawn().await;
+    let jwks = format!("{}/jwks", app.issuer());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    let scenario = |fault: &str| format!("name: t\nfaults:\n  - at: fc.jwks\n{fault}    times: 1\n");
+
+    load(&app, &scenario("    status: 503\n    body: indisponible\n")).await;
+    let r = client.get(&jwks).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.text().await.unwrap()),
+        (503, "indisponible".to_owned())
+    );
+    assert_eq!(
+        client.get(&jwks).send().await.unwrap().status(),
+        200,
+        "times: 1, then back to normal"
+    );
+
+    load(&app, &scenario("    garbage: true\n")).await;
+    assert!(client.get(&jwks).send().await.unwrap().json::<Value>().await.is_err());
+
+    for fault in ["    empty: true\n", "    reset: true\n"] {
+        load(&app, &scenario(fault)).await;
+        let failed = match client.get(&jwks).send().await {
+            Err(_) => true,
+            Ok(r) => r.bytes().await.is_err(),
+        };
+        assert!(failed, "{fault}: the client must see a broken connection");
+    }
+
+    load(&app, &scenario("    hang_ms: 5000\n")).await;
+    let err = client.get(&jwks).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+
+    load(&app, &scenario("    delay: { fixed_ms: 300 }\n")).await;
+    let start = Instant::now();
+    assert_eq!(client.get(&jwks).send().await.unwrap().status(), 200);
+    assert!(start.elapsed() >= Duration::from_millis(280));
+
+    load(&app, &scenario("    dribble: { chunks: 4, over_ms: 400 }\n")).await;
+    let start = Instant::now();
+    let body: Value = client.get(&jwks).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["keys"].as_array().unwrap().len(), 2, "the whole answer arrives");
+    assert!(start.elapsed() >= Duration::from_millis(250));
+}
+
+#[tokio::test]
+async fn a_fault_bound_to_one_client_never_touches_another_in_parallel() {
+    let app = TestApp::spawn().await;
+    load(
+        &app,
+        &format!("name: iso\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.token\n    status: 503\n"),
+    )
+    .await;
+    let a = async {
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await.0);
+        }
+        statuses
+    };
+    let b = async {
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(headless_tokens(&app, FAMILY_CLIENT, FAMILY_SECRET).await.0);
+        }
+        statuses
+    };
+    let (sa, sb) = tokio::join!(a, b);
+    assert!(sa.iter().all(|s| *s == 503), "{sa:?}");
+    assert!(sb.iter().all(|s| *s == 200), "{sb:?}");
+}
+
+#[tokio::test]
+async fn token_endpoint_503_twice_then_success() {
+    let app = TestApp::spawn().await;
+    load(
+        &app,
+        &format!("name: seq\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.token\n    status: 503\n    times: 2\n"),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await.0);
+    }
+    assert_eq!(statuses, vec![503, 503, 200]);
+    let list: Value = plain_http()
+        .get(app.url("/_fcmock/api/scenarios"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["faults"][0]["applied"], 2);
+}
+
+async fn jwks_kids(app: &TestApp) -> Vec<String> {
+    let v: Value = plain_http()
+        .get(format!("{}/jwks", app.issuer()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn rotate(app: &TestApp, step: &str) -> u16 {
+    plain_http()
+        .post(app.url("/_fcmock/api/keys/rotate"))
+        .json(&json!({"step": step}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn two_step_key_rotation_shows_in_the_jwks_and_new_tokens() {
+    let app = TestApp::spawn().await;
+    let before = jwks_kids(&app).await;
+    let (_, t0) = headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let kid0 = part(t0["id_token"].as_str().unwrap(), 0)["kid"].clone();
+    assert_eq!(rotate(&app, "publish").await, 200);
+    let published = jwks_kids(&app).await;
+    assert_eq!(published.len(), before.len() + 2);
+    let (_, t1) = headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    assert_eq!(
+        part(t1["id_token"].as_str().unwrap(), 0)["kid"],
+        kid0,
+        "published keys do not sign yet"
+    );
+    assert_eq!(rotate(&app, "activate").await, 200);
+    let (_, t2) = headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let kid2 = part(t2["id_token"].as_str().unwrap(), 0)["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!before.contains(&kid2) && published.contains(&kid2));
+    // A relying party that fetches the JWKS again verifies tokens signed with the new key.
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let r = full_login(&app, &rp, "camille-rochefort", "ameli", &["profile"]).await;
+    assert_eq!(part(&r.raw_id_token, 0)["kid"], kid2.as_str());
+    assert_eq!(rotate(&app, "retire").await, 200);
+    let after = jwks_kids(&app).await;
+    assert!(after.contains(&kid2) && !after.iter().any(|k| before.contains(k)));
+    assert_eq!(rotate(&app, "sideways").await, 400);
+}
+
+#[tokio::test]
+async fn scenario_files_are_validated_with_lines() {
+    let app = TestApp::spawn().await;
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/scenarios"))
+        .body("name: bad\nfaults:\n  - at: fc.tokn\n    status: 503\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["line"], 3);
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("fc.token"));
+
+    let dir = std::env::temp_dir().join(format!("fcmock-scen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("panne.yaml");
+    std::fs::write(
+        &file,
+        "name: panne\nfaults:\n  - at: idp.ameli.token\n    status: 503\n    probability: 2\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fcmock"))
+        .args(["scenario", "validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("panne.yaml:5: faults[0].probability: must be in ]0, 1]"));
+    std::fs::remove_dir_all(dir).ok();
+}
