@@ -58,6 +58,8 @@ pub enum StartError {
         "identity provider `{0}` signs with RS256 but has no signing_key_file; set one (see `fcmock keys generate`) or use ES256"
     )]
     MissingRsaKey(String),
+    #[error("cannot load a persona's faults: {0}")]
+    Scenario(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
 }
@@ -124,8 +126,20 @@ impl AppState {
             .build()
             .map_err(|e| StartError::Http(e.to_string()))?;
         let journal = Journal::new(config.platform.journal_capacity);
+        let scenarios = crate::scenarios::Scenarios::default();
+        for p in config.personas.iter().filter(|p| !p.faults.is_empty()) {
+            let s = crate::scenarios::Scenario {
+                name: format!("persona {}", p.id),
+                description: p.notes.clone(),
+                clients: Vec::new(),
+                faults: p.faults.clone(),
+                clock: None,
+                keys: Vec::new(),
+            };
+            scenarios.load(s, true).map_err(StartError::Scenario)?;
+        }
         Ok(Self(Arc::new(AppInner {
-            scenarios: crate::scenarios::Scenarios::default(),
+            scenarios,
             journal,
             control_token,
             config: Arc::new(config),

@@ -72,6 +72,7 @@ pub mod mock {
     pub const API_SCENARIOS: &str = "/_fcmock/api/scenarios";
     pub const API_SCENARIO: &str = "/_fcmock/api/scenarios/{id}";
     pub const API_KEYS_ROTATE: &str = "/_fcmock/api/keys/rotate";
+    pub const API_OPENAPI: &str = "/_fcmock/api/openapi.json";
     pub const PERSONAS: &str = "/_fcmock/personas";
     pub const PERSONA: &str = "/_fcmock/personas/{id}";
 }

@@ -216,6 +216,8 @@ pub struct Persona {
     pub tax: Option<Tax>,
     pub family: Option<Family>,
     pub local_accounts: Vec<LocalAccount>,
+    /// Faults triggered when this persona logs in (magic personas).
+    pub faults: Vec<crate::scenarios::Fault>,
 }
 
 /// A postal address.

@@ -155,6 +155,9 @@ pub(crate) struct RawPersona {
     /// Accounts at the commune's own services, for reconciliation tests.
     #[serde(default)]
     pub(crate) local_accounts: Vec<Spanned<RawLocalAccount>>,
+    /// Faults this persona triggers when it logs in (magic personas).
+    #[serde(default)]
+    pub(crate) faults: Vec<Spanned<crate::scenarios::parse::RawFault>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -109,6 +109,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     let clients = dedupe(clients, |c| c.client_id.value.clone());
     let idps = dedupe(idps, |i| i.id.value.clone());
     let personas = dedupe(personas, |p| p.id.value.clone());
+    let raw_personas = &personas;
 
     let platform = build_platform(&platform, &mut errors);
     let idps: Vec<IdpConfig> = idps.iter().filter_map(|e| build_idp(e, e.index, &mut errors)).collect();
@@ -118,6 +119,8 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
         .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
         .collect();
     check_unique_logins(&personas, &mut errors);
+    let mut personas = personas;
+    attach_persona_faults(&mut personas, raw_personas, &clients, &idp_ids, &mut errors);
     let clients: Vec<Client> = clients
         .iter()
         .filter_map(|e| build_client(e, e.index, &idp_ids, &personas, &mut errors))
@@ -563,6 +566,7 @@ fn build_persona(e: &From<RawPersona>, index: usize, idps: &HashSet<&str>, error
         tax: household.tax,
         family: household.family,
         local_accounts: household.local_accounts,
+        faults: Vec::new(),
     })
 }
 
@@ -773,6 +777,49 @@ fn resolve_auto_login(
         persona: found.id.clone(),
         idp: idp.to_owned(),
     })
+}
+
+/// Builds each persona's own faults (magic personas), bound to that persona.
+fn attach_persona_faults(
+    personas: &mut [Persona],
+    raw: &[From<RawPersona>],
+    clients: &[From<RawClient>],
+    idps: &HashSet<&str>,
+    errors: &mut Errors,
+) {
+    let known = crate::scenarios::parse::Known {
+        clients: clients.iter().map(|c| c.item.value.client_id.value.clone()).collect(),
+        personas: personas.iter().map(|p| p.id.clone()).collect(),
+        idps: idps.iter().map(|i| (*i).to_owned()).collect(),
+    };
+    for e in raw {
+        let r = &e.item.value;
+        if r.faults.is_empty() {
+            continue;
+        }
+        let mut local = crate::scenarios::parse::Errors {
+            file: &e.file,
+            list: Vec::new(),
+        };
+        let faults: Vec<crate::scenarios::Fault> = r
+            .faults
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                crate::scenarios::parse::build_fault(
+                    f,
+                    &format!("personas[{}].faults[{i}]", e.index),
+                    &known,
+                    Some(&r.id.value),
+                    &mut local,
+                )
+            })
+            .collect();
+        errors.0.extend(local.list);
+        if let Some(p) = personas.iter_mut().find(|p| p.id == r.id.value) {
+            p.faults = faults;
+        }
+    }
 }
 
 fn check_unique_logins(personas: &[Persona], errors: &mut Errors) {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 mod api;
+pub mod openapi;
 mod personas;
 
 use axum::extract::RawQuery;
@@ -36,6 +37,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route(m::API_SCENARIOS, get(api::scenario_list).post(api::scenario_load))
         .route(m::API_SCENARIO, axum::routing::delete(api::scenario_remove))
         .route(m::API_KEYS_ROTATE, post(api::keys_rotate))
+        .route(m::API_OPENAPI, get(openapi_json))
         .layer(axum::middleware::from_fn_with_state(state, api::guard));
     Router::new()
         .merge(api)
@@ -45,6 +47,10 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route(m::HEALTH, get(health))
         .route(m::PERSONAS, get(personas::list))
         .route(m::PERSONA, get(personas::card))
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Json<Value> {
+    Json(openapi::document(&state.urls.public))
 }
 
 async fn root() -> Response {

@@ -311,7 +311,9 @@ async fn token_endpoint_503_twice_then_success() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list[0]["faults"][0]["applied"], 2);
+    let seq = list.as_array().unwrap().iter().find(|s| s["name"] == "seq").unwrap();
+    assert_eq!(seq["faults"][0]["applied"], 2);
+    assert_eq!(seq["builtin"], false);
 }
 
 async fn jwks_kids(app: &TestApp) -> Vec<String> {
@@ -404,4 +406,89 @@ async fn scenario_files_are_validated_with_lines() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("panne.yaml:5: faults[0].probability: must be in ]0, 1]"));
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// The page a magic persona's tag promises (`attendu-y020026` → `Y020026`).
+fn promised_code(tags: &[String]) -> Option<String> {
+    tags.iter()
+        .find_map(|t| t.strip_prefix("attendu-").map(str::to_uppercase))
+}
+
+#[tokio::test]
+async fn magic_personas_trigger_their_pages_from_the_login_page() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let magic: Vec<_> = app
+        .state
+        .config
+        .personas
+        .iter()
+        .filter(|p| p.tags.iter().any(|t| t == "magique") && !p.tags.iter().any(|t| t == "lent"))
+        .cloned()
+        .collect();
+    assert!(magic.len() >= 10, "{} magic personas", magic.len());
+    for p in magic {
+        let code = promised_code(&p.tags).unwrap();
+        let browser = app.browser();
+        let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+        let wall = browser.open(&url, &app.base).await;
+        let idp = browser.submit(&wall, "idp-ameli", &[], &app.base).await;
+        // Testers click the persona's button on the provider's page.
+        let page = browser.submit(&idp, &format!("persona-{}", p.id), &[], &app.base).await;
+        assert_eq!(page.error_code(), Some(code.clone()), "{}: {}", p.id, page.body);
+    }
+    // Other personas are not affected by the magic personas' faults.
+    let ok = full_login(&app, &rp, "camille-rochefort", "ameli", &["profile"]).await;
+    assert!(ok.claims.subject().as_str().ends_with("v1"));
+}
+
+#[test]
+fn every_example_scenario_is_valid() {
+    let cfg = fcmock::config::Config::default_bundle().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        fcmock::scenarios::parse::parse(&path.display().to_string(), &text, &cfg).unwrap_or_else(|e| panic!("{e}"));
+        n += 1;
+    }
+    assert!(n >= 8);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_control_route() {
+    let app = TestApp::spawn().await;
+    let doc: Value = plain_http()
+        .get(app.url("/_fcmock/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/_fcmock/api/clients",
+        "/_fcmock/api/personas",
+        "/_fcmock/api/next-login",
+        "/_fcmock/api/journal",
+        "/_fcmock/api/journal/har",
+        "/_fcmock/api/journal/verify",
+        "/_fcmock/api/clock",
+        "/_fcmock/api/reset",
+        "/_fcmock/api/scenarios",
+        "/_fcmock/api/scenarios/{id}",
+        "/_fcmock/api/keys/rotate",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not documented");
+    }
+    // Every documented GET answers (no undocumented 404s).
+    for (path, item) in paths {
+        if item.get("get").is_some() && !path.contains('{') && !path.ends_with("/verify") {
+            let status = plain_http().get(app.url(path)).send().await.unwrap().status();
+            assert!(status.is_success(), "GET {path}: {status}");
+        }
+    }
 }

@@ -86,11 +86,16 @@ impl TestApp {
 
     /// A fresh browser (its own cookie jar).
     pub fn browser(&self) -> Browser {
+        self.browser_with_timeout(Duration::from_secs(20))
+    }
+
+    /// A fresh browser that waits up to `timeout` for each answer.
+    pub fn browser_with_timeout(&self, timeout: Duration) -> Browser {
         Browser {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(20))
+                .timeout(timeout)
                 .build()
                 .unwrap(),
         }

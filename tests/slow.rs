@@ -1,0 +1,29 @@
+//! Slow checks, kept in their own test binary: `cargo test --test slow`.
+//! They run with the rest of the suite (`cargo test`), but their names say why they take time.
+
+#![allow(
+    unreachable_pub,
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "it/helpers.rs"]
+mod helpers;
+
+use helpers::*;
+
+/// FranceConnect's E020018: the identity provider answers 500 after 32 seconds.
+#[tokio::test]
+async fn slow_magic_persona_e020018_waits_32_seconds_then_y020026() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let browser = app.browser_with_timeout(std::time::Duration::from_secs(60));
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let start = std::time::Instant::now();
+    let page = interactive_login(&app, &browser, &url, "ameli", "E020018", "123").await;
+    assert_eq!(page.error_code().as_deref(), Some("Y020026"), "{}", page.body);
+    assert!(start.elapsed() >= std::time::Duration::from_secs(31));
+}
