@@ -70,8 +70,9 @@ pub struct AppState(Arc<AppInner>);
 
 /// The shared state behind [`AppState`].
 pub struct AppInner {
-    /// The validated configuration (immutable while running).
-    pub config: Arc<Config>,
+    /// The validated configuration; replaced whole (never mutated) when
+    /// personas are added at run time. Read it with [`AppState::config`].
+    config_cell: arc_swap::ArcSwap<Config>,
     /// Injected time: every expiry is computed from it.
     pub clock: Clock,
     /// Injected randomness: codes, tokens, states, nonces, ids.
@@ -142,7 +143,7 @@ impl AppState {
             scenarios,
             journal,
             control_token,
-            config: Arc::new(config),
+            config_cell: arc_swap::ArcSwap::from_pointee(config),
             clock,
             rng,
             urls,
@@ -207,6 +208,37 @@ impl AppState {
             self.rotate_keys(step)?;
         }
         self.scenarios.load(scenario, false)
+    }
+
+    /// The configuration in force (a cheap snapshot).
+    pub fn config(&self) -> Arc<Config> {
+        self.config_cell.load_full()
+    }
+
+    /// Adds personas (a YAML or JSON document `personas: [ … ]`) while running,
+    /// validated as a configuration file would be. Returns their ids.
+    pub fn add_personas(&self, name: &str, text: &str) -> Result<Vec<String>, crate::config::ConfigErrors> {
+        let source = crate::config::Source {
+            name: name.to_owned(),
+            text: text.to_owned(),
+        };
+        let (next, added) = self.config().with_added_personas(&source)?;
+        self.hub.register_personas(&added);
+        for p in added.iter().filter(|p| !p.faults.is_empty()) {
+            let s = crate::scenarios::Scenario {
+                name: format!("persona {}", p.id),
+                description: p.notes.clone(),
+                clients: Vec::new(),
+                faults: p.faults.clone(),
+                clock: None,
+                keys: Vec::new(),
+            };
+            if let Err(e) = self.scenarios.load(s, true) {
+                tracing::warn!(persona = %p.id, error = %e, "persona faults not loaded");
+            }
+        }
+        self.config_cell.store(Arc::new(next));
+        Ok(added.iter().map(|p| p.id.clone()).collect())
     }
 
     /// The FranceConnect v2 issuer, e.g. `http://localhost:7080/api/v2`.

@@ -288,7 +288,7 @@ async fn serve_command(args: ServeArgs) -> ExitCode {
         }
     };
     for path in &args.scenarios {
-        let loaded = read_scenario(path, &state.config).and_then(|s| state.load_scenario(s));
+        let loaded = read_scenario(path, &state.config()).and_then(|s| state.load_scenario(s));
         match loaded {
             Ok(id) => tracing::info!(file = %path.display(), id = %id, "scenario in force"),
             Err(e) => {
@@ -364,7 +364,7 @@ fn check_public_url(url: &str) -> Result<(), String> {
 /// The start-up banner: what a developer needs to point a portal at fcmock.
 pub fn banner(state: &AppState) -> String {
     use std::fmt::Write as _;
-    let cfg = &state.config;
+    let cfg = state.config();
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -381,6 +381,20 @@ impl Config {
         out
     }
 
+    /// This configuration with `personas` added (same id: replaced),
+    /// validated as a file would be. The configuration itself is unchanged.
+    pub fn with_added_personas(&self, source: &Source) -> Result<(Config, Vec<Arc<Persona>>), ConfigErrors> {
+        let added: Vec<Arc<Persona>> = validate::add_personas(self, source)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let mut next = self.clone();
+        next.personas.retain(|p| !added.iter().any(|a| a.id == p.id));
+        next.personas.extend(added.iter().cloned());
+        next.sources.push(source.name.clone());
+        Ok((next.index(), added))
+    }
+
     fn index(mut self) -> Self {
         self.clients_by_id = self
             .clients

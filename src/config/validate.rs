@@ -152,6 +152,93 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     })
 }
 
+/// Validates personas added at run time against a configuration in force:
+/// the document may hold only `personas`; identity providers and clients
+/// must exist; logins stay unique (a persona with an existing id replaces it).
+pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Persona>, ConfigErrors> {
+    let mut errors = Errors(Vec::new());
+    let doc = match serde_saphyr::from_str::<RawDocument>(&source.text) {
+        Ok(d) => d,
+        Err(e) => {
+            let line = e.location().map_or(0, |l| l.line());
+            errors.at(&source.name, line, "", parse_message(&e));
+            return Err(ConfigErrors(errors.0));
+        }
+    };
+    if doc.platform.is_some() || !doc.clients.is_empty() || !doc.identity_providers.is_empty() {
+        errors.at(
+            &source.name,
+            0,
+            "",
+            "only `personas:` can be added at run time; restart with --config to change anything else",
+        );
+    }
+    if doc.personas.is_empty() {
+        errors.at(&source.name, 0, "personas", "no persona to add: send `personas: [ … ]`");
+    }
+    let idp_ids: HashSet<&str> = config.idps.iter().map(|i| i.id.as_str()).collect();
+    let raw: Vec<From<RawPersona>> = doc
+        .personas
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| From {
+            file: source.name.clone(),
+            index,
+            item,
+        })
+        .collect();
+    let mut added: Vec<Persona> = raw
+        .iter()
+        .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
+        .collect();
+    let new_ids: HashSet<&str> = added.iter().map(|p| p.id.as_str()).collect();
+    let mut all: Vec<Persona> = config
+        .personas
+        .iter()
+        .filter(|p| !new_ids.contains(p.id.as_str()))
+        .map(|p| (**p).clone())
+        .collect();
+    let first_new = all.len();
+    all.append(&mut added);
+    check_unique_logins(&all, &mut errors);
+    let known = crate::scenarios::parse::Known {
+        clients: config.clients.iter().map(|c| c.client_id.clone()).collect(),
+        personas: all.iter().map(|p| p.id.clone()).collect(),
+        idps: idp_ids.iter().map(|i| (*i).to_owned()).collect(),
+    };
+    let mut new_personas = all.split_off(first_new);
+    for e in &raw {
+        let r = &e.item.value;
+        let mut local = crate::scenarios::parse::Errors {
+            file: &e.file,
+            list: Vec::new(),
+        };
+        let faults: Vec<crate::scenarios::Fault> = r
+            .faults
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                crate::scenarios::parse::build_fault(
+                    f,
+                    &format!("personas[{}].faults[{i}]", e.index),
+                    &known,
+                    Some(&r.id.value),
+                    &mut local,
+                )
+            })
+            .collect();
+        errors.0.extend(local.list);
+        if let Some(p) = new_personas.iter_mut().find(|p| p.id == r.id.value) {
+            p.faults = faults;
+        }
+    }
+    if errors.0.is_empty() {
+        Ok(new_personas)
+    } else {
+        Err(ConfigErrors(errors.0))
+    }
+}
+
 /// Turns serde-saphyr's message into ours (position is reported separately).
 pub(crate) fn parse_message(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();

@@ -242,7 +242,7 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Response {
 
 /// `POST /_fcmock/api/scenarios`: a scenario as YAML or JSON in the body.
 pub(crate) async fn scenario_load(State(state): State<AppState>, body: String) -> Response {
-    match crate::scenarios::parse::parse("request body", &body, &state.config) {
+    match crate::scenarios::parse::parse("request body", &body, &state.config()) {
         Ok(s) => {
             let name = s.name.clone();
             let faults = s.faults.len();
@@ -334,5 +334,20 @@ pub(crate) async fn keys_rotate(
             Json(json!({"published": published, "active": active})).into_response()
         }
         Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+/// `POST /_fcmock/api/personas`: add personas (`personas: [ … ]`, YAML or JSON) while running.
+pub(crate) async fn personas_add(State(state): State<AppState>, body: String) -> Response {
+    match state.add_personas("request body", &body) {
+        Ok(ids) => (StatusCode::CREATED, Json(json!({"added": ids}))).into_response(),
+        Err(errors) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({
+                "error": errors.to_string().trim_end(),
+                "errors": errors.0.iter().map(|e| json!({"line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
+            })),
+        )
+            .into_response(),
     }
 }

@@ -27,7 +27,7 @@ use crate::web::{HomePage, render};
 pub(crate) fn router(state: AppState) -> Router<AppState> {
     let api = Router::new()
         .route(m::API_CLIENTS, get(clients))
-        .route(m::API_PERSONAS, get(personas))
+        .route(m::API_PERSONAS, get(personas).post(api::personas_add))
         .route(m::API_NEXT_LOGIN, post(next_login))
         .route(m::API_JOURNAL, get(api::journal).delete(api::journal_clear))
         .route(m::API_JOURNAL_HAR, get(api::journal_har))
@@ -63,7 +63,7 @@ async fn health() -> Json<Value> {
 
 async fn clients(State(state): State<AppState>) -> Json<Value> {
     let list: Vec<Value> = state
-        .config
+        .config()
         .clients
         .iter()
         .map(|c| {
@@ -115,7 +115,7 @@ async fn personas(State(state): State<AppState>, RawQuery(query): RawQuery) -> J
         .collect();
     let idp = params.iter().find(|(k, _)| k == "idp").map(|(_, v)| v.as_str());
     Json(Value::Array(
-        state.config.select(&tags, idp).map(|p| persona_json(p)).collect(),
+        state.config().select(&tags, idp).map(|p| persona_json(p)).collect(),
     ))
 }
 
@@ -151,7 +151,7 @@ async fn next_login(
             );
         }
     };
-    let cfg = &state.config;
+    let cfg = state.config();
     let Some(client) = cfg.client(&body.client_id) else {
         return control_error(
             StatusCode::NOT_FOUND,
@@ -238,7 +238,7 @@ async fn next_login(
 }
 
 async fn home(State(state): State<AppState>) -> Response {
-    let cfg = &state.config;
+    let cfg = state.config();
     let page = HomePage {
         issuer: state.issuer(),
         idps: cfg

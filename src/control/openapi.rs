@@ -46,7 +46,10 @@ pub fn document(base: &str) -> Value {
         json!({"get": {
         "summary": "Personas, optionally selected by tags and identity provider",
         "parameters": [query("tag", "repeatable: all must match"), query("idp", "with an account at this identity provider")],
-        "responses": ok("array of personas")}}),
+        "responses": ok("array of personas")},
+        "post": {"summary": "Add personas while running (`personas: [ … ]` as in configuration files; same id replaces)",
+            "requestBody": {"required": true, "content": {"application/yaml": {}, "application/json": {}}},
+            "responses": {"201": {"description": "{added: [ids]}"}, "400": {"description": "{error, errors: [{line, field, message}]}"}}}}),
     );
     add(
         m::API_NEXT_LOGIN,

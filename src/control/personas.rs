@@ -70,7 +70,7 @@ pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
         .filter(|(k, _)| k == "tag")
         .map(|(_, v)| v.clone())
         .collect();
-    let cfg = &state.config;
+    let cfg = state.config();
     let needle = fold(q.trim());
     let cards = cfg
         .select(&tags, (!idp.is_empty()).then_some(idp.as_str()))
@@ -108,7 +108,7 @@ pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
 
 /// `GET /_fcmock/personas/{id}`.
 pub(crate) async fn card(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let cfg = &state.config;
+    let cfg = state.config();
     let Some(p) = cfg.persona(&id) else {
         return render(
             StatusCode::NOT_FOUND,
@@ -159,7 +159,7 @@ pub(crate) async fn card(State(state): State<AppState>, Path(id): Path<String>) 
                     held.birthcountry,
                     held.email.as_deref().unwrap_or("sans courriel")
                 ),
-                subs: subs(cfg, p, Some(&a.idp)),
+                subs: subs(&cfg, p, Some(&a.idp)),
             }
         })
         .collect();

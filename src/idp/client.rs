@@ -62,10 +62,11 @@ pub(crate) struct Remote {
     pub(crate) jwks: Option<(Arc<CoreJsonWebKeySet>, i64)>,
 }
 
-fn idp_config<'a>(state: &'a AppState, idp: &str) -> Result<&'a Arc<IdpConfig>, HubError> {
+fn idp_config(state: &AppState, idp: &str) -> Result<Arc<IdpConfig>, HubError> {
     state
-        .config
+        .config()
         .idp(idp)
+        .cloned()
         .ok_or_else(|| HubError::page("Y020019", format!("aucun fournisseur d'identité `{idp}`")))
 }
 
@@ -120,8 +121,8 @@ fn callback_url(state: &AppState) -> String {
 
 /// The identity provider's end_session endpoint, if it has one.
 pub(crate) async fn end_session_url(state: &AppState, idp: &str) -> Option<String> {
-    let cfg = state.config.idp(idp)?;
-    endpoints(state, cfg).await.ok()?.end_session
+    let cfg = state.config().idp(idp)?.clone();
+    endpoints(state, &cfg).await.ok()?.end_session
 }
 
 fn client(
@@ -163,8 +164,8 @@ pub(crate) async fn authorize_url(
     fs_acr: &str,
 ) -> Result<(String, String, String), HubError> {
     let cfg = idp_config(state, idp)?;
-    let ep = endpoints(state, cfg).await?;
-    let client = client(state, cfg, &ep, CoreJsonWebKeySet::new(Vec::new()))?;
+    let ep = endpoints(state, &cfg).await?;
+    let client = client(state, &cfg, &ep, CoreJsonWebKeySet::new(Vec::new()))?;
     let st = state.rng.hex(32);
     let nonce = state.rng.hex(32);
     // acr asked of the provider: the higher of the service provider's and the provider's lowest.
@@ -228,7 +229,7 @@ pub(crate) async fn exchange(
     nonce: &str,
     fs_acr: &str,
 ) -> Result<Login, HubError> {
-    let cfg = idp_config(state, idp)?.clone();
+    let cfg = idp_config(state, idp)?;
     let ep = endpoints(state, &cfg).await?;
     let keys = jwks(state, idp, &ep, false).await?;
     let client = client(state, &cfg, &ep, (*keys).clone())?;

@@ -242,15 +242,11 @@ fn credential_labels(style: CredentialStyle) -> (&'static str, &'static str, &'s
 }
 
 fn accounts_of<'a>(
-    state: &'a AppState,
+    cfg: &'a crate::config::Config,
     idp: &str,
 ) -> impl Iterator<Item = (&'a Arc<Persona>, &'a crate::config::Account)> {
     let idp = idp.to_owned();
-    state
-        .config
-        .personas
-        .iter()
-        .filter_map(move |p| p.account(&idp).map(|a| (p, a)))
+    cfg.personas.iter().filter_map(move |p| p.account(&idp).map(|a| (p, a)))
 }
 
 fn login_page(
@@ -262,7 +258,8 @@ fn login_page(
     login_value: String,
 ) -> Response {
     let (login_label, login_hint, password_label) = credential_labels(rt.config.credential);
-    let personas = accounts_of(state, &rt.config.id)
+    let cfg = state.config();
+    let personas = accounts_of(&cfg, &rt.config.id)
         .map(|(p, a)| {
             let label = format!("{} {}", a.identity.given_name, a.identity.family_name.to_uppercase());
             (p.id.clone(), a.login.clone(), a.password.clone(), label)
@@ -382,7 +379,8 @@ async fn login(
     };
     let login = form.login.unwrap_or_default().trim().to_owned();
     let password = form.password.unwrap_or_default();
-    let found = accounts_of(&state, &id).find(|(_, a)| a.login == login);
+    let cfg = state.config();
+    let found = accounts_of(&cfg, &id).find(|(_, a)| a.login == login);
     let Some((persona, account)) = found.filter(|(_, a)| a.password == password) else {
         return login_page(
             &state,

@@ -98,7 +98,7 @@ async fn start(state: &AppState, jar: CookieJar, params: Vec<(String, String)>) 
 
 /// Validates an authorization request (every rule of FranceConnect v2).
 pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
-    let cfg = &state.config;
+    let cfg = state.config();
     let mut map: HashMap<&str, &str> = HashMap::new();
     let mut problems: Vec<String> = Vec::new();
     for (k, v) in params {
@@ -307,7 +307,7 @@ fn redirect_help(client: &Client, uri: &str) -> String {
 async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeRequest) -> Result<Response, HubError> {
     let (jar, sid, mut sess) = session::load_or_create(state, jar);
     let client = state
-        .config
+        .config()
         .client(&req.client_id)
         .cloned()
         .ok_or_else(|| HubError::internal("client vanished"))?;
@@ -319,7 +319,7 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
         })
     });
     let now = state.clock.now_ms();
-    let ttl = i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000;
+    let ttl = i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000;
     // The interaction uid is the flow id; the session leads to it too.
     state.journal.describe_flow(
         &uid,
@@ -368,7 +368,7 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
 
 /// The login a headless request stands for, as if the identity provider had answered.
 fn headless_login(state: &AppState, next: &NextLogin) -> Result<Login, HubError> {
-    let cfg = &state.config;
+    let cfg = state.config();
     let persona = cfg
         .persona(&next.persona)
         .ok_or_else(|| HubError::internal(format!("persona `{}` inconnue", next.persona)))?;

@@ -66,11 +66,11 @@ async fn callback(state: &AppState, jar: &CookieJar, query: &str) -> Result<Resp
             ),
         ));
     }
-    let ttl = i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000;
+    let ttl = i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000;
     if let Some(error) = get("error") {
         // FranceConnect sends the user back to the wall with the provider's error.
         let description = get("error_description").unwrap_or("");
-        let idp_name = state.config.idp(&idp).map_or(idp.clone(), |i| i.name.clone());
+        let idp_name = state.config().idp(&idp).map_or(idp.clone(), |i| i.name.clone());
         inter.banner = Some(if error == "access_denied" {
             format!(
                 "Vous avez annulé la connexion avec {idp_name}. Choisissez un autre compte ou revenez sur le service."

@@ -63,14 +63,14 @@ fn load_interaction(
 
 fn client_of(state: &AppState, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
     state
-        .config
+        .config()
         .client(&inter.request.client_id)
         .cloned()
         .ok_or_else(|| HubError::internal("client de l'interaction introuvable"))
 }
 
 fn save_interaction(state: &AppState, inter: Interaction) {
-    let ttl = i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000;
+    let ttl = i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000;
     state
         .hub
         .interactions
@@ -94,7 +94,7 @@ pub(crate) async fn wall(State(state): State<AppState>, jar: CookieJar, Path(uid
         Err(e) => return e.into_response(),
     };
     let idps = state
-        .config
+        .config()
         .idps
         .iter()
         .filter(|i| client.allows_idp(&i.id))
@@ -147,7 +147,8 @@ async fn redirect_to_idp_inner(
             "le champ providerUid est absent du formulaire",
         ));
     };
-    let Some(idp) = state.config.idp(&idp_id) else {
+    let cfg = state.config();
+    let Some(idp) = cfg.idp(&idp_id) else {
         return Err(HubError::page(
             "Y020019",
             format!("aucun fournisseur d'identité `{idp_id}`"),
@@ -231,7 +232,7 @@ pub(crate) fn verify_identity(
     let sub = compute_sub(
         &client.entity_id,
         &login.identity.identity_hash,
-        &state.config.platform.sub_secret,
+        &state.config().platform.sub_secret,
     );
     Ok((login, sub))
 }
@@ -254,7 +255,7 @@ pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, s
         amr_in_id_token: req.amr_requested,
         auth_time: login.auth_time,
     };
-    let ttl = i64::try_from(state.config.platform.code_ttl).unwrap_or(30) * 1000;
+    let ttl = i64::try_from(state.config().platform.code_ttl).unwrap_or(30) * 1000;
     state.journal.link(&code, &inter.uid, state.clock.now_ms());
     state.hub.codes.insert(
         code.clone(),
@@ -324,7 +325,7 @@ fn consent_page(
         return Err(HubError::page("Y190001", "l'identité n'a pas encore été vérifiée"));
     };
     let idp_name = state
-        .config
+        .config()
         .idp(&login.idp)
         .map_or(login.idp.clone(), |i| i.name.clone());
     let rows = scopes::claims_for(&inter.request.scopes)

@@ -60,7 +60,7 @@ fn session_end_inner(state: &AppState, jar: &CookieJar, q: Option<&str>) -> Resu
         )
     })?;
     let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let Some(client) = state.config.client(&aud).cloned() else {
+    let Some(client) = state.config().client(&aud).cloned() else {
         return Err(HubError::page(
             "Y04EA6EF",
             format!("l'id_token_hint est destiné au client `{aud}`, inconnu"),
@@ -131,7 +131,7 @@ async fn disconnect_from_idp_inner(state: &AppState, jar: &CookieJar, form: &Csr
         Some(login) => match (&login.idp_id_token, fi::end_session_url(state, &login.idp).await) {
             (Some(token), Some(end)) => {
                 let hub_client = state
-                    .config
+                    .config()
                     .idp(&login.idp)
                     .map(|i| i.hub_client_id.clone())
                     .unwrap_or_default();

@@ -55,13 +55,13 @@ pub struct Hub {
     /// How many key rotations were published.
     pub(crate) rotations: std::sync::atomic::AtomicU64,
     /// Identity hash → civil-registry outcome, for personas that do not pass.
-    pub(crate) rnipp: HashMap<String, crate::config::RnippOutcome>,
+    pub(crate) rnipp: parking_lot::RwLock<HashMap<String, crate::config::RnippOutcome>>,
 }
 
 impl Hub {
     pub(crate) fn new(keys: KeyRing, capacity: usize, config: &crate::config::Config) -> Self {
         Self {
-            rnipp: rnipp::registry(config),
+            rnipp: parking_lot::RwLock::new(rnipp::registry(&config.personas)),
             rotations: std::sync::atomic::AtomicU64::new(0),
             keys,
             sessions: ExpiringStore::new(capacity),
@@ -71,6 +71,12 @@ impl Hub {
             access_tokens: ExpiringStore::new(capacity),
             next_logins: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Adds the civil-registry outcomes of personas added at run time.
+    pub(crate) fn register_personas(&self, personas: &[std::sync::Arc<crate::config::Persona>]) {
+        let extra = rnipp::registry(personas);
+        self.rnipp.write().extend(extra);
     }
 
     /// Forgets every session, interaction, code, token and queued login.

@@ -11,13 +11,13 @@ use std::collections::HashMap;
 
 use super::error::HubError;
 use crate::app::AppState;
-use crate::config::{Config, RnippOutcome};
+use crate::config::{Persona, RnippOutcome};
 use crate::identity::{NormalisedIdentity, normalise};
 
 /// Identity hash → outcome, for the personas whose outcome is not `found`.
-pub(crate) fn registry(config: &Config) -> HashMap<String, RnippOutcome> {
+pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, RnippOutcome> {
     let mut map = HashMap::new();
-    for p in &config.personas {
+    for p in personas {
         if p.rnipp == RnippOutcome::Found {
             continue;
         }
@@ -35,7 +35,8 @@ pub(crate) fn check(state: &AppState, identity: &NormalisedIdentity) -> Result<(
         "{} {}, né(e) le {}",
         identity.given_name, identity.family_name, identity.birthdate
     );
-    match state.hub.rnipp.get(&identity.identity_hash) {
+    let outcome = state.hub.rnipp.read().get(&identity.identity_hash).copied();
+    match outcome.as_ref() {
         None | Some(RnippOutcome::Found) => Ok(()),
         Some(RnippOutcome::NotFound) => Err(HubError::page(
             "Y010008",

@@ -11,7 +11,7 @@ use crate::app::AppState;
 pub const COOKIE: &str = "fc_session_id";
 
 fn ttl_ms(state: &AppState) -> i64 {
-    i64::try_from(state.config.platform.session_ttl).unwrap_or(1800) * 1000
+    i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000
 }
 
 /// Saves `session` under `id` (sliding expiry).
@@ -59,7 +59,7 @@ pub(crate) fn load(state: &AppState, jar: &CookieJar) -> Result<(String, Session
             "Y190001",
             format!(
                 "la session a expiré (durée de vie : {} s) ou n'existe pas",
-                state.config.platform.session_ttl
+                state.config().platform.session_ttl
             ),
         )),
     }

@@ -78,7 +78,8 @@ fn authenticate(
             "Y000400",
         ));
     };
-    let Some(client) = state.config.client(client_id) else {
+    let cfg = state.config();
+    let Some(client) = cfg.client(client_id) else {
         return Err(invalid_client(
             "client authentication failed (client not found)",
             "Y000401",
@@ -175,7 +176,8 @@ fn token_inner(
             return Err(invalid_grant("PKCE verification failed"));
         }
     }
-    let p = &state.config.platform;
+    let cfg = state.config();
+    let p = &cfg.platform;
     let access_token = state.rng.token();
     let at_ttl = i64::try_from(p.access_token_ttl).unwrap_or(60);
     state
@@ -270,7 +272,7 @@ pub(crate) fn userinfo_claims(state: &AppState, g: &AccessGrant) -> Map<String, 
     out.insert("aud".into(), json!(g.client_id));
     out.insert(
         "exp".into(),
-        json!(iat + i64::try_from(state.config.platform.id_token_ttl).unwrap_or(60)),
+        json!(iat + i64::try_from(state.config().platform.id_token_ttl).unwrap_or(60)),
     );
     out.insert("iat".into(), json!(iat));
     out.insert("iss".into(), json!(state.issuer()));
@@ -302,7 +304,8 @@ fn userinfo_response(state: &AppState, rc: Option<&RequestContext>, token: Optio
             return invalid_token("invalid token provided (access token not found)", "Y040001").into_response();
         }
     };
-    let Some(client) = state.config.client(&grant.client_id) else {
+    let cfg = state.config();
+    let Some(client) = cfg.client(&grant.client_id) else {
         return invalid_token("invalid token provided (client not found)", "Y040001").into_response();
     };
     let mut claims = userinfo_claims(state, &grant);

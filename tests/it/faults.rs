@@ -420,7 +420,7 @@ async fn magic_personas_trigger_their_pages_from_the_login_page() {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let magic: Vec<_> = app
         .state
-        .config
+        .config()
         .personas
         .iter()
         .filter(|p| p.tags.iter().any(|t| t == "magique") && !p.tags.iter().any(|t| t == "lent"))

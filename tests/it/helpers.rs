@@ -427,7 +427,8 @@ pub async fn interactive_login(
 
 /// Login, password of a persona's account at an identity provider.
 pub fn account(app: &TestApp, persona: &str, idp: &str) -> (String, String) {
-    let p = app.state.config.persona(persona).unwrap();
+    let cfg = app.state.config();
+    let p = cfg.persona(persona).unwrap();
     let a = p.account(idp).unwrap();
     (a.login.clone(), a.password.clone())
 }

@@ -139,7 +139,7 @@ async fn userinfo_by_post_and_home_page_lists_everything() {
         .json()
         .await
         .unwrap();
-    assert_eq!(personas.as_array().unwrap().len(), app.state.config.personas.len());
+    assert_eq!(personas.as_array().unwrap().len(), app.state.config().personas.len());
 }
 
 #[tokio::test]

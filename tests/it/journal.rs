@@ -156,7 +156,7 @@ async fn the_har_export_is_har_1_2_and_holds_no_secret() {
         }
     }
     // No secret: client secrets, the hub's secret at the provider, the access token, passwords, cookies.
-    let hub_secret = &app.state.config.idp("ameli").unwrap().hub_client_secret;
+    let hub_secret = app.state.config().idp("ameli").unwrap().hub_client_secret.clone();
     for secret in [PUBLIC_SECRET, hub_secret.as_str(), at.as_str()] {
         assert!(!text.contains(secret), "the HAR contains a secret");
     }

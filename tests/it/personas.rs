@@ -74,7 +74,7 @@ async fn every_catalogue_account_logs_in_or_fails_as_its_data_says() {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let mut logins = 0;
     let mut refusals = 0;
-    for p in app.state.config.personas.clone() {
+    for p in app.state.config().personas.clone() {
         for a in &p.accounts {
             let what = format!("{} via {}", p.id, a.idp);
             let page = headless(&app, &rp, &p.id, &a.idp).await;
@@ -306,9 +306,91 @@ proptest! {
             let back = interactive_login(&app, &browser, &url, idp, login, password).await;
             let r = rp.redeem(&query(back.location.as_deref().unwrap())["code"]).await.unwrap();
             let (_, _, info) = rp.userinfo(&Rp::access_token(&r)).await;
-            let held = app.state.config.persona(&first.id).unwrap().identity.clone();
+            let held = app.state.config().persona(&first.id).unwrap().identity.clone();
             check_claims(&info, &expected(&held), &first.id);
             Ok::<(), TestCaseError>(())
         })?;
     }
+}
+
+#[tokio::test]
+async fn personas_can_be_added_while_running() {
+    let app = TestApp::spawn().await;
+    let yaml = r#"personas:
+  - id: ajoutee-a-chaud
+    identity: { given_name: "Ondine", family_name: "Hot-Plug", gender: female, birthdate: "1999-09-09", birthplace: "75107", birthcountry: "99100", email: "ondine@example.fr" }
+    accounts: [ { idp: laposte, login: "ondine@example.fr", password: "secret" } ]
+    rnipp: deceased
+    tags: [ajoutee]
+"#;
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/personas"))
+        .body(yaml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    // It is listed, selectable by tag, and the RNIPP step knows its outcome.
+    let listed: Value = plain_http()
+        .get(app.url("/_fcmock/api/personas?tag=ajoutee"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["id"], "ajoutee-a-chaud");
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let page = interactive_login(&app, &app.browser(), &url, "laposte", "ondine@example.fr", "secret").await;
+    assert_eq!(page.error_code().as_deref(), Some("Y010015"));
+
+    // A persona with a fault of its own, in JSON.
+    let body = json!({"personas": [{
+        "id": "avec-panne",
+        "identity": {"given_name": "Paul", "family_name": "Panne", "gender": "male", "birthdate": "1970-01-01", "birthplace": "75107", "birthcountry": "99100", "email": "p@example.fr"},
+        "accounts": [{"idp": "msa", "login": "avec-panne"}],
+        "faults": [{"at": "idp.msa.userinfo", "status": 500}]
+    }]});
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/personas"))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let page = interactive_login(&app, &app.browser(), &url, "msa", "avec-panne", "123").await;
+    assert_eq!(page.error_code().as_deref(), Some("Y020027"));
+
+    // Errors carry lines; a duplicate login is refused; nothing changes.
+    let bad = "personas:\n  - id: x\n    identity: { given_name: A, family_name: B, gender: male, birthdate: \"2000-01-01\", birthplace: \"75107\", birthcountry: \"99999\" }\n";
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/personas"))
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["errors"][0]["line"], 3);
+    let dup = "personas:\n  - id: doublon\n    identity: { given_name: A, family_name: B, gender: male, birthdate: \"2000-01-01\", birthplace: \"75107\", birthcountry: \"99100\" }\n    accounts: [ { idp: laposte, login: \"ondine@example.fr\" } ]\n";
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/personas"))
+        .body(dup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(app.state.config().persona("doublon").is_none());
+    let clients = "clients:\n  - client_id: x\n    client_secret: y\n    name: z\n";
+    assert_eq!(
+        plain_http()
+            .post(app.url("/_fcmock/api/personas"))
+            .body(clients)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
 }
