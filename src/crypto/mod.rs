@@ -4,6 +4,7 @@
 //! request paths only sign and verify. Private material never leaves this
 //! module: [`keys::KeyRing::jwks`] builds JWKS documents from public members only.
 
+pub mod jwe;
 pub mod keys;
 pub mod sub;
 
