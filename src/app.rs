@@ -86,6 +86,8 @@ pub struct AppInner {
     pub http: reqwest::Client,
     /// Every exchange, correlated by flow (bounded).
     pub journal: Journal,
+    /// Decryption keys of the data providers fcmock serves.
+    pub dp_keys: std::collections::HashMap<String, crate::crypto::jwe::PrivateKey>,
     /// Scripted failures in force.
     pub scenarios: crate::scenarios::Scenarios,
     /// Bearer token that opens the control API to non-loopback callers.
@@ -141,6 +143,7 @@ impl AppState {
         }
         Ok(Self(Arc::new(AppInner {
             scenarios,
+            dp_keys: crate::data_providers::keys(&config),
             journal,
             control_token,
             config_cell: arc_swap::ArcSwap::from_pointee(config),
@@ -254,6 +257,7 @@ pub fn build_router(state: AppState) -> Router {
         .route(&root, axum::routing::get(platform::root_redirect))
         .nest(crate::paths::FC_PREFIX, platform::router())
         .nest(crate::paths::IDP_PREFIX, idp::router())
+        .nest(crate::paths::DP_PREFIX, crate::data_providers::router())
         .merge(control::router(state.clone()))
         .fallback(platform::not_found)
         .layer(axum::middleware::from_fn_with_state(

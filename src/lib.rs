@@ -30,6 +30,7 @@ pub mod cog;
 pub mod config;
 pub mod control;
 pub mod crypto;
+pub mod data_providers;
 pub mod identity;
 pub mod idp;
 pub mod journal;

@@ -17,6 +17,7 @@ pub mod platform {
     pub const SESSION_END_CONFIRM: &str = "/session/end/confirm";
     pub const SESSION_END_SUCCESS: &str = "/session/end/success";
     pub const REVOCATION: &str = "/token/revocation";
+    pub const CHECKTOKEN: &str = "/checktoken";
     pub const INTERACTION: &str = "/interaction/{uid}";
     pub const INTERACTION_VERIFY: &str = "/interaction/{uid}/verify";
     pub const INTERACTION_CONSENT: &str = "/interaction/{uid}/consent";
@@ -41,6 +42,9 @@ pub mod platform {
         format!("/interaction/{uid}/consent")
     }
 }
+
+/// Prefix of the mock data providers: `/dp/{id}`.
+pub const DP_PREFIX: &str = "/dp";
 
 /// Prefix of the mock identity providers: `/idp/{id}`.
 pub const IDP_PREFIX: &str = "/idp";

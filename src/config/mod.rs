@@ -25,7 +25,11 @@ use crate::crypto::Alg;
 use crate::identity::Identity;
 
 /// The embedded default bundle: (name shown in errors, contents).
-pub const DEFAULT_BUNDLE: [(&str, &str); 4] = [
+pub const DEFAULT_BUNDLE: [(&str, &str); 5] = [
+    (
+        "scenarios/default/data_providers.yaml",
+        include_str!("../../scenarios/default/data_providers.yaml"),
+    ),
     (
         "scenarios/default/platform.yaml",
         include_str!("../../scenarios/default/platform.yaml"),
@@ -296,10 +300,31 @@ pub struct Account {
     pub divergent: bool,
 }
 
+/// A data provider (fournisseur de données) registered at FranceConnect.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataProvider {
+    pub id: String,
+    pub name: String,
+    pub client_id: String,
+    #[serde(skip)]
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    /// How FranceConnect signs checktoken answers for it.
+    pub signing_alg: Alg,
+    /// How FranceConnect encrypts them to it.
+    pub encryption_alg: crate::crypto::jwe::KeyManagement,
+    /// Its private key when fcmock serves it (built-in DGFiP and CNAF mocks).
+    #[serde(skip)]
+    pub private_key_pem: Option<String>,
+    /// Its public encryption JWK.
+    pub public_jwk: serde_json::Value,
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub platform: PlatformSettings,
+    pub data_providers: Vec<Arc<DataProvider>>,
     pub clients: Vec<Arc<Client>>,
     pub idps: Vec<Arc<IdpConfig>>,
     pub personas: Vec<Arc<Persona>>,
@@ -324,6 +349,16 @@ impl Config {
     /// An identity provider by id.
     pub fn idp(&self, id: &str) -> Option<&Arc<IdpConfig>> {
         self.idps_by_id.get(id).and_then(|&i| self.idps.get(i))
+    }
+
+    /// A data provider by its client_id.
+    pub fn data_provider(&self, client_id: &str) -> Option<&Arc<DataProvider>> {
+        self.data_providers.iter().find(|d| d.client_id == client_id)
+    }
+
+    /// A data provider by id (`dgfip`, `cnaf`).
+    pub fn data_provider_by_id(&self, id: &str) -> Option<&Arc<DataProvider>> {
+        self.data_providers.iter().find(|d| d.id == id)
     }
 
     /// A persona by id.

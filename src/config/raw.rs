@@ -19,6 +19,25 @@ pub(crate) struct RawDocument {
     pub(crate) identity_providers: Vec<Spanned<RawIdp>>,
     #[serde(default)]
     pub(crate) personas: Vec<Spanned<RawPersona>>,
+    #[serde(default)]
+    pub(crate) data_providers: Vec<Spanned<RawDataProvider>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDataProvider {
+    pub(crate) id: Spanned<String>,
+    pub(crate) name: String,
+    pub(crate) client_id: Spanned<String>,
+    pub(crate) client_secret: Spanned<String>,
+    #[serde(default)]
+    pub(crate) scopes: Vec<Spanned<String>>,
+    pub(crate) signing_alg: Option<Alg>,
+    pub(crate) encryption_alg: Option<Spanned<String>>,
+    /// PEM private key of a data provider served by fcmock (its decryption key).
+    pub(crate) key_file: Option<Spanned<String>>,
+    /// Public encryption JWK of an external data provider.
+    pub(crate) jwk: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use serde_saphyr::Spanned;
 
 use super::raw::{
-    RawAccount, RawAutoLogin, RawClient, RawDocument, RawIdentity, RawIdp, RawPersona, RawPlatform, RawRelative,
-    Regime, RnippOutcome,
+    RawAccount, RawAutoLogin, RawClient, RawDataProvider, RawDocument, RawIdentity, RawIdp, RawPersona, RawPlatform,
+    RawRelative, Regime, RnippOutcome,
 };
 use super::{
-    Account, Address, AutoLogin, Client, ClientType, Config, ConfigError, ConfigErrors, CredentialStyle, Family,
-    IdpConfig, IdpSource, LocalAccount, Persona, PlatformSettings, Relative, Source, Tax,
+    Account, Address, AutoLogin, Client, ClientType, Config, ConfigError, ConfigErrors, CredentialStyle, DataProvider,
+    Family, IdpConfig, IdpSource, LocalAccount, Persona, PlatformSettings, Relative, Source, Tax,
 };
 use crate::cog;
 use crate::crypto::Alg;
@@ -64,6 +64,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     let mut clients: Vec<From<RawClient>> = Vec::new();
     let mut idps: Vec<From<RawIdp>> = Vec::new();
     let mut personas: Vec<From<RawPersona>> = Vec::new();
+    let mut data_providers: Vec<From<RawDataProvider>> = Vec::new();
 
     for src in sources {
         if src.text.trim().is_empty() {
@@ -90,6 +91,11 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
                             item,
                         }),
                 );
+                data_providers.extend(doc.data_providers.into_iter().enumerate().map(|(index, item)| From {
+                    file: file(),
+                    index,
+                    item,
+                }));
                 personas.extend(doc.personas.into_iter().enumerate().map(|(index, item)| From {
                     file: file(),
                     index,
@@ -140,7 +146,17 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     if !errors.0.is_empty() {
         return Err(ConfigErrors(errors.0));
     }
+    let data_providers = dedupe(data_providers, |d| d.id.value.clone());
+    let data_providers: Vec<Arc<DataProvider>> = data_providers
+        .iter()
+        .filter_map(|e| build_data_provider(e, &mut errors))
+        .map(Arc::new)
+        .collect();
+    if !errors.0.is_empty() {
+        return Err(ConfigErrors(errors.0));
+    }
     Ok(Config {
+        data_providers,
         platform: platform.0,
         clients: clients.into_iter().map(Arc::new).collect(),
         idps: idps.into_iter().map(Arc::new).collect(),
@@ -907,6 +923,136 @@ fn attach_persona_faults(
             p.faults = faults;
         }
     }
+}
+
+/// Embedded keys of the built-in data providers.
+const BUILTIN_DP_KEYS: [(&str, &str); 2] = [
+    ("dgfip", include_str!("../../keys/dp-dgfip-ecdh.pem")),
+    ("cnaf", include_str!("../../keys/dp-cnaf-rsa.pem")),
+];
+
+fn build_data_provider(e: &From<RawDataProvider>, errors: &mut Errors) -> Option<DataProvider> {
+    use crate::crypto::jwe::{KeyManagement, PrivateKey, PublicKey};
+    let file = e.file.as_str();
+    let r = &e.item.value;
+    let at = format!("data_providers[{}]", e.index);
+    let before = errors.0.len();
+    if !is_slug(&r.id.value) {
+        errors.spanned(
+            file,
+            &r.id,
+            format!("{at}.id"),
+            "must be lowercase letters, digits, `-` or `_` (it is used in URLs)",
+        );
+    }
+    for s in &r.scopes {
+        if !scopes::DATA_PROVIDER_SCOPES.contains(&s.value.as_str()) {
+            errors.spanned(
+                file,
+                s,
+                format!("{at}.scopes"),
+                format!(
+                    "`{}` is not a data-provider scope; known: {}",
+                    s.value,
+                    scopes::DATA_PROVIDER_SCOPES.join(", ")
+                ),
+            );
+        }
+    }
+    let encryption_alg = match &r.encryption_alg {
+        Some(a) => match KeyManagement::parse(&a.value) {
+            Some(k) => k,
+            None => {
+                errors.spanned(
+                    file,
+                    a,
+                    format!("{at}.encryption_alg"),
+                    "one of ECDH-ES, RSA-OAEP, RSA-OAEP-256",
+                );
+                KeyManagement::EcdhEs
+            }
+        },
+        None => KeyManagement::EcdhEs,
+    };
+    let pem_text = match &r.key_file {
+        Some(path) => match std::fs::read_to_string(&path.value) {
+            Ok(t) => Some(t),
+            Err(err) => {
+                errors.spanned(
+                    file,
+                    path,
+                    format!("{at}.key_file"),
+                    format!("cannot read `{}`: {err}", path.value),
+                );
+                None
+            }
+        },
+        None => BUILTIN_DP_KEYS
+            .iter()
+            .find(|(id, _)| *id == r.id.value)
+            .map(|(_, p)| (*p).to_owned()),
+    };
+    let public_jwk = match (&pem_text, &r.jwk) {
+        (Some(text), _) => {
+            let parsed = pem::parse(text)
+                .ok()
+                .and_then(|doc| {
+                    let der = doc.contents().to_vec();
+                    <p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&der)
+                        .map(PrivateKey::Ec)
+                        .ok()
+                        .or_else(|| {
+                            <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_der(&der)
+                                .ok()
+                                .map(|k| PrivateKey::Rsa(Box::new(k)))
+                        })
+                })
+                .and_then(|k| k.public().to_jwk().ok());
+            if parsed.is_none() {
+                errors.spanned(
+                    file,
+                    &e.item,
+                    format!("{at}.key_file"),
+                    "not a P-256 or RSA PKCS#8 private key",
+                );
+            }
+            parsed.unwrap_or_default()
+        }
+        (None, Some(jwk)) => {
+            if PublicKey::from_jwk(jwk).is_err() {
+                errors.spanned(file, &e.item, format!("{at}.jwk"), "not a P-256 (EC) or RSA public JWK");
+            }
+            jwk.clone()
+        }
+        (None, None) => {
+            errors.spanned(file, &e.item, &at, "give the provider's encryption key: `jwk` (public) or `key_file` (private, for a provider fcmock serves)");
+            serde_json::Value::Null
+        }
+    };
+    let is_ec = public_jwk.get("kty").and_then(serde_json::Value::as_str) == Some("EC");
+    if public_jwk.is_object() && is_ec != (encryption_alg == KeyManagement::EcdhEs) {
+        errors.spanned(
+            file,
+            &e.item,
+            format!("{at}.encryption_alg"),
+            format!(
+                "{} does not fit a {} key",
+                encryption_alg.as_str(),
+                if is_ec { "P-256" } else { "RSA" }
+            ),
+        );
+    }
+    (errors.0.len() == before).then(|| DataProvider {
+        id: r.id.value.clone(),
+        name: r.name.clone(),
+        client_id: r.client_id.value.clone(),
+        client_secret: r.client_secret.value.clone(),
+        scopes: r.scopes.iter().map(|s| s.value.clone()).collect(),
+        signing_alg: r.signing_alg.unwrap_or(Alg::ES256),
+        encryption_alg,
+        private_key_pem: pem_text,
+        public_jwk,
+    })
 }
 
 fn check_unique_logins(personas: &[Persona], errors: &mut Errors) {

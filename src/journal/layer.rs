@@ -50,14 +50,25 @@ fn classify(path: &str) -> Option<(String, Party, String)> {
         };
         let back_channel = matches!(
             name.as_str(),
-            "token" | "userinfo" | "token.revocation" | "discovery" | "jwks" | "checktoken"
+            "token" | "userinfo" | "token.revocation" | "discovery" | "jwks"
         );
-        let party = if back_channel {
+        let party = if name == "checktoken" {
+            Party::DataProvider
+        } else if back_channel {
             Party::ServiceProvider
         } else {
             Party::Browser
         };
         return Some((format!("fc.{name}"), party, "franceconnect".to_owned()));
+    }
+    if let Some(rest) = path.strip_prefix(crate::paths::DP_PREFIX) {
+        let rest = rest.trim_start_matches('/');
+        let (id, tail) = rest.split_once('/')?;
+        return Some((
+            format!("dp.{id}.{}", tail.replace('/', ".")),
+            Party::ServiceProvider,
+            format!("dp:{id}"),
+        ));
     }
     let rest = path.strip_prefix(crate::paths::IDP_PREFIX)?.trim_start_matches('/');
     let (id, tail) = rest.split_once('/')?;

@@ -36,6 +36,8 @@ pub enum Party {
     ServiceProvider,
     /// FranceConnect calling an identity provider (back channel).
     Platform,
+    /// A data provider calling FranceConnect (checktoken).
+    DataProvider,
 }
 
 /// A decoded JWT seen in an exchange.

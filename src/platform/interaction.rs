@@ -254,6 +254,8 @@ pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, s
             .collect(),
         amr_in_id_token: req.amr_requested,
         auth_time: login.auth_time,
+        issued_at: 0,
+        expires_at: 0,
     };
     let ttl = i64::try_from(state.config().platform.code_ttl).unwrap_or(30) * 1000;
     state.journal.link(&code, &inter.uid, state.clock.now_ms());

@@ -10,6 +10,7 @@
 
 mod authorize;
 mod callback;
+mod checktoken;
 mod discovery;
 pub mod error;
 mod interaction;
@@ -202,6 +203,9 @@ pub(crate) struct AccessGrant {
     /// Whether the client asked for `amr` in the id_token (through `claims`) and may.
     pub(crate) amr_in_id_token: bool,
     pub(crate) auth_time: i64,
+    /// When the access token was issued and expires (seconds; 0 until the token endpoint).
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 /// Routes of the platform, relative to `/api/v2`.
@@ -225,6 +229,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route(p::TOKEN, post(token::token))
         .route(p::USERINFO, get(token::userinfo_get).post(token::userinfo_post))
         .route(p::REVOCATION, post(token::revocation))
+        .route(p::CHECKTOKEN, post(checktoken::checktoken))
         .route(p::SESSION_END, get(logout::session_end))
         .route(p::DISCONNECT_FROM_IDP, post(logout::disconnect_from_idp))
         .route(p::LOGOUT_CALLBACK, get(logout::logout_callback))

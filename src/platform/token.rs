@@ -180,10 +180,13 @@ fn token_inner(
     let p = &cfg.platform;
     let access_token = state.rng.token();
     let at_ttl = i64::try_from(p.access_token_ttl).unwrap_or(60);
+    let mut issued = grant.grant.clone();
+    issued.issued_at = now / 1000;
+    issued.expires_at = now / 1000 + at_ttl;
     state
         .hub
         .access_tokens
-        .insert(access_token.clone(), grant.grant.clone(), now + at_ttl * 1000);
+        .insert(access_token.clone(), issued, now + at_ttl * 1000);
     state
         .hub
         .used_codes

@@ -375,6 +375,8 @@ pub async fn verify_jwt(http: &reqwest::Client, issuer: &str, jwt: &str, aud: &s
     let jwk = jwks.find(&kid).unwrap_or_else(|| panic!("kid {kid} not in JWKS"));
     let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
     let mut validation = jsonwebtoken::Validation::new(header.alg);
+    // exp is checked when present; checktoken's JWS has none (as on FranceConnect).
+    validation.required_spec_claims = ["aud".to_owned(), "iss".to_owned()].into_iter().collect();
     validation.set_audience(&[aud]);
     validation.set_issuer(&[issuer]);
     jsonwebtoken::decode::<Value>(jwt, &key, &validation).unwrap().claims

@@ -11,10 +11,12 @@
 //! client that reads the pages like a browser would.
 
 mod cli;
+mod data;
 mod errors;
 mod faults;
 mod helpers;
 mod hub;
+mod interop;
 mod journal;
 mod journey;
 mod personas;
