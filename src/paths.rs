@@ -67,6 +67,7 @@ pub mod mock {
     pub const HEALTH: &str = "/_fcmock/health";
     pub const API_CLIENTS: &str = "/_fcmock/api/clients";
     pub const API_PERSONAS: &str = "/_fcmock/api/personas";
+    pub const API_DATA_PROVIDERS: &str = "/_fcmock/api/data-providers";
     pub const API_NEXT_LOGIN: &str = "/_fcmock/api/next-login";
     pub const API_JOURNAL: &str = "/_fcmock/api/journal";
     pub const API_JOURNAL_HAR: &str = "/_fcmock/api/journal/har";

@@ -28,6 +28,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
     let api = Router::new()
         .route(m::API_CLIENTS, get(clients))
         .route(m::API_PERSONAS, get(personas).post(api::personas_add))
+        .route(m::API_DATA_PROVIDERS, get(data_providers))
         .route(m::API_NEXT_LOGIN, post(next_login))
         .route(m::API_JOURNAL, get(api::journal).delete(api::journal_clear))
         .route(m::API_JOURNAL_HAR, get(api::journal_har))
@@ -103,6 +104,29 @@ fn persona_json(p: &Persona) -> Value {
         "tags": p.tags,
         "notes": p.notes,
     })
+}
+
+/// `GET /_fcmock/api/data-providers`: registered data providers, secrets included (sandbox).
+async fn data_providers(State(state): State<AppState>) -> Json<Value> {
+    let cfg = state.config();
+    Json(Value::Array(
+        cfg.data_providers
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id,
+                    "name": d.name,
+                    "client_id": d.client_id,
+                    "client_secret": d.client_secret,
+                    "scopes": d.scopes,
+                    "signing_alg": d.signing_alg,
+                    "encryption_alg": d.encryption_alg,
+                    "encryption_jwk": d.public_jwk,
+                    "checktoken": format!("{}/checktoken", state.issuer()),
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /_fcmock/api/personas[?tag=…&tag=…&idp=…]`.
@@ -274,6 +298,18 @@ async fn home(State(state): State<AppState>) -> Response {
                     p.accounts.iter().map(|a| a.idp.as_str()).collect::<Vec<_>>().join(", "),
                     p.tags.join(", "),
                 )
+            })
+            .collect(),
+        data_providers: cfg
+            .data_providers
+            .iter()
+            .map(|d| {
+                let path = match d.id.as_str() {
+                    "dgfip" => "/dp/dgfip/situations/ir/assiettes/annrev/{année}".to_owned(),
+                    "cnaf" => "/dp/cnaf/quotient-familial".to_owned(),
+                    other => format!("(externe : {other})"),
+                };
+                (d.name.clone(), d.client_id.clone(), path)
             })
             .collect(),
         deviations: cfg.deviations(),

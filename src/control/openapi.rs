@@ -113,6 +113,10 @@ pub fn document(base: &str) -> Value {
         "responses": ok("{published, active} kids")}}),
     );
     add(
+        m::API_DATA_PROVIDERS,
+        json!({"get": {"summary": "Registered data providers (client_id, secret, scopes, algorithms, encryption key)", "responses": ok("array of data providers")}}),
+    );
+    add(
         m::API_OPENAPI,
         json!({"get": {"summary": "This document", "responses": ok("OpenAPI 3.1")}}),
     );

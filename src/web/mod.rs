@@ -101,6 +101,8 @@ pub struct HomePage {
     pub idps: Vec<(String, String, String)>,
     pub clients: Vec<(String, String, String, String)>,
     pub personas: Vec<(String, String, String, String)>,
+    /// (name, client_id, endpoint)
+    pub data_providers: Vec<(String, String, String)>,
     pub deviations: Vec<String>,
 }
 
