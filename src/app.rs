@@ -130,17 +130,9 @@ impl AppState {
             .map_err(|e| StartError::Http(e.to_string()))?;
         let journal = Journal::new(config.platform.journal_capacity);
         let scenarios = crate::scenarios::Scenarios::default();
-        for p in config.personas.iter().filter(|p| !p.faults.is_empty()) {
-            let s = crate::scenarios::Scenario {
-                name: format!("persona {}", p.id),
-                description: p.notes.clone(),
-                clients: Vec::new(),
-                faults: p.faults.clone(),
-                clock: None,
-                keys: Vec::new(),
-            };
-            scenarios.load(s, true).map_err(StartError::Scenario)?;
-        }
+        scenarios
+            .load_persona_faults(&config.personas)
+            .map_err(StartError::Scenario)?;
         Ok(Self(Arc::new(AppInner {
             scenarios,
             dp_keys: crate::data_providers::keys(&config),
@@ -227,18 +219,8 @@ impl AppState {
         };
         let (next, added) = self.config().with_added_personas(&source)?;
         self.hub.register_personas(&added);
-        for p in added.iter().filter(|p| !p.faults.is_empty()) {
-            let s = crate::scenarios::Scenario {
-                name: format!("persona {}", p.id),
-                description: p.notes.clone(),
-                clients: Vec::new(),
-                faults: p.faults.clone(),
-                clock: None,
-                keys: Vec::new(),
-            };
-            if let Err(e) = self.scenarios.load(s, true) {
-                tracing::warn!(persona = %p.id, error = %e, "persona faults not loaded");
-            }
+        if let Err(e) = self.scenarios.load_persona_faults(&added) {
+            tracing::warn!(error = %e, "persona faults not loaded");
         }
         self.config_cell.store(Arc::new(next));
         Ok(added.iter().map(|p| p.id.clone()).collect())

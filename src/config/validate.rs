@@ -225,25 +225,7 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
     let mut new_personas = all.split_off(first_new);
     for e in &raw {
         let r = &e.item.value;
-        let mut local = crate::scenarios::parse::Errors {
-            file: &e.file,
-            list: Vec::new(),
-        };
-        let faults: Vec<crate::scenarios::Fault> = r
-            .faults
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                crate::scenarios::parse::build_fault(
-                    f,
-                    &format!("personas[{}].faults[{i}]", e.index),
-                    &known,
-                    Some(&r.id.value),
-                    &mut local,
-                )
-            })
-            .collect();
-        errors.0.extend(local.list);
+        let faults = persona_faults(e, &known, &mut errors);
         if let Some(p) = new_personas.iter_mut().find(|p| p.id == r.id.value) {
             p.faults = faults;
         }
@@ -900,25 +882,7 @@ fn attach_persona_faults(
         if r.faults.is_empty() {
             continue;
         }
-        let mut local = crate::scenarios::parse::Errors {
-            file: &e.file,
-            list: Vec::new(),
-        };
-        let faults: Vec<crate::scenarios::Fault> = r
-            .faults
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                crate::scenarios::parse::build_fault(
-                    f,
-                    &format!("personas[{}].faults[{i}]", e.index),
-                    &known,
-                    Some(&r.id.value),
-                    &mut local,
-                )
-            })
-            .collect();
-        errors.0.extend(local.list);
+        let faults = persona_faults(e, &known, errors);
         if let Some(p) = personas.iter_mut().find(|p| p.id == r.id.value) {
             p.faults = faults;
         }
@@ -1053,6 +1017,35 @@ fn build_data_provider(e: &From<RawDataProvider>, errors: &mut Errors) -> Option
         private_key_pem: pem_text,
         public_jwk,
     })
+}
+
+/// A persona's own faults (magic personas), bound to it.
+fn persona_faults(
+    e: &From<RawPersona>,
+    known: &crate::scenarios::parse::Known,
+    errors: &mut Errors,
+) -> Vec<crate::scenarios::Fault> {
+    let r = &e.item.value;
+    let mut local = crate::scenarios::parse::Errors {
+        file: &e.file,
+        list: Vec::new(),
+    };
+    let faults = r
+        .faults
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            crate::scenarios::parse::build_fault(
+                f,
+                &format!("personas[{}].faults[{i}]", e.index),
+                known,
+                Some(&r.id.value),
+                &mut local,
+            )
+        })
+        .collect();
+    errors.0.extend(local.list);
+    faults
 }
 
 fn check_unique_logins(personas: &[Persona], errors: &mut Errors) {

@@ -240,6 +240,20 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// 400 with every located error of a scenario or persona document.
+fn located_errors(errors: &crate::config::ConfigErrors) -> Response {
+    let list: Vec<Value> = errors
+        .0
+        .iter()
+        .map(|e| json!({"line": e.line, "field": e.field, "message": e.message}))
+        .collect();
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": errors.to_string().trim_end(), "errors": list})),
+    )
+        .into_response()
+}
+
 /// `POST /_fcmock/api/scenarios`: a scenario as YAML or JSON in the body.
 pub(crate) async fn scenario_load(State(state): State<AppState>, body: String) -> Response {
     match crate::scenarios::parse::parse("request body", &body, &state.config()) {
@@ -247,18 +261,15 @@ pub(crate) async fn scenario_load(State(state): State<AppState>, body: String) -
             let name = s.name.clone();
             let faults = s.faults.len();
             match state.load_scenario(s) {
-                Ok(id) => (StatusCode::CREATED, Json(json!({"id": id, "name": name, "faults": faults}))).into_response(),
+                Ok(id) => (
+                    StatusCode::CREATED,
+                    Json(json!({"id": id, "name": name, "faults": faults})),
+                )
+                    .into_response(),
                 Err(e) => error(StatusCode::CONFLICT, e),
             }
         }
-        Err(errors) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({
-                "error": errors.to_string().trim_end(),
-                "errors": errors.0.iter().map(|e| json!({"line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
-            })),
-        )
-            .into_response(),
+        Err(errors) => located_errors(&errors),
     }
 }
 
@@ -341,13 +352,6 @@ pub(crate) async fn keys_rotate(
 pub(crate) async fn personas_add(State(state): State<AppState>, body: String) -> Response {
     match state.add_personas("request body", &body) {
         Ok(ids) => (StatusCode::CREATED, Json(json!({"added": ids}))).into_response(),
-        Err(errors) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({
-                "error": errors.to_string().trim_end(),
-                "errors": errors.0.iter().map(|e| json!({"line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
-            })),
-        )
-            .into_response(),
+        Err(errors) => located_errors(&errors),
     }
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{DpError, check_token, persona_of};
+use super::{DpError, admit};
 use crate::app::AppState;
 use crate::config::Regime;
 
@@ -34,29 +34,20 @@ fn person(family: &str, usage: Option<&str>, given: &str, birthdate: &str, gende
 }
 
 pub(super) async fn quotient_familial(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let checked = match check_token(&state, "cnaf", &headers).await {
-        Ok(c) => c,
+    let (checked, persona) = match admit(
+        &state,
+        "cnaf",
+        &headers,
+        "cnaf_",
+        "Le jeton n'ouvre aucune donnée familiale (aucun scope cnaf_*).",
+        "Aucun allocataire ne correspond à cette identité.",
+    )
+    .await
+    {
+        Ok(x) => x,
         Err(e) => return e.into_response(),
     };
     let has = |s: &str| checked.scopes.iter().any(|x| x == s);
-    if !checked.scopes.iter().any(|s| s.starts_with("cnaf_")) {
-        return DpError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "scope",
-            "Le jeton n'ouvre aucune donnée familiale (aucun scope cnaf_*).",
-        )
-        .into_response();
-    }
-    let Some(persona) = persona_of(&state, &checked.introspection) else {
-        return DpError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "person",
-            "Aucun allocataire ne correspond à cette identité.",
-        )
-        .into_response();
-    };
     let Some(family) = persona.family.as_ref() else {
         return DpError::new(
             StatusCode::NOT_FOUND,

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{DpError, check_token, persona_of};
+use super::{DpError, admit};
 use crate::app::AppState;
 
 /// How many past income years the mock serves (the same figures).
@@ -26,29 +26,20 @@ pub(super) async fn impot_particulier(
         )
         .into_response();
     };
-    let checked = match check_token(&state, "dgfip", &headers).await {
-        Ok(c) => c,
+    let (checked, persona) = match admit(
+        &state,
+        "dgfip",
+        &headers,
+        "dgfip_",
+        "Le jeton n'ouvre aucune donnée fiscale (aucun scope dgfip_*).",
+        "Aucun foyer fiscal ne correspond à cette identité.",
+    )
+    .await
+    {
+        Ok(x) => x,
         Err(e) => return e.into_response(),
     };
     let has = |s: &str| checked.scopes.iter().any(|x| x == s);
-    if !checked.scopes.iter().any(|s| s.starts_with("dgfip_")) {
-        return DpError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "scope",
-            "Le jeton n'ouvre aucune donnée fiscale (aucun scope dgfip_*).",
-        )
-        .into_response();
-    }
-    let Some(persona) = persona_of(&state, &checked.introspection) else {
-        return DpError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "person",
-            "Aucun foyer fiscal ne correspond à cette identité.",
-        )
-        .into_response();
-    };
     let Some(tax) = persona.tax.as_ref() else {
         return DpError::new(
             StatusCode::NOT_FOUND,

@@ -188,6 +188,26 @@ pub(crate) async fn check_token(state: &AppState, dp_id: &str, headers: &HeaderM
     Ok(Checked { scopes, introspection })
 }
 
+/// What a data-provider request needs before serving data: a token FranceConnect
+/// confirms, one of the provider's scopes (`scope_prefix`) granted, and the
+/// persona the token is for.
+pub(crate) async fn admit(
+    state: &AppState,
+    dp_id: &str,
+    headers: &HeaderMap,
+    scope_prefix: &str,
+    no_scope: &str,
+    no_person: &str,
+) -> Result<(Checked, std::sync::Arc<Persona>), DpError> {
+    let checked = check_token(state, dp_id, headers).await?;
+    if !checked.scopes.iter().any(|s| s.starts_with(scope_prefix)) {
+        return Err(DpError::new(StatusCode::FORBIDDEN, "forbidden", "scope", no_scope));
+    }
+    let persona = persona_of(state, &checked.introspection)
+        .ok_or_else(|| DpError::new(StatusCode::NOT_FOUND, "not_found", "person", no_person))?;
+    Ok((checked, persona))
+}
+
 /// The persona whose identity (civil, or as one of its providers holds it) checktoken returned.
 pub(crate) fn persona_of(state: &AppState, introspection: &Value) -> Option<std::sync::Arc<Persona>> {
     let get = |k: &str| introspection.get(k).and_then(Value::as_str).unwrap_or_default();

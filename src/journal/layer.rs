@@ -231,6 +231,19 @@ fn error_code(body: &str, location: Option<&str>) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// A body as kept in the journal: redacted and truncated.
+fn keep_body(text: &str, content_type: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    let redacted = redact_body(text, content_type);
+    let mut end = redacted.len().min(KEEP_BODY);
+    while !redacted.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(redacted.get(..end).unwrap_or_default().to_owned())
+}
+
 /// Records the exchange (platform and identity-provider routes only).
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let journal = &state.journal;
@@ -306,37 +319,47 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
 
+    // The request half of the record; the response half is filled below.
+    let mut exchange = Exchange {
+        seq: 0,
+        flow: None,
+        client_id: param_client,
+        persona: None,
+        endpoint,
+        from,
+        to,
+        started_ms,
+        duration_ms: 0.0,
+        method,
+        url,
+        params: redact_params(&params),
+        request_headers,
+        request_body: keep_body(&body_text, &content_type),
+        status: response.status().as_u16(),
+        response_headers: redact_headers(response.headers()),
+        response_body: None,
+        response_content_type: String::new(),
+        location: None,
+        jwts,
+        token_fingerprint: token.as_deref().map(fingerprint),
+        error_code: None,
+    };
+    let finish = |mut e: Exchange, flow: Option<String>| {
+        let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
+        e.client_id = info.client_id.or(e.client_id);
+        e.persona = info.persona;
+        e.flow = flow;
+        e.duration_ms = timer.elapsed().as_secs_f64() * 1000.0;
+        journal.record(e);
+    };
     if let Some(fault) = response
         .extensions()
         .get::<crate::scenarios::transport::StreamedFault>()
         .copied()
     {
         // The body is the fault (broken or slow): pass it through untouched.
-        let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
-        journal.record(Exchange {
-            seq: 0,
-            flow,
-            client_id: info.client_id.or(param_client),
-            persona: info.persona,
-            endpoint,
-            from,
-            to,
-            started_ms,
-            duration_ms: timer.elapsed().as_secs_f64() * 1000.0,
-            method,
-            url,
-            params: redact_params(&params),
-            request_headers,
-            request_body: None,
-            status: response.status().as_u16(),
-            response_headers: redact_headers(response.headers()),
-            response_body: Some(format!("(fcmock fault: {})", fault.0)),
-            response_content_type: String::new(),
-            location: None,
-            jwts,
-            token_fingerprint: token.as_deref().map(fingerprint),
-            error_code: None,
-        });
+        exchange.response_body = Some(format!("(fcmock fault: {})", fault.0));
+        finish(exchange, flow);
         return response;
     }
     let (rparts, rbody) = response.into_parts();
@@ -372,50 +395,18 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         };
     }
     if rtype.starts_with("application/jwt") && looks_like_jws(rtext.trim()) {
-        jwts.push(decode_jwt(&state, "response.body", rtext.trim()));
+        exchange.jwts.push(decode_jwt(&state, "response.body", rtext.trim()));
     } else if rtype.starts_with("application/json")
         && let Ok(v) = serde_json::from_str::<Value>(&rtext)
         && let Some(id_token) = v.get("id_token").and_then(Value::as_str)
     {
-        jwts.push(decode_jwt(&state, "response.id_token", id_token));
+        exchange.jwts.push(decode_jwt(&state, "response.id_token", id_token));
     }
-    let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
-    let keep = |text: &str, ct: &str| -> Option<String> {
-        if text.is_empty() {
-            return None;
-        }
-        let redacted = redact_body(text, ct);
-        let mut end = redacted.len().min(KEEP_BODY);
-        while !redacted.is_char_boundary(end) {
-            end -= 1;
-        }
-        Some(redacted.get(..end).unwrap_or_default().to_owned())
-    };
-    let exchange = Exchange {
-        seq: 0,
-        flow,
-        client_id: info.client_id.or(param_client),
-        persona: info.persona,
-        endpoint,
-        from,
-        to,
-        started_ms,
-        duration_ms: timer.elapsed().as_secs_f64() * 1000.0,
-        method,
-        url,
-        params: redact_params(&params),
-        request_headers,
-        request_body: keep(&body_text, &content_type),
-        status: rparts.status.as_u16(),
-        response_headers: redact_headers(&rparts.headers),
-        response_body: keep(&rtext, &rtype),
-        response_content_type: rtype,
-        error_code: error_code(&rtext, location.as_deref()),
-        location,
-        jwts,
-        token_fingerprint: token.as_deref().map(fingerprint),
-    };
-    journal.record(exchange);
+    exchange.response_body = keep_body(&rtext, &rtype);
+    exchange.error_code = error_code(&rtext, location.as_deref());
+    exchange.response_content_type = rtype;
+    exchange.location = location;
+    finish(exchange, flow);
     Response::from_parts(rparts, Body::from(rbytes))
 }
 

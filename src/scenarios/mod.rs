@@ -267,6 +267,23 @@ impl Scenarios {
         Ok(id)
     }
 
+    /// Puts the personas' own faults (magic personas) in force, one built-in
+    /// scenario per persona that has any.
+    pub fn load_persona_faults(&self, personas: &[Arc<crate::config::Persona>]) -> Result<(), String> {
+        for p in personas.iter().filter(|p| !p.faults.is_empty()) {
+            let scenario = Scenario {
+                name: format!("persona {}", p.id),
+                description: p.notes.clone(),
+                clients: Vec::new(),
+                faults: p.faults.clone(),
+                clock: None,
+                keys: Vec::new(),
+            };
+            self.load(scenario, true)?;
+        }
+        Ok(())
+    }
+
     /// Removes a scenario; false if there was none with this id.
     pub fn remove(&self, id: &str) -> bool {
         let mut items = self.items.write();
