@@ -30,6 +30,9 @@ const FC_KEYS: [(&str, &str); 2] = [
     ("keys/fc-rs256.pem", include_str!("../keys/fc-rs256.pem")),
 ];
 
+/// The FranceConnect+ platform's signing key (ES256 only, as on FC+).
+const FCPLUS_KEY: (&str, &str) = ("keys/fcplus-es256.pem", include_str!("../keys/fcplus-es256.pem"));
+
 /// Keys the platform rotates to the first time (committed, so that no RSA key
 /// is generated at run time in the common case).
 const FC_NEXT_KEYS: [(&str, &str); 2] = [
@@ -79,7 +82,9 @@ pub struct AppInner {
     pub rng: Rng,
     pub urls: Urls,
     /// The FranceConnect v2 platform's keys and per-flow stores.
-    pub hub: Hub,
+    pub hub: Arc<Hub>,
+    /// The FranceConnect+ platform's keys and per-flow stores.
+    pub fcplus: Arc<Hub>,
     /// The built-in identity providers (their keys and stores).
     pub idps: IdpSet,
     /// Back-channel HTTP client (hub → identity providers); never follows redirects.
@@ -115,7 +120,9 @@ impl AppState {
             .map(|(name, pem)| SigningKey::from_pem(pem, name, None))
             .collect::<Result<Vec<_>, _>>()?;
         let capacity = config.platform.store_capacity;
-        let hub = Hub::new(KeyRing::new(keys), capacity, &config);
+        let hub = Arc::new(Hub::new(KeyRing::new(keys), capacity, &config));
+        let plus_key = SigningKey::from_pem(FCPLUS_KEY.1, FCPLUS_KEY.0, None)?;
+        let fcplus = Arc::new(Hub::new(KeyRing::new(vec![plus_key]), capacity, &config));
         let mut idps = IdpSet::default();
         for cfg in &config.idps {
             if let Some(rt) = IdpRuntime::new(cfg.clone(), &urls, capacity)? {
@@ -138,6 +145,7 @@ impl AppState {
             dp_keys: crate::data_providers::keys(&config),
             journal,
             control_token,
+            fcplus,
             config_cell: arc_swap::ArcSwap::from_pointee(config),
             clock,
             rng,
@@ -219,11 +227,17 @@ impl AppState {
         };
         let (next, added) = self.config().with_added_personas(&source)?;
         self.hub.register_personas(&added);
+        self.fcplus.register_personas(&added);
         if let Err(e) = self.scenarios.load_persona_faults(&added) {
             tracing::warn!(error = %e, "persona faults not loaded");
         }
         self.config_cell.store(Arc::new(next));
         Ok(added.iter().map(|p| p.id.clone()).collect())
+    }
+
+    /// The application seen from one platform.
+    pub fn platform(&self, kind: crate::platform::PlatformKind) -> crate::platform::PlatformView {
+        crate::platform::PlatformView::new(self.clone(), kind)
     }
 
     /// The FranceConnect v2 issuer, e.g. `http://localhost:7080/api/v2`.
@@ -235,9 +249,12 @@ impl AppState {
 /// The whole HTTP surface of fcmock.
 pub fn build_router(state: AppState) -> Router {
     let root = format!("{}/", crate::paths::FC_PREFIX);
+    let plus_root = format!("{}/", crate::paths::FCPLUS_PREFIX);
     Router::new()
         .route(&root, axum::routing::get(platform::root_redirect))
+        .route(&plus_root, axum::routing::get(platform::root_redirect))
         .nest(crate::paths::FC_PREFIX, platform::router())
+        .nest(crate::paths::FCPLUS_PREFIX, platform::router())
         .nest(crate::paths::IDP_PREFIX, idp::router())
         .nest(crate::paths::DP_PREFIX, crate::data_providers::router())
         .merge(control::router(state.clone()))

@@ -6,6 +6,9 @@
 /// Path prefix of the FranceConnect v2 platform.
 pub const FC_PREFIX: &str = "/api/v2";
 
+/// Path prefix of the FranceConnect+ platform.
+pub const FCPLUS_PREFIX: &str = "/fcplus/api/v2";
+
 /// Routes of a FranceConnect platform, relative to its prefix.
 pub mod platform {
     pub const DISCOVERY: &str = "/.well-known/openid-configuration";

@@ -97,6 +97,8 @@ pub struct PlatformSettings {
     pub access_token_ttl: u64,
     pub id_token_ttl: u64,
     pub session_ttl: u64,
+    /// FranceConnect+ sessions and interactions (FC+: 600 s).
+    pub fcplus_session_ttl: u64,
     pub allowed_idp_hints: Vec<String>,
     pub reject_unknown_authorize_params: bool,
     pub store_capacity: usize,
@@ -132,6 +134,20 @@ pub struct Client {
     pub allowed_prompts: Vec<String>,
     pub token_endpoint_auth_method: &'static str,
     pub auto_login: Option<AutoLogin>,
+    /// The platform the client is registered on.
+    pub platform: crate::platform::PlatformKind,
+    /// FranceConnect+: how its tokens are encrypted, and to which key.
+    pub encryption: Option<ClientEncryption>,
+}
+
+/// Where a FranceConnect+ client's encryption key comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientEncryption {
+    pub alg: crate::crypto::jwe::KeyManagement,
+    /// An inline public JWK…
+    pub jwk: Option<serde_json::Value>,
+    /// …or the client's JWKS, fetched when needed.
+    pub jwks_uri: Option<String>,
 }
 
 impl Client {
@@ -202,6 +218,8 @@ pub struct IdpConfig {
     #[serde(skip)]
     pub hub_client_secret: String,
     pub source: IdpSource,
+    /// Platforms it is offered on.
+    pub platforms: Vec<crate::platform::PlatformKind>,
 }
 
 /// A fictitious citizen.

@@ -92,6 +92,14 @@ pub(crate) struct RawClient {
     pub(crate) allowed_idp_hints: Vec<Spanned<String>>,
     pub(crate) allowed_prompts: Option<Vec<Spanned<String>>>,
     pub(crate) auto_login: Option<Spanned<RawAutoLogin>>,
+    /// `fc` (default) or `fcplus`.
+    pub(crate) platform: Option<crate::platform::PlatformKind>,
+    /// FranceConnect+: how tokens are encrypted to this client.
+    pub(crate) encryption_alg: Option<Spanned<String>>,
+    /// FranceConnect+: the client's public encryption key, inline…
+    pub(crate) encryption_jwk: Option<Spanned<serde_json::Value>>,
+    /// …or at its jwks_uri.
+    pub(crate) jwks_uri: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,6 +141,8 @@ pub(crate) struct RawIdp {
     pub(crate) hub_client_id: Option<Spanned<String>>,
     pub(crate) hub_client_secret: Option<Spanned<String>>,
     pub(crate) discovery_url: Option<Spanned<String>>,
+    /// Platforms this provider is offered on (default: fc).
+    pub(crate) platforms: Option<Vec<crate::platform::PlatformKind>>,
     pub(crate) signing_key_file: Option<Spanned<String>>,
 }
 

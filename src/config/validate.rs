@@ -295,6 +295,7 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
         access_token_ttl: 60,
         id_token_ttl: 60,
         session_ttl: 1800,
+        fcplus_session_ttl: 600,
         allowed_idp_hints: Vec::new(),
         reject_unknown_authorize_params: true,
         store_capacity: 100_000,
@@ -457,6 +458,10 @@ fn build_idp(e: &From<RawIdp>, index: usize, errors: &mut Errors) -> Option<IdpC
             .as_ref()
             .map_or_else(|| format!("fcmock-hub-secret-{}", r.id.value), |v| v.value.clone()),
         source,
+        platforms: r
+            .platforms
+            .clone()
+            .unwrap_or_else(|| vec![crate::platform::PlatformKind::Fc]),
     })
 }
 
@@ -1172,10 +1177,65 @@ fn build_client(
         .auto_login
         .as_ref()
         .and_then(|a| resolve_auto_login(file, a, &at, personas, errors));
+    let platform = r.platform.unwrap_or_default();
+    let encryption = if platform == crate::platform::PlatformKind::Fcplus {
+        if r.signing_alg.is_some_and(|a| a != Alg::ES256) {
+            errors.spanned(
+                file,
+                &e.item,
+                format!("{at}.signing_alg"),
+                "FranceConnect+ signs with ES256 only",
+            );
+        }
+        let alg = match &r.encryption_alg {
+            Some(a) => crate::crypto::jwe::KeyManagement::parse(&a.value).unwrap_or_else(|| {
+                errors.spanned(
+                    file,
+                    a,
+                    format!("{at}.encryption_alg"),
+                    "one of ECDH-ES, RSA-OAEP, RSA-OAEP-256",
+                );
+                crate::crypto::jwe::KeyManagement::EcdhEs
+            }),
+            None => crate::crypto::jwe::KeyManagement::EcdhEs,
+        };
+        if let Some(jwk) = &r.encryption_jwk
+            && crate::crypto::jwe::PublicKey::from_jwk(&jwk.value).is_err()
+        {
+            errors.spanned(
+                file,
+                jwk,
+                format!("{at}.encryption_jwk"),
+                "not a P-256 (EC) or RSA public JWK",
+            );
+        }
+        if let Some(u) = &r.jwks_uri
+            && url::Url::parse(&u.value).is_err()
+        {
+            errors.spanned(file, u, format!("{at}.jwks_uri"), "not an absolute URL");
+        }
+        if r.encryption_jwk.is_none() && r.jwks_uri.is_none() {
+            errors.spanned(
+                file,
+                &e.item,
+                &at,
+                "a FranceConnect+ client needs its encryption key: `encryption_jwk` (inline public JWK) or `jwks_uri`",
+            );
+        }
+        Some(crate::config::ClientEncryption {
+            alg,
+            jwk: r.encryption_jwk.as_ref().map(|j| j.value.clone()),
+            jwks_uri: r.jwks_uri.as_ref().map(|u| u.value.clone()),
+        })
+    } else {
+        None
+    };
     if errors.0.len() > before {
         return None;
     }
     Some(Client {
+        platform,
+        encryption,
         client_id: r.client_id.value.clone(),
         client_secret: r.client_secret.value.clone(),
         name: r.name.value.clone(),
@@ -1219,7 +1279,7 @@ mod tests {
         let cfg = load(&[], true).unwrap();
         assert!(cfg.personas.len() >= 15);
         assert!(cfg.idp("ameli").is_some());
-        assert_eq!(cfg.clients.len(), 3);
+        assert_eq!(cfg.clients.len(), 5);
     }
 
     #[test]

@@ -233,6 +233,7 @@ pub(crate) async fn clock_set(
 /// `POST /_fcmock/api/reset`: back to a fresh start (stores, queues, journal, clock).
 pub(crate) async fn reset(State(state): State<AppState>) -> Response {
     state.hub.reset();
+    state.fcplus.reset();
     state.idps.reset();
     state.scenarios.clear();
     state.journal.clear();

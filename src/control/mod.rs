@@ -245,7 +245,7 @@ async fn next_login(
             format!("client `{}` does not allow identity provider `{idp}`", client.name),
         );
     }
-    match state.hub.push_next_login(
+    match state.platform(client.platform).hub.push_next_login(
         &client.client_id,
         NextLogin {
             persona: persona.id.clone(),

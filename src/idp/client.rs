@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::config::{IdpConfig, IdpSource};
 use crate::identity::{Identity, check_fi_identity, normalise};
-use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
-use crate::platform::Login;
+use crate::paths::{IDP_PREFIX, idp as ip, platform as p};
 use crate::platform::error::HubError;
+use crate::platform::{Login, PlatformView};
 
 /// The scopes FranceConnect v2 asks identity providers for.
 const FI_SCOPES: [&str; 3] = ["profile", "email", "birth"];
@@ -115,8 +115,8 @@ async fn endpoints(state: &AppState, idp: &IdpConfig) -> Result<Endpoints, HubEr
     }
 }
 
-fn callback_url(state: &AppState) -> String {
-    format!("{}{FC_PREFIX}{}", state.urls.public, p::OIDC_CALLBACK)
+fn callback_url(state: &PlatformView) -> String {
+    state.url(p::OIDC_CALLBACK)
 }
 
 /// The identity provider's end_session endpoint, if it has one.
@@ -126,7 +126,7 @@ pub(crate) async fn end_session_url(state: &AppState, idp: &str) -> Option<Strin
 }
 
 fn client(
-    state: &AppState,
+    state: &PlatformView,
     idp: &IdpConfig,
     ep: &Endpoints,
     jwks: CoreJsonWebKeySet,
@@ -159,7 +159,7 @@ fn client(
 
 /// The authorize URL at identity provider `idp`, with the state and nonce it carries.
 pub(crate) async fn authorize_url(
-    state: &AppState,
+    state: &PlatformView,
     idp: &str,
     fs_acr: &str,
 ) -> Result<(String, String, String), HubError> {
@@ -223,7 +223,7 @@ async fn jwks(state: &AppState, idp: &str, ep: &Endpoints, force: bool) -> Resul
 
 /// Redeems `code` at identity provider `idp` and returns the verified login.
 pub(crate) async fn exchange(
-    state: &AppState,
+    state: &PlatformView,
     idp: &str,
     code: &str,
     nonce: &str,
@@ -335,6 +335,8 @@ pub(crate) async fn exchange(
     Ok(Login {
         idp: idp.to_owned(),
         identity: normalise(&identity),
+        raw: identity.clone(),
+        idp_acr: acr.clone(),
         amr: cfg.amr.clone(),
         auth_time: state.clock.now(),
         idp_id_token: Some(id_token.to_string()),

@@ -28,7 +28,7 @@ use crate::crypto::{Alg, KeyRing, SigningKey};
 use crate::identity::Identity;
 use crate::journal::RequestContext;
 use crate::oidc::store::ExpiringStore;
-use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
+use crate::paths::{FC_PREFIX, FCPLUS_PREFIX, IDP_PREFIX, idp as ip, platform as p};
 use crate::platform::error::with_query;
 use crate::platform::parse_form;
 use crate::scenarios::Action;
@@ -157,8 +157,13 @@ fn issuer(state: &AppState, id: &str) -> String {
     format!("{}{IDP_PREFIX}/{id}", state.urls.public)
 }
 
-fn hub_callback(state: &AppState) -> String {
-    format!("{}{FC_PREFIX}{}", state.urls.public, p::OIDC_CALLBACK)
+/// The hub's callbacks registered at every provider: FranceConnect's and FranceConnect+'s.
+fn hub_urls(state: &AppState, path: &str) -> [String; 2] {
+    [FC_PREFIX, FCPLUS_PREFIX].map(|prefix| format!("{}{prefix}{path}", state.urls.public))
+}
+
+fn is_hub_url(state: &AppState, path: &str, candidate: Option<&str>) -> bool {
+    candidate.is_some_and(|c| hub_urls(state, path).iter().any(|u| u == c))
 }
 
 fn error_page(status: StatusCode, body: &str) -> Response {
@@ -309,10 +314,11 @@ async fn authorize(State(state): State<AppState>, Path(id): Path<String>, RawQue
             rt.config.hub_client_id
         ));
     }
-    if get("redirect_uri") != Some(hub_callback(&state)) {
+    let redirect_uri = get("redirect_uri").unwrap_or_default();
+    if !is_hub_url(&state, p::OIDC_CALLBACK, Some(&redirect_uri)) {
         return bad(format!(
             "redirect_uri non enregistrée ; attendue : {}",
-            hub_callback(&state)
+            hub_urls(&state, p::OIDC_CALLBACK).join(" ou ")
         ));
     }
     if get("response_type").as_deref() != Some("code") {
@@ -329,7 +335,7 @@ async fn authorize(State(state): State<AppState>, Path(id): Path<String>, RawQue
     };
     let uid = state.rng.token();
     let inter = IdpInteraction {
-        redirect_uri: hub_callback(&state),
+        redirect_uri,
         state: st,
         nonce,
         acr_requested: get("acr_values").and_then(|a| a.split(' ').next().map(str::to_owned)),
@@ -524,7 +530,7 @@ async fn token(
             "unsupported grant_type requested",
         );
     }
-    if form.get("redirect_uri") != Some(&hub_callback(&state)) {
+    if !is_hub_url(&state, p::OIDC_CALLBACK, form.get("redirect_uri").map(String::as_str)) {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
@@ -627,9 +633,8 @@ async fn end_session(State(state): State<AppState>, Path(id): Path<String>, RawQ
     }
     let params = parse_form(q.as_deref().unwrap_or(""));
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let expected = format!("{}{FC_PREFIX}{}", state.urls.public, p::LOGOUT_CALLBACK);
     match get("post_logout_redirect_uri") {
-        Some(uri) if uri == expected => {
+        Some(uri) if is_hub_url(&state, p::LOGOUT_CALLBACK, Some(&uri)) => {
             let target = match get("state") {
                 Some(s) => with_query(&uri, &[("state", &s)]),
                 None => uri,

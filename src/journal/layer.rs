@@ -34,7 +34,13 @@ const TOKEN_PARAMS: [&str; 3] = ["token", "access_token", "refresh_token"];
 
 /// Which endpoint a path is, who calls it, and which server answers.
 fn classify(path: &str) -> Option<(String, Party, String)> {
-    if let Some(rest) = path.strip_prefix(crate::paths::FC_PREFIX) {
+    let platform = if let Some(rest) = path.strip_prefix(crate::paths::FCPLUS_PREFIX) {
+        Some((rest, "fcplus", "franceconnect-plus"))
+    } else {
+        path.strip_prefix(crate::paths::FC_PREFIX)
+            .map(|rest| (rest, "fc", "franceconnect"))
+    };
+    if let Some((rest, short, service)) = platform {
         let rest = rest.trim_start_matches('/');
         let name = if rest.is_empty() {
             "root".to_owned()
@@ -59,7 +65,7 @@ fn classify(path: &str) -> Option<(String, Party, String)> {
         } else {
             Party::Browser
         };
-        return Some((format!("fc.{name}"), party, "franceconnect".to_owned()));
+        return Some((format!("{short}.{name}"), party, service.to_owned()));
     }
     if let Some(rest) = path.strip_prefix(crate::paths::DP_PREFIX) {
         let rest = rest.trim_start_matches('/');
@@ -200,6 +206,8 @@ fn decode_jwt(state: &AppState, location: &str, jwt: &str) -> DecodedJwt {
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
     let signature_verified = if iss == state.issuer() {
         Some(state.hub.keys.verify::<Value>(jwt).is_ok())
+    } else if iss == format!("{}{}", state.urls.public, crate::paths::FCPLUS_PREFIX) {
+        Some(state.fcplus.keys.verify::<Value>(jwt).is_ok())
     } else {
         let prefix = format!("{}{}/", state.urls.public, crate::paths::IDP_PREFIX);
         iss.strip_prefix(&prefix)

@@ -86,6 +86,79 @@ pub const DATA_PROVIDER_SCOPES: [&str; 39] = [
     "api_fc-liste-paiementsv1",
 ];
 
+/// FranceConnect+'s scopes for the civil-registry values (it sends the
+/// identity provider's values as the pivot identity).
+const RNIPP_SCOPES: [(&str, &[&str]); 7] = [
+    ("rnipp_given_name", &["rnipp_given_name", "rnipp_given_name_array"]),
+    ("rnipp_family_name", &["rnipp_family_name"]),
+    ("rnipp_birthdate", &["rnipp_birthdate"]),
+    ("rnipp_gender", &["rnipp_gender"]),
+    ("rnipp_birthplace", &["rnipp_birthplace"]),
+    ("rnipp_birthcountry", &["rnipp_birthcountry"]),
+    ("rnipp_given_name_array", &["rnipp_given_name_array"]),
+];
+
+/// FranceConnect+'s aliases of the rnipp scopes.
+const RNIPP_ALIASES: [(&str, &[&str]); 3] = [
+    (
+        "rnipp_profile",
+        &[
+            "rnipp_given_name",
+            "rnipp_family_name",
+            "rnipp_birthdate",
+            "rnipp_gender",
+        ],
+    ),
+    ("rnipp_birth", &["rnipp_birthplace", "rnipp_birthcountry"]),
+    (
+        "rnipp_identite_pivot",
+        &[
+            "rnipp_given_name",
+            "rnipp_family_name",
+            "rnipp_birthdate",
+            "rnipp_gender",
+            "rnipp_birthplace",
+            "rnipp_birthcountry",
+        ],
+    ),
+];
+
+/// Whether a platform knows `scope` (FranceConnect+ also knows the rnipp ones).
+pub fn is_known_on(scope: &str, plus: bool) -> bool {
+    is_known(scope)
+        || (plus && (RNIPP_SCOPES.iter().any(|(s, _)| *s == scope) || RNIPP_ALIASES.iter().any(|(s, _)| *s == scope)))
+}
+
+/// The rnipp_* claims released by a set of scopes (FranceConnect+).
+pub fn rnipp_claims_for(scopes: &[String]) -> Vec<&'static str> {
+    let mut wanted: Vec<&str> = Vec::new();
+    for s in scopes {
+        match RNIPP_ALIASES.iter().find(|(a, _)| a == s) {
+            Some((_, parts)) => wanted.extend(parts.iter()),
+            None => wanted.push(s),
+        }
+    }
+    let mut out: Vec<&'static str> = Vec::new();
+    for (scope, claims) in RNIPP_SCOPES {
+        if wanted.contains(&scope) {
+            for c in claims {
+                if !out.contains(c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every FranceConnect+ scope, for its discovery document.
+pub fn all_known_plus() -> Vec<&'static str> {
+    let mut v = all_known();
+    v.extend(RNIPP_SCOPES.iter().map(|(s, _)| *s));
+    v.extend(RNIPP_ALIASES.iter().map(|(s, _)| *s));
+    v
+}
+
 /// Whether FranceConnect knows `scope` (identity, alias or data provider).
 pub fn is_known(scope: &str) -> bool {
     CLAIM_SCOPES.iter().any(|(s, _)| *s == scope)

@@ -17,9 +17,12 @@ pub fn subs(config: &Config, persona: &Persona, idp: Option<&str>) -> Vec<(Strin
         .and_then(|i| persona.account(i))
         .map_or(&persona.identity, |a| &a.identity);
     let hash = normalise(identity).identity_hash;
+    // Only where the account can be used: clients on a platform the provider serves.
+    let platforms = idp.and_then(|i| config.idp(i)).map(|i| i.platforms.clone());
     config
         .clients
         .iter()
+        .filter(|c| platforms.as_ref().is_none_or(|p| p.contains(&c.platform)))
         .map(|c| {
             (
                 c.name.clone(),

@@ -8,17 +8,17 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 
 use super::error::HubError;
+use super::view::PlatformView;
 use super::{Interaction, Login, NextLogin, Step, interaction, session};
-use crate::app::AppState;
 use crate::config::Client;
 use crate::idp::client as fi;
 use crate::oidc::scopes;
-use crate::paths::{FC_PREFIX, platform as p};
+use crate::paths::platform as p;
 
 /// Parameters FranceConnect's validator knows.
 const KNOWN_PARAMS: [&str; 14] = [
@@ -67,16 +67,12 @@ impl AuthorizeRequest {
     }
 }
 
-pub(crate) async fn authorize_get(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub(crate) async fn authorize_get(state: PlatformView, jar: CookieJar, RawQuery(query): RawQuery) -> Response {
     let params = parse_form(query.as_deref().unwrap_or(""));
     start(&state, jar, params).await
 }
 
-pub(crate) async fn authorize_post(State(state): State<AppState>, jar: CookieJar, body: String) -> Response {
+pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: String) -> Response {
     start(&state, jar, parse_form(&body)).await
 }
 
@@ -85,7 +81,7 @@ pub(crate) fn parse_form(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes()).into_owned().collect()
 }
 
-async fn start(state: &AppState, jar: CookieJar, params: Vec<(String, String)>) -> Response {
+async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Response {
     let req = match validate(state, &params) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -97,7 +93,7 @@ async fn start(state: &AppState, jar: CookieJar, params: Vec<(String, String)>) 
 }
 
 /// Validates an authorization request (every rule of FranceConnect v2).
-pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
+pub(crate) fn validate(state: &PlatformView, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
     let cfg = state.config();
     let mut map: HashMap<&str, &str> = HashMap::new();
     let mut problems: Vec<String> = Vec::new();
@@ -133,7 +129,12 @@ pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<
     let client_id = require("client_id", &mut problems);
     let redirect_uri = require("redirect_uri", &mut problems);
     let scope = require("scope", &mut problems);
-    let acr_values = require("acr_values", &mut problems);
+    // Mandatory on FranceConnect v2; FranceConnect+ defaults to eidas3.
+    let acr_values = if state.is_plus() {
+        get("acr_values").unwrap_or_default().to_owned()
+    } else {
+        require("acr_values", &mut problems)
+    };
     let nonce = require("nonce", &mut problems);
     let st = require("state", &mut problems);
     if !redirect_uri.is_empty() && url::Url::parse(&redirect_uri).is_err() {
@@ -166,7 +167,17 @@ pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<
         return Err(HubError::page("Y030007", problems.join("\n")));
     }
 
-    let Some(client) = cfg.client(&client_id) else {
+    let Some(client) = cfg.client(&client_id).filter(|c| c.platform == state.kind) else {
+        if let Some(other) = cfg.client(&client_id) {
+            return Err(HubError::page(
+                "Y04EA6EF",
+                format!(
+                    "client_id `{client_id}` est enregistré sur {}, pas sur {} : vérifiez l'émetteur (issuer) configuré",
+                    other.platform.label(),
+                    state.kind.label()
+                ),
+            ));
+        }
         return Err(HubError::page(
             "Y04EA6EF",
             format!(
@@ -207,7 +218,7 @@ pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<
     }
     let mut scopes_out: Vec<String> = Vec::new();
     for s in requested {
-        if !scopes::is_known(s) {
+        if !scopes::is_known_on(s, state.is_plus()) {
             continue; // FranceConnect silently ignores scopes it does not know
         }
         let allowed = s == "openid" || client.scopes.as_ref().is_none_or(|list| list.iter().any(|a| a == s));
@@ -218,8 +229,12 @@ pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<
             scopes_out.push(s.to_owned());
         }
     }
-    let acr = pick_acr(&acr_values);
-    if acr != "eidas1" {
+    let acr = if state.is_plus() {
+        pick_acr_plus(&acr_values)
+    } else {
+        pick_acr(&acr_values)
+    };
+    if !state.is_plus() && acr != "eidas1" {
         return Err(redirect(
             "invalid_acr",
             format!("acr_value is not valid, should be equal one of these values, expected eidas1, got {acr}"),
@@ -243,7 +258,10 @@ pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<
             .iter()
             .chain(&client.allowed_idp_hints)
             .any(|h| h == hint);
-        let usable = cfg.idp(hint).is_some_and(|i| i.active) && client.allows_idp(hint);
+        let usable = cfg
+            .idp(hint)
+            .is_some_and(|i| i.active && i.platforms.contains(&state.kind))
+            && client.allows_idp(hint);
         if !(listed && usable) {
             return Err(redirect(
                 "invalid_idp_hint",
@@ -276,6 +294,17 @@ pub(crate) fn validate(state: &AppState, params: &[(String, String)]) -> Result<
     })
 }
 
+/// FranceConnect+'s acr choice: eidas2 and eidas3 are known, the lowest wins,
+/// and absent or unknown values mean eidas3.
+fn pick_acr_plus(values: &str) -> String {
+    let known: Vec<&str> = values.split(' ').filter(|v| *v == "eidas2" || *v == "eidas3").collect();
+    if known.contains(&"eidas2") {
+        "eidas2".to_owned()
+    } else {
+        "eidas3".to_owned()
+    }
+}
+
 /// FranceConnect's acr choice: unknown values fall back to eidas1, the lowest known one wins.
 fn pick_acr(values: &str) -> String {
     values
@@ -304,7 +333,7 @@ fn redirect_help(client: &Client, uri: &str) -> String {
 }
 
 /// Creates the interaction and sends the browser to its next step.
-async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeRequest) -> Result<Response, HubError> {
+async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeRequest) -> Result<Response, HubError> {
     let (jar, sid, mut sess) = session::load_or_create(state, jar);
     let client = state
         .config()
@@ -319,7 +348,7 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
         })
     });
     let now = state.clock.now_ms();
-    let ttl = i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000;
+    let ttl = i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000;
     // The interaction uid is the flow id; the session leads to it too.
     state.journal.describe_flow(
         &uid,
@@ -345,9 +374,11 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
         return Ok((jar, Redirect::to(&target)).into_response());
     }
 
-    let target = if let Some(login) = sess.sso.clone().filter(|l| client.allows_idp(&l.idp)) {
+    // SSO: FranceConnect v2 always; FranceConnect+ only at eidas2.
+    let sso_allowed = !state.is_plus() || inter.request.acr == "eidas2";
+    let target = if let Some(login) = sess.sso.clone().filter(|l| sso_allowed && client.allows_idp(&l.idp)) {
         inter.step = Step::Authenticated(login);
-        format!("{}{FC_PREFIX}{}", state.urls.public, p::interaction(&uid))
+        state.url(&p::interaction(&uid))
     } else if let Some(hint) = inter.request.idp_hint.clone() {
         let (url, st, nonce) = fi::authorize_url(state, &hint, &inter.request.acr).await?;
         state.journal.link(&st, &uid, now);
@@ -358,7 +389,7 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
         };
         url
     } else {
-        format!("{}{FC_PREFIX}{}", state.urls.public, p::interaction(&uid))
+        state.url(&p::interaction(&uid))
     };
     state.hub.interactions.insert(uid.clone(), inter, now + ttl);
     sess.interaction = Some(uid);
@@ -367,7 +398,7 @@ async fn begin_interaction(state: &AppState, jar: CookieJar, req: AuthorizeReque
 }
 
 /// The login a headless request stands for, as if the identity provider had answered.
-fn headless_login(state: &AppState, next: &NextLogin) -> Result<Login, HubError> {
+fn headless_login(state: &PlatformView, next: &NextLogin) -> Result<Login, HubError> {
     let cfg = state.config();
     let persona = cfg
         .persona(&next.persona)
@@ -385,9 +416,17 @@ fn headless_login(state: &AppState, next: &NextLogin) -> Result<Login, HubError>
     if !problems.is_empty() {
         return Err(HubError::page("Y600006", interaction::describe_problems(&problems)));
     }
+    let acr = state
+        .is_plus()
+        .then(|| idp.acr.iter().filter(|a| a.as_str() >= "eidas2").min().cloned())
+        .flatten()
+        .or_else(|| idp.acr.first().cloned())
+        .unwrap_or_else(|| "eidas1".to_owned());
     Ok(Login {
         idp: idp.id.clone(),
         identity: crate::identity::normalise(&account.identity),
+        raw: account.identity.clone(),
+        idp_acr: acr,
         amr: idp.amr.clone(),
         auth_time: state.clock.now(),
         idp_id_token: None,
@@ -404,5 +443,8 @@ mod tests {
         assert_eq!(pick_acr("niveau_inconnu"), "eidas1");
         assert_eq!(pick_acr("eidas3 eidas2"), "eidas2");
         assert_eq!(pick_acr("eidas2 eidas1"), "eidas1");
+        assert_eq!(super::pick_acr_plus(""), "eidas3");
+        assert_eq!(super::pick_acr_plus("eidas1"), "eidas3");
+        assert_eq!(super::pick_acr_plus("eidas3 eidas2"), "eidas2");
     }
 }

@@ -5,29 +5,25 @@
 //! expiry, nonce), checks the acr, fetches userinfo and checks the identity,
 //! each failure surfacing as FranceConnect's page for it.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 
 use super::authorize::parse_form;
 use super::error::HubError;
+use super::view::PlatformView;
 use super::{Step, session};
-use crate::app::AppState;
 use crate::idp::client as fi;
-use crate::paths::{FC_PREFIX, platform as p};
+use crate::paths::platform as p;
 
-pub(crate) async fn oidc_callback(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub(crate) async fn oidc_callback(state: PlatformView, jar: CookieJar, RawQuery(query): RawQuery) -> Response {
     match callback(&state, &jar, query.as_deref().unwrap_or("")).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-async fn callback(state: &AppState, jar: &CookieJar, query: &str) -> Result<Response, HubError> {
+async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<Response, HubError> {
     let params = parse_form(query);
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let (_, sess) = session::load(state, jar)?;
@@ -66,7 +62,7 @@ async fn callback(state: &AppState, jar: &CookieJar, query: &str) -> Result<Resp
             ),
         ));
     }
-    let ttl = i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000;
+    let ttl = i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000;
     if let Some(error) = get("error") {
         // FranceConnect sends the user back to the wall with the provider's error.
         let description = get("error_description").unwrap_or("");
@@ -80,7 +76,7 @@ async fn callback(state: &AppState, jar: &CookieJar, query: &str) -> Result<Resp
         });
         inter.step = Step::Wall;
         state.hub.interactions.insert(uid.clone(), inter, now + ttl);
-        return Ok(Redirect::to(&format!("{}{FC_PREFIX}{}", state.urls.public, p::interaction(&uid))).into_response());
+        return Ok(Redirect::to(&state.url(&p::interaction(&uid))).into_response());
     }
     let Some(code) = get("code").filter(|c| !c.is_empty()) else {
         return Err(HubError::page(
@@ -91,10 +87,5 @@ async fn callback(state: &AppState, jar: &CookieJar, query: &str) -> Result<Resp
     let login = fi::exchange(state, &idp, code, &nonce, &inter.request.acr).await?;
     inter.step = Step::Authenticated(login);
     state.hub.interactions.insert(uid.clone(), inter, now + ttl);
-    Ok(Redirect::to(&format!(
-        "{}{FC_PREFIX}{}",
-        state.urls.public,
-        p::interaction_verify(&uid)
-    ))
-    .into_response())
+    Ok(Redirect::to(&state.url(&p::interaction_verify(&uid))).into_response())
 }

@@ -12,13 +12,12 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::parse_form;
-use crate::app::AppState;
+use super::view::PlatformView;
 use crate::crypto::jwe::{self, PublicKey};
 use crate::crypto::sub::compute_sub;
 use crate::journal::fingerprint;
@@ -28,7 +27,7 @@ fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
     (status, Json(json!({"error": error, "error_description": description}))).into_response()
 }
 
-pub(crate) async fn checktoken(State(state): State<AppState>, body: String) -> Response {
+pub(crate) async fn checktoken(state: PlatformView, body: String) -> Response {
     let form: HashMap<String, String> = parse_form(&body).into_iter().collect();
     let field = |k: &str| form.get(k).filter(|v| !v.is_empty());
     let (Some(token), Some(client_id), Some(secret)) = (field("token"), field("client_id"), field("client_secret"))

@@ -1,18 +1,18 @@
 //! Discovery document and JWKS of the platform.
 
 use axum::Json;
-use axum::extract::State;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use super::view::PlatformView;
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 
 /// `GET /api/v2/.well-known/openid-configuration`.
-pub(crate) async fn discovery(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn discovery(state: PlatformView) -> Json<Value> {
     let iss = state.issuer();
     let at = |path: &str| format!("{iss}{path}");
-    Json(json!({
+    let plus = state.is_plus();
+    let mut doc = json!({
         "issuer": iss,
         "authorization_endpoint": at(p::AUTHORIZE),
         "token_endpoint": at(p::TOKEN),
@@ -37,11 +37,34 @@ pub(crate) async fn discovery(State(state): State<AppState>) -> Json<Value> {
         "userinfo_signing_alg_values_supported": ["ES256", "RS256", "HS256"],
         "claim_types_supported": ["normal"],
         "ui_locales_supported": ["fr"],
-    }))
+    });
+    if plus {
+        // FranceConnect+: eidas2/eidas3, ES256 only, signed-then-encrypted tokens.
+        let mut claims = scopes::all_claims();
+        claims.extend(scopes::rnipp_claims_for(&[
+            "rnipp_identite_pivot".to_owned(),
+            "rnipp_given_name".to_owned(),
+        ]));
+        let extra = json!({
+            "scopes_supported": scopes::all_known_plus(),
+            "claims_supported": claims,
+            "acr_values_supported": ["eidas2", "eidas3"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "userinfo_signing_alg_values_supported": ["ES256"],
+            "id_token_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
+            "id_token_encryption_enc_values_supported": ["A256GCM"],
+            "userinfo_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
+            "userinfo_encryption_enc_values_supported": ["A256GCM"],
+        });
+        if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
+            d.extend(e.clone());
+        }
+    }
+    Json(doc)
 }
 
 /// `GET /api/v2/jwks`: public signing keys only.
-pub(crate) async fn jwks(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn jwks(state: PlatformView) -> Json<Value> {
     Json(state.hub.keys.jwks())
 }
 

@@ -3,30 +3,30 @@
 //! final redirect to the service provider with a code.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::error::{HubError, with_query};
+use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant, Interaction, Login, Session, Step, rnipp, session};
-use crate::app::AppState;
 use crate::config::{Client, ClientType};
 use crate::crypto::sub::compute_sub;
 use crate::identity::IdentityProblem;
 use crate::idp::client as fi;
 use crate::oidc::scopes;
-use crate::paths::{FC_PREFIX, platform as p};
+use crate::paths::platform as p;
 use crate::web::{ConsentPage, WallPage, render};
 
-fn url(state: &AppState, path: &str) -> String {
-    format!("{}{FC_PREFIX}{path}", state.urls.public)
+fn url(state: &PlatformView, path: &str) -> String {
+    state.url(path)
 }
 
 /// Loads the session and its interaction `uid` (which must be the current one).
 fn load_interaction(
-    state: &AppState,
+    state: &PlatformView,
     jar: &CookieJar,
     uid: Option<&str>,
 ) -> Result<(String, Session, Interaction), HubError> {
@@ -61,7 +61,7 @@ fn load_interaction(
     Ok((sid, sess, inter))
 }
 
-fn client_of(state: &AppState, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
+fn client_of(state: &PlatformView, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
     state
         .config()
         .client(&inter.request.client_id)
@@ -69,8 +69,8 @@ fn client_of(state: &AppState, inter: &Interaction) -> Result<std::sync::Arc<Cli
         .ok_or_else(|| HubError::internal("client de l'interaction introuvable"))
 }
 
-fn save_interaction(state: &AppState, inter: Interaction) {
-    let ttl = i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000;
+fn save_interaction(state: &PlatformView, inter: Interaction) {
+    let ttl = i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000;
     state
         .hub
         .interactions
@@ -78,7 +78,7 @@ fn save_interaction(state: &AppState, inter: Interaction) {
 }
 
 /// `GET /interaction/{uid}`: the wall, or the next step if the identity is known (SSO).
-pub(crate) async fn wall(State(state): State<AppState>, jar: CookieJar, Path(uid): Path<String>) -> Response {
+pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Response {
     let (_, sess, inter) = match load_interaction(&state, &jar, Some(&uid)) {
         Ok(x) => x,
         Err(e) => return e.into_response(),
@@ -97,8 +97,12 @@ pub(crate) async fn wall(State(state): State<AppState>, jar: CookieJar, Path(uid
         .config()
         .idps
         .iter()
-        .filter(|i| client.allows_idp(&i.id))
-        .map(|i| (i.id.clone(), i.name.clone(), i.active))
+        .filter(|i| client.allows_idp(&i.id) && i.platforms.contains(&state.kind))
+        .map(|i| {
+            // Greyed out when the provider cannot reach the requested level.
+            let reaches = i.acr.iter().any(|a| a.as_str() >= inter.request.acr.as_str());
+            (i.id.clone(), i.name.clone(), i.active && reaches)
+        })
         .collect();
     render(
         StatusCode::OK,
@@ -123,7 +127,7 @@ pub(crate) struct RedirectToIdpForm {
 
 /// `POST /redirect-to-idp`: the user picked an identity provider.
 pub(crate) async fn redirect_to_idp(
-    State(state): State<AppState>,
+    state: PlatformView,
     jar: CookieJar,
     Form(form): Form<RedirectToIdpForm>,
 ) -> Response {
@@ -134,7 +138,7 @@ pub(crate) async fn redirect_to_idp(
 }
 
 async fn redirect_to_idp_inner(
-    state: &AppState,
+    state: &PlatformView,
     jar: &CookieJar,
     form: RedirectToIdpForm,
 ) -> Result<Response, HubError> {
@@ -154,6 +158,25 @@ async fn redirect_to_idp_inner(
             format!("aucun fournisseur d'identité `{idp_id}`"),
         ));
     };
+    if !idp.platforms.contains(&state.kind) {
+        return Err(HubError::page(
+            "Y020019",
+            format!(
+                "le fournisseur d'identité `{idp_id}` n'est pas disponible sur {} (réglage platforms)",
+                state.kind.label()
+            ),
+        ));
+    }
+    if !idp.acr.iter().any(|a| a.as_str() >= inter.request.acr.as_str()) {
+        return Err(HubError::page(
+            "Y020017",
+            format!(
+                "le fournisseur d'identité `{idp_id}` n'atteint pas le niveau {} demandé (il offre {})",
+                inter.request.acr,
+                idp.acr.join(", ")
+            ),
+        ));
+    }
     if !idp.active {
         return Err(HubError::page(
             "Y020017",
@@ -189,15 +212,11 @@ pub(crate) struct CsrfForm {
 }
 
 /// `POST /redirect-to-sp-with-error`: the user gave up on the wall.
-pub(crate) async fn cancel_to_sp(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Form(form): Form<CsrfForm>,
-) -> Response {
+pub(crate) async fn cancel_to_sp(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
     cancel_to_sp_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn cancel_to_sp_inner(state: &AppState, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
+fn cancel_to_sp_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
     let (sid, mut sess, inter) = load_interaction(state, jar, None)?;
     session::check_csrf(&sess, form.csrf_token.as_deref())?;
     state.hub.interactions.remove(&inter.uid);
@@ -223,7 +242,7 @@ pub(crate) fn describe_problems(problems: &[IdentityProblem]) -> String {
 
 /// The verify step: RNIPP outcome, then the pairwise `sub` for the client.
 pub(crate) fn verify_identity(
-    state: &AppState,
+    state: &PlatformView,
     inter: &Interaction,
     login: Login,
 ) -> Result<(Login, String), HubError> {
@@ -238,7 +257,7 @@ pub(crate) fn verify_identity(
 }
 
 /// Issues the authorization code and returns the redirect to the service provider.
-pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, sub: &str) -> String {
+pub(crate) fn issue_code(state: &PlatformView, inter: &Interaction, login: &Login, sub: &str) -> String {
     let req = &inter.request;
     let code = state.rng.token();
     let grant = AccessGrant {
@@ -246,9 +265,16 @@ pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, s
         sub: sub.to_owned(),
         scopes: req.scopes.clone(),
         identity: login.identity.clone(),
+        raw: login.raw.clone(),
+        plus: state.is_plus(),
         idp: login.idp.clone(),
-        // FranceConnect v2 always returns eidas1, whatever the identity provider said.
-        acr: req.acr.clone(),
+        // FranceConnect v2 always returns eidas1, whatever the identity provider said;
+        // FranceConnect+ returns the identity provider's acr (never below the request).
+        acr: if state.is_plus() {
+            login.idp_acr.clone()
+        } else {
+            req.acr.clone()
+        },
         amr: std::iter::once("fc".to_owned())
             .chain(login.amr.iter().cloned())
             .collect(),
@@ -277,11 +303,11 @@ pub(crate) fn issue_code(state: &AppState, inter: &Interaction, login: &Login, s
 }
 
 /// `GET /interaction/{uid}/verify`.
-pub(crate) async fn verify(State(state): State<AppState>, jar: CookieJar, Path(uid): Path<String>) -> Response {
+pub(crate) async fn verify(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Response {
     verify_inner(&state, &jar, &uid).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn verify_inner(state: &AppState, jar: &CookieJar, uid: &str) -> Result<Response, HubError> {
+fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Response, HubError> {
     let (sid, mut sess, mut inter) = load_interaction(state, jar, Some(uid))?;
     let login = match inter.step.clone() {
         Step::Authenticated(login) => login,
@@ -316,7 +342,7 @@ fn needs_checkbox(client: &Client, inter: &Interaction) -> bool {
 }
 
 fn consent_page(
-    state: &AppState,
+    state: &PlatformView,
     sess: &Session,
     inter: &Interaction,
     error: Option<&str>,
@@ -369,18 +395,18 @@ fn consent_page(
 }
 
 /// `GET /interaction/{uid}/consent`.
-pub(crate) async fn consent(State(state): State<AppState>, jar: CookieJar, Path(uid): Path<String>) -> Response {
+pub(crate) async fn consent(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Response {
     let result = load_interaction(&state, &jar, Some(&uid))
         .and_then(|(_, sess, inter)| consent_page(&state, &sess, &inter, None, StatusCode::OK));
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /login`: the user confirmed; back to the service provider with a code.
-pub(crate) async fn login(State(state): State<AppState>, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
+pub(crate) async fn login(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
     login_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn login_inner(state: &AppState, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
+fn login_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
     let (sid, mut sess, inter) = load_interaction(state, jar, None)?;
     session::check_csrf(&sess, form.csrf_token.as_deref())?;
     let client = client_of(state, &inter)?;

@@ -8,7 +8,7 @@
 //! `post_logout_redirect_uri` with its `state`.
 
 use axum::Form;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -17,18 +17,18 @@ use serde_json::Value;
 
 use super::authorize::parse_form;
 use super::error::{HubError, with_query};
+use super::view::PlatformView;
 use super::{LogoutContext, session};
-use crate::app::AppState;
 use crate::idp::client as fi;
-use crate::paths::{FC_PREFIX, platform as p};
+use crate::paths::platform as p;
 use crate::web::{AutoFormPage, MessagePage, render};
 
-fn url(state: &AppState, path: &str) -> String {
-    format!("{}{FC_PREFIX}{path}", state.urls.public)
+fn url(state: &PlatformView, path: &str) -> String {
+    state.url(path)
 }
 
 /// A self-submitting form carrying the session's CSRF token to the next logout step.
-fn logout_step(state: &AppState, path: &str, csrf: String) -> Response {
+fn logout_step(state: &PlatformView, path: &str, csrf: String) -> Response {
     render(
         StatusCode::OK,
         &AutoFormPage {
@@ -40,11 +40,11 @@ fn logout_step(state: &AppState, path: &str, csrf: String) -> Response {
 }
 
 /// `GET /api/v2/session/end`.
-pub(crate) async fn session_end(State(state): State<AppState>, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
+pub(crate) async fn session_end(state: PlatformView, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
     session_end_inner(&state, &jar, q.as_deref()).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn session_end_inner(state: &AppState, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
+fn session_end_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
     let params = parse_form(q.unwrap_or(""));
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let Some(hint) = get("id_token_hint").filter(|h| !h.is_empty()) else {
@@ -108,17 +108,17 @@ pub(crate) struct CsrfOnly {
 }
 
 /// `POST /api/v2/client/disconnect-from-idp`.
-pub(crate) async fn disconnect_from_idp(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Form(form): Form<CsrfOnly>,
-) -> Response {
+pub(crate) async fn disconnect_from_idp(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Response {
     disconnect_from_idp_inner(&state, &jar, &form)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn disconnect_from_idp_inner(state: &AppState, jar: &CookieJar, form: &CsrfOnly) -> Result<Response, HubError> {
+async fn disconnect_from_idp_inner(
+    state: &PlatformView,
+    jar: &CookieJar,
+    form: &CsrfOnly,
+) -> Result<Response, HubError> {
     let (sid, mut sess) = session::load(state, jar)?;
     session::check_csrf(&sess, form.csrf_token.as_deref())?;
     let Some(ctx) = sess.logout.as_mut() else {
@@ -155,11 +155,11 @@ async fn disconnect_from_idp_inner(state: &AppState, jar: &CookieJar, form: &Csr
 }
 
 /// `GET /api/v2/client/logout-callback`: back from the identity provider.
-pub(crate) async fn logout_callback(State(state): State<AppState>, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
+pub(crate) async fn logout_callback(state: PlatformView, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
     logout_callback_inner(&state, &jar, q.as_deref()).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn logout_callback_inner(state: &AppState, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
+fn logout_callback_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
     let params = parse_form(q.unwrap_or(""));
     let got = params.iter().find(|(k, _)| k == "state").map(|(_, v)| v.as_str());
     let (sid, mut sess) = session::load(state, jar)?;
@@ -187,15 +187,11 @@ fn logout_callback_inner(state: &AppState, jar: &CookieJar, q: Option<&str>) -> 
 }
 
 /// `POST /api/v2/session/end/confirm`: the session is over; back to the service provider.
-pub(crate) async fn session_end_confirm(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Form(form): Form<CsrfOnly>,
-) -> Response {
+pub(crate) async fn session_end_confirm(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Response {
     session_end_confirm_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn session_end_confirm_inner(state: &AppState, jar: &CookieJar, form: &CsrfOnly) -> Result<Response, HubError> {
+fn session_end_confirm_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfOnly) -> Result<Response, HubError> {
     let (sid, sess) = session::load(state, jar)?;
     session::check_csrf(&sess, form.csrf_token.as_deref())?;
     let ctx = sess.logout.clone();

@@ -18,6 +18,9 @@ mod logout;
 mod rnipp;
 mod session;
 mod token;
+pub mod view;
+
+pub use view::{PlatformKind, PlatformView};
 
 use std::collections::{HashMap, VecDeque};
 
@@ -138,7 +141,12 @@ pub(crate) struct Session {
 #[derive(Debug, Clone)]
 pub(crate) struct Login {
     pub(crate) idp: String,
+    /// After the RNIPP step (what FranceConnect v2 sends).
     pub(crate) identity: NormalisedIdentity,
+    /// As the identity provider returned it (what FranceConnect+ sends).
+    pub(crate) raw: crate::identity::Identity,
+    /// The acr the identity provider returned (FranceConnect+ passes it on).
+    pub(crate) idp_acr: String,
     pub(crate) amr: Vec<String>,
     pub(crate) auth_time: i64,
     /// The identity provider's id_token, for logout at the identity provider.
@@ -196,6 +204,10 @@ pub(crate) struct AccessGrant {
     pub(crate) sub: String,
     pub(crate) scopes: Vec<String>,
     pub(crate) identity: NormalisedIdentity,
+    /// The identity provider's own values (FranceConnect+).
+    pub(crate) raw: crate::identity::Identity,
+    /// FranceConnect+ sends the identity provider's values, plus rnipp_* claims.
+    pub(crate) plus: bool,
     pub(crate) idp: String,
     pub(crate) acr: String,
     /// Authentication methods: `fc` plus the identity provider's configured ones.

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use super::error::HubError;
-use crate::app::AppState;
+use super::view::PlatformView;
 use crate::config::{Persona, RnippOutcome};
 use crate::identity::{NormalisedIdentity, normalise};
 
@@ -30,7 +30,7 @@ pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, 
 }
 
 /// Checks an identity against the registry.
-pub(crate) fn check(state: &AppState, identity: &NormalisedIdentity) -> Result<(), HubError> {
+pub(crate) fn check(state: &PlatformView, identity: &NormalisedIdentity) -> Result<(), HubError> {
     let who = format!(
         "{} {}, né(e) le {}",
         identity.given_name, identity.family_name, identity.birthdate

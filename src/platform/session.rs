@@ -5,23 +5,23 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::Session;
 use super::error::HubError;
-use crate::app::AppState;
+use super::view::PlatformView;
 
 /// FranceConnect's session cookie name.
 pub const COOKIE: &str = "fc_session_id";
 
-fn ttl_ms(state: &AppState) -> i64 {
-    i64::try_from(state.config().platform.session_ttl).unwrap_or(1800) * 1000
+fn ttl_ms(state: &PlatformView) -> i64 {
+    i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000
 }
 
 /// Saves `session` under `id` (sliding expiry).
-pub(crate) fn save(state: &AppState, id: &str, session: Session) {
+pub(crate) fn save(state: &PlatformView, id: &str, session: Session) {
     let expires = state.clock.now_ms() + ttl_ms(state);
     state.hub.sessions.insert(id.to_owned(), session, expires);
 }
 
 /// The session of this browser, or a new one (and the cookie that carries it).
-pub(crate) fn load_or_create(state: &AppState, jar: CookieJar) -> (CookieJar, String, Session) {
+pub(crate) fn load_or_create(state: &PlatformView, jar: CookieJar) -> (CookieJar, String, Session) {
     let now = state.clock.now_ms();
     if let Some(id) = jar.get(COOKIE).map(|c| c.value().to_owned())
         && let Some(s) = state.hub.sessions.get(&id, now)
@@ -37,7 +37,7 @@ pub(crate) fn load_or_create(state: &AppState, jar: CookieJar) -> (CookieJar, St
     };
     let secure = state.urls.public.starts_with("https://");
     let cookie = Cookie::build((COOKIE, id.clone()))
-        .path(crate::paths::FC_PREFIX)
+        .path(state.prefix)
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
@@ -46,7 +46,7 @@ pub(crate) fn load_or_create(state: &AppState, jar: CookieJar) -> (CookieJar, St
 }
 
 /// The existing session of this browser, or page `Y190001`.
-pub(crate) fn load(state: &AppState, jar: &CookieJar) -> Result<(String, Session), HubError> {
+pub(crate) fn load(state: &PlatformView, jar: &CookieJar) -> Result<(String, Session), HubError> {
     let Some(id) = jar.get(COOKIE).map(|c| c.value().to_owned()) else {
         return Err(HubError::page(
             "Y190001",
@@ -59,7 +59,7 @@ pub(crate) fn load(state: &AppState, jar: &CookieJar) -> Result<(String, Session
             "Y190001",
             format!(
                 "la session a expiré (durée de vie : {} s) ou n'existe pas",
-                state.config().platform.session_ttl
+                state.session_ttl()
             ),
         )),
     }

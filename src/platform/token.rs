@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -14,9 +14,10 @@ use sha2::{Digest as _, Sha256};
 
 use super::authorize::parse_form;
 use super::error::OAuthError;
+use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant};
-use crate::app::AppState;
 use crate::config::Client;
+use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
 use crate::oidc::scopes;
 use crate::oidc::store::Lookup;
@@ -51,7 +52,7 @@ fn form_map(body: &str) -> Result<HashMap<String, String>, OAuthError> {
 
 /// `client_secret_post`, the only method FranceConnect registers for fcmock's clients.
 fn authenticate(
-    state: &AppState,
+    state: &PlatformView,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<Arc<Client>, OAuthError> {
@@ -97,12 +98,19 @@ fn authenticate(
 
 /// `POST /api/v2/token`.
 pub(crate) async fn token(
-    State(state): State<AppState>,
+    state: PlatformView,
     rc: Option<Extension<RequestContext>>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    match token_inner(&state, rc.as_deref(), &headers, &body) {
+    let sealed = match token_inner(&state, rc.as_deref(), &headers, &body) {
+        Ok((mut v, client)) => match seal_field(&state, &client, &mut v).await {
+            Ok(()) => Ok(v),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match sealed {
         Ok(v) => {
             let mut resp = (StatusCode::OK, axum::Json(v)).into_response();
             let h = resp.headers_mut();
@@ -115,11 +123,11 @@ pub(crate) async fn token(
 }
 
 fn token_inner(
-    state: &AppState,
+    state: &PlatformView,
     rc: Option<&RequestContext>,
     headers: &HeaderMap,
     body: &str,
-) -> Result<Value, OAuthError> {
+) -> Result<(Value, Arc<Client>), OAuthError> {
     let form = form_map(body)?;
     let client = authenticate(state, headers, &form)?;
     match form.get("grant_type").map(String::as_str) {
@@ -211,7 +219,7 @@ fn token_inner(
     }
     // Scripted faults on the id_token (relying-party tests).
     let mut spoil = None;
-    for action in content_faults(state, rc, "fc.token", None) {
+    for action in content_faults(state, rc, &state.kind.endpoint("token"), None) {
         if let Action::IdToken(f) = action {
             spoil_claims(&f, &mut claims, iat);
             spoil = Some(f);
@@ -233,21 +241,96 @@ fn token_inner(
                 "Y000000",
             )
         })?;
-    Ok(json!({
-        "access_token": access_token,
-        "expires_in": at_ttl,
-        "id_token": id_token,
-        "scope": g.scopes.join(" "),
-        "token_type": "Bearer",
-    }))
+    Ok((
+        json!({
+            "access_token": access_token,
+            "expires_in": at_ttl,
+            "id_token": id_token,
+            "scope": g.scopes.join(" "),
+            "token_type": "Bearer",
+        }),
+        client,
+    ))
+}
+
+/// FranceConnect+ encrypts what it signs: the client's public key, from its
+/// registration (inline JWK, or its jwks_uri fetched now), with its kid.
+pub(crate) async fn client_key(
+    state: &PlatformView,
+    client: &Client,
+) -> Result<Option<(PublicKey, Map<String, Value>, KeyManagement)>, String> {
+    let Some(enc) = &client.encryption else { return Ok(None) };
+    let want_ec = enc.alg == KeyManagement::EcdhEs;
+    let jwk = match (&enc.jwk, &enc.jwks_uri) {
+        (Some(j), _) => j.clone(),
+        (None, Some(uri)) => {
+            let set: Value = state
+                .http
+                .get(uri)
+                .send()
+                .await
+                .map_err(|e| format!("jwks_uri {uri} unreachable: {e}"))?
+                .json()
+                .await
+                .map_err(|e| format!("jwks_uri {uri}: not a JWKS: {e}"))?;
+            set.get("keys")
+                .and_then(Value::as_array)
+                .and_then(|keys| {
+                    keys.iter()
+                        .find(|k| {
+                            let kty = k.get("kty").and_then(Value::as_str);
+                            let usable = k.get("use").and_then(Value::as_str) != Some("sig");
+                            usable && (kty == Some("EC")) == want_ec
+                        })
+                        .cloned()
+                })
+                .ok_or_else(|| format!("jwks_uri {uri} has no encryption key for {}", enc.alg.as_str()))?
+        }
+        (None, None) => return Err("no encryption key registered".to_owned()),
+    };
+    let key = PublicKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+    let mut header = Map::new();
+    if let Some(kid) = jwk.get("kid") {
+        header.insert("kid".into(), kid.clone());
+    }
+    header.insert("cty".into(), json!("JWT"));
+    Ok(Some((key, header, enc.alg)))
+}
+
+/// Encrypts a signed token for a FranceConnect+ client (unchanged otherwise).
+pub(crate) async fn seal(state: &PlatformView, client: &Client, jws: String) -> Result<String, OAuthError> {
+    let server = |e: String| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e, "Y000000");
+    match client_key(state, client).await.map_err(server)? {
+        None => Ok(jws),
+        Some((key, mut header, alg)) => {
+            header.insert("iss".into(), json!(state.issuer()));
+            header.insert("aud".into(), json!(client.client_id));
+            let rng = state.rng.clone();
+            jwe::encrypt(jws.as_bytes(), &key, alg, &header, &move |buf| rng.fill(buf))
+                .map_err(|e| server(e.to_string()))
+        }
+    }
+}
+
+async fn seal_field(state: &PlatformView, client: &Client, body: &mut Value) -> Result<(), OAuthError> {
+    if let Some(id_token) = body.get("id_token").and_then(Value::as_str).map(str::to_owned) {
+        let sealed = seal(state, client, id_token).await?;
+        if let Some(obj) = body.as_object_mut() {
+            obj.insert("id_token".into(), json!(sealed));
+        }
+    }
+    Ok(())
 }
 
 /// The userinfo payload: requested claims plus `sub aud exp iat iss`.
-pub(crate) fn userinfo_claims(state: &AppState, g: &AccessGrant) -> Map<String, Value> {
+pub(crate) fn userinfo_claims(state: &PlatformView, g: &AccessGrant) -> Map<String, Value> {
     let id = &g.identity;
     let mut out = Map::new();
     out.insert("sub".into(), json!(g.sub));
-    for claim in scopes::claims_for(&g.scopes) {
+    if g.plus {
+        plus_claims(g, &mut out);
+    }
+    for claim in scopes::claims_for(&g.scopes).into_iter().filter(|_| !g.plus) {
         let value = match claim {
             "given_name" => json!(id.given_name),
             "given_name_array" => json!(id.given_name_array),
@@ -282,6 +365,49 @@ pub(crate) fn userinfo_claims(state: &AppState, g: &AccessGrant) -> Map<String, 
     out
 }
 
+/// FranceConnect+ releases the identity provider's own values, and the
+/// RNIPP-corrected ones only under the `rnipp_*` scopes.
+fn plus_claims(g: &AccessGrant, out: &mut Map<String, Value>) {
+    let raw = &g.raw;
+    for claim in scopes::claims_for(&g.scopes) {
+        let value = match claim {
+            "given_name" => json!(raw.given_name),
+            "given_name_array" => json!(raw.given_name.split_whitespace().collect::<Vec<_>>()),
+            "family_name" => json!(raw.family_name),
+            "birthdate" => json!(raw.birthdate),
+            "gender" => json!(raw.gender),
+            "birthplace" => json!(raw.birthplace),
+            "birthcountry" => json!(raw.birthcountry),
+            "email" => match &raw.email {
+                Some(e) => json!(e),
+                None => continue,
+            },
+            "preferred_username" => match &raw.preferred_username {
+                Some(u) if !u.is_empty() => json!(u),
+                _ => continue,
+            },
+            "amr" => json!(g.amr),
+            "idp_id" => json!(g.idp),
+            _ => continue,
+        };
+        out.insert(claim.into(), value);
+    }
+    let id = &g.identity;
+    for claim in scopes::rnipp_claims_for(&g.scopes) {
+        let value = match claim {
+            "rnipp_given_name" => json!(id.given_name),
+            "rnipp_given_name_array" => json!(id.given_name_array),
+            "rnipp_family_name" => json!(id.family_name),
+            "rnipp_birthdate" => json!(id.birthdate),
+            "rnipp_gender" => json!(id.gender),
+            "rnipp_birthplace" => json!(id.birthplace),
+            "rnipp_birthcountry" => json!(id.birthcountry),
+            _ => continue,
+        };
+        out.insert(claim.into(), value);
+    }
+}
+
 fn invalid_token(description: &str, code: &'static str) -> OAuthError {
     let mut e = OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_token", description, code);
     e.bearer_challenge = true;
@@ -294,7 +420,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-fn userinfo_response(state: &AppState, rc: Option<&RequestContext>, token: Option<String>) -> Response {
+async fn userinfo_response(state: &PlatformView, rc: Option<&RequestContext>, token: Option<String>) -> Response {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return invalid_token("no access token provided (no access token provided)", "Y04146A2").into_response();
     };
@@ -313,7 +439,7 @@ fn userinfo_response(state: &AppState, rc: Option<&RequestContext>, token: Optio
     };
     let mut claims = userinfo_claims(state, &grant);
     let mut spoil = None;
-    for action in content_faults(state, rc, "fc.userinfo", None) {
+    for action in content_faults(state, rc, &state.kind.endpoint("userinfo"), None) {
         if let Action::Userinfo(f) = action {
             spoil_claims(&f, &mut claims, state.clock.now());
             spoil = Some(f);
@@ -326,26 +452,29 @@ fn userinfo_response(state: &AppState, rc: Option<&RequestContext>, token: Optio
         Some(f) => sign_spoiled(f, &k, &claims),
         None => k.sign(&claims),
     });
-    match signed {
+    let sealed = match signed {
+        Ok(jwt) => seal(state, client, jwt).await,
+        Err(e) => Err(OAuthError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            e.to_string(),
+            "Y000000",
+        )),
+    };
+    match sealed {
         Ok(jwt) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/jwt; charset=utf-8")],
             jwt,
         )
             .into_response(),
-        Err(e) => OAuthError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            e.to_string(),
-            "Y000000",
-        )
-        .into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
 /// `GET /api/v2/userinfo` (token in the header, or in the query as FranceConnect accepts).
 pub(crate) async fn userinfo_get(
-    State(state): State<AppState>,
+    state: PlatformView,
     rc: Option<Extension<RequestContext>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -354,12 +483,12 @@ pub(crate) async fn userinfo_get(
         .into_iter()
         .find(|(k, _)| k == "access_token")
         .map(|(_, v)| v);
-    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_query))
+    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_query)).await
 }
 
 /// `POST /api/v2/userinfo` (token in the header or the form body).
 pub(crate) async fn userinfo_post(
-    State(state): State<AppState>,
+    state: PlatformView,
     rc: Option<Extension<RequestContext>>,
     headers: HeaderMap,
     body: String,
@@ -368,11 +497,11 @@ pub(crate) async fn userinfo_post(
         .into_iter()
         .find(|(k, _)| k == "access_token")
         .map(|(_, v)| v);
-    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_body))
+    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_body)).await
 }
 
 /// `POST /api/v2/token/revocation` (RFC 7009: 200 whatever the token was).
-pub(crate) async fn revocation(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
+pub(crate) async fn revocation(state: PlatformView, headers: HeaderMap, body: String) -> Response {
     let result = form_map(&body).and_then(|form| {
         let client = authenticate(&state, &headers, &form)?;
         let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {

@@ -190,15 +190,15 @@ fn check_endpoint(at: &str, known: &Known) -> Result<(), String> {
         v.sort_unstable();
         v.join(", ")
     };
-    if at == "fc." || at == "idp." {
+    if at == "fc." || at == "fcplus." || at == "idp." {
         return Ok(());
     }
-    if let Some(rest) = at.strip_prefix("fc.") {
+    if let Some(rest) = at.strip_prefix("fc.").or_else(|| at.strip_prefix("fcplus.")) {
         return if FC_ENDPOINTS.contains(&rest) {
             Ok(())
         } else {
             Err(format!(
-                "`{at}` is not a platform endpoint; known: fc.{}",
+                "`{at}` is not a platform endpoint; known: fc.{} (or the same under fcplus.)",
                 FC_ENDPOINTS.join(", fc.")
             ))
         };
@@ -362,8 +362,12 @@ pub fn build_fault(
         });
     }
     if let Some(t) = &r.id_token {
-        if at != "fc.token" {
-            errors.at(t, format!("{field}.id_token"), "id_token faults go at `fc.token`");
+        if at != "fc.token" && at != "fcplus.token" {
+            errors.at(
+                t,
+                format!("{field}.id_token"),
+                "id_token faults go at `fc.token` or `fcplus.token`",
+            );
         }
         actions.push(Action::IdToken(token_fault(
             t,
@@ -373,8 +377,12 @@ pub fn build_fault(
         )));
     }
     if let Some(t) = &r.userinfo {
-        if at != "fc.userinfo" {
-            errors.at(t, format!("{field}.userinfo"), "userinfo faults go at `fc.userinfo`");
+        if at != "fc.userinfo" && at != "fcplus.userinfo" {
+            errors.at(
+                t,
+                format!("{field}.userinfo"),
+                "userinfo faults go at `fc.userinfo` or `fcplus.userinfo`",
+            );
         }
         actions.push(Action::Userinfo(token_fault(
             t,
