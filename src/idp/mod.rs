@@ -400,6 +400,7 @@ async fn login(
     let acr = form
         .acr
         .filter(|a| rt.config.acr.contains(a))
+        .or_else(|| inter.acr_requested.clone().filter(|a| rt.config.acr.contains(a)))
         .or_else(|| rt.config.acr.first().cloned())
         .unwrap_or_default();
     rt.interactions.remove(&uid);

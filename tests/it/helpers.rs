@@ -186,7 +186,7 @@ impl Page {
                 continue;
             }
             let action = form.value().attr("action").unwrap_or_default().to_owned();
-            let fields = form
+            let mut fields: Vec<(String, String)> = form
                 .select(&input_sel)
                 .filter(|i| i.value().attr("type") != Some("checkbox"))
                 .filter_map(|i| {
@@ -196,6 +196,26 @@ impl Page {
                     ))
                 })
                 .collect();
+            // A <select> sends its selected option (or its first), as a browser does.
+            let select_sel = Selector::parse("select").unwrap();
+            let option_sel = Selector::parse("option").unwrap();
+            for select in form.select(&select_sel) {
+                let Some(name) = select.value().attr("name") else {
+                    continue;
+                };
+                let options: Vec<_> = select.select(&option_sel).collect();
+                let chosen = options
+                    .iter()
+                    .find(|o| o.value().attr("selected").is_some())
+                    .or(options.first());
+                if let Some(o) = chosen {
+                    let value = o
+                        .value()
+                        .attr("value")
+                        .map_or_else(|| o.text().collect(), str::to_owned);
+                    fields.push((name.to_owned(), value));
+                }
+            }
             return (action, fields);
         }
         panic!("no form with data-testid {testid} in:\n{}", self.body);

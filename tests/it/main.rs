@@ -14,6 +14,7 @@ mod cli;
 mod data;
 mod errors;
 mod faults;
+mod fcplus;
 mod helpers;
 mod hub;
 mod interop;
