@@ -240,6 +240,11 @@ impl AppState {
         crate::platform::PlatformView::new(self.clone(), kind)
     }
 
+    /// Where FranceConnect+ is served (`platform.fcplus_path`).
+    pub fn fcplus_prefix(&self) -> String {
+        self.config().platform.fcplus_path.clone()
+    }
+
     /// The FranceConnect v2 issuer, e.g. `http://localhost:7080/api/v2`.
     pub fn issuer(&self) -> String {
         format!("{}{}", self.urls.public, crate::paths::FC_PREFIX)
@@ -249,12 +254,13 @@ impl AppState {
 /// The whole HTTP surface of fcmock.
 pub fn build_router(state: AppState) -> Router {
     let root = format!("{}/", crate::paths::FC_PREFIX);
-    let plus_root = format!("{}/", crate::paths::FCPLUS_PREFIX);
+    let plus = state.fcplus_prefix();
+    let plus_root = format!("{plus}/");
     Router::new()
         .route(&root, axum::routing::get(platform::root_redirect))
         .route(&plus_root, axum::routing::get(platform::root_redirect))
         .nest(crate::paths::FC_PREFIX, platform::router())
-        .nest(crate::paths::FCPLUS_PREFIX, platform::router())
+        .nest(&plus, platform::router())
         .nest(crate::paths::IDP_PREFIX, idp::router())
         .nest(crate::paths::DP_PREFIX, crate::data_providers::router())
         .merge(control::router(state.clone()))

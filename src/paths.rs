@@ -6,7 +6,7 @@
 /// Path prefix of the FranceConnect v2 platform.
 pub const FC_PREFIX: &str = "/api/v2";
 
-/// Path prefix of the FranceConnect+ platform.
+/// Default path prefix of the FranceConnect+ platform (`platform.fcplus_path`).
 pub const FCPLUS_PREFIX: &str = "/fcplus/api/v2";
 
 /// Routes of a FranceConnect platform, relative to its prefix.

@@ -99,6 +99,8 @@ pub struct PlatformSettings {
     pub session_ttl: u64,
     /// FranceConnect+ sessions and interactions (FC+: 600 s).
     pub fcplus_session_ttl: u64,
+    /// Where FranceConnect+ is served (default `/fcplus/api/v2`).
+    pub fcplus_path: String,
     pub allowed_idp_hints: Vec<String>,
     pub reject_unknown_authorize_params: bool,
     pub store_capacity: usize,

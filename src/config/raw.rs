@@ -48,6 +48,8 @@ pub(crate) struct RawPlatform {
     pub(crate) access_token_ttl: Option<Spanned<u64>>,
     pub(crate) id_token_ttl: Option<Spanned<u64>>,
     pub(crate) session_ttl: Option<Spanned<u64>>,
+    pub(crate) fcplus_session_ttl: Option<Spanned<u64>>,
+    pub(crate) fcplus_path: Option<Spanned<String>>,
     pub(crate) allowed_idp_hints: Option<Vec<Spanned<String>>>,
     pub(crate) reject_unknown_authorize_params: Option<bool>,
     pub(crate) store_capacity: Option<Spanned<u64>>,

@@ -296,6 +296,7 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
         id_token_ttl: 60,
         session_ttl: 1800,
         fcplus_session_ttl: 600,
+        fcplus_path: crate::paths::FCPLUS_PREFIX.to_owned(),
         allowed_idp_hints: Vec::new(),
         reject_unknown_authorize_params: true,
         store_capacity: 100_000,
@@ -315,6 +316,7 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
             ("access_token_ttl", &p.access_token_ttl, &mut s.access_token_ttl),
             ("id_token_ttl", &p.id_token_ttl, &mut s.id_token_ttl),
             ("session_ttl", &p.session_ttl, &mut s.session_ttl),
+            ("fcplus_session_ttl", &p.fcplus_session_ttl, &mut s.fcplus_session_ttl),
         ] {
             if let Some(v) = field {
                 if v.value == 0 || v.value > 86_400 {
@@ -327,6 +329,12 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
                 }
                 *slot = v.value;
             }
+        }
+        if let Some(v) = &p.fcplus_path {
+            if let Err(why) = check_fcplus_path(&v.value) {
+                errors.spanned(file, v, "platform.fcplus_path", why);
+            }
+            s.fcplus_path.clone_from(&v.value);
         }
         if let Some(v) = &p.allowed_idp_hints {
             s.allowed_idp_hints = v.iter().map(|h| h.value.clone()).collect();
@@ -357,6 +365,30 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
         );
     }
     (s, hints)
+}
+
+/// FranceConnect+'s path: absolute, no trailing `/`, clear of fcmock's other roots.
+fn check_fcplus_path(path: &str) -> Result<(), String> {
+    let expected = "expected an absolute path such as `/fcplus/api/v2`";
+    if !path.starts_with('/') || path.len() < 2 || path.ends_with('/') {
+        return Err(format!("`{path}`: {expected}, without a trailing `/`"));
+    }
+    if !path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b)) || path.contains("//") {
+        return Err(format!("`{path}`: {expected} (letters, digits, `-`, `_`, `.`)"));
+    }
+    let taken = [
+        crate::paths::FC_PREFIX,
+        crate::paths::IDP_PREFIX,
+        crate::paths::DP_PREFIX,
+        "/_fcmock",
+    ];
+    if let Some(root) = taken
+        .iter()
+        .find(|t| path == **t || path.starts_with(&format!("{t}/")) || t.starts_with(&format!("{path}/")))
+    {
+        return Err(format!("`{path}` overlaps `{root}`, which fcmock already serves"));
+    }
+    Ok(())
 }
 
 fn is_slug(s: &str) -> bool {

@@ -239,6 +239,17 @@ async fn next_login(
             ),
         );
     }
+    if let Some(i) = cfg.idp(&idp).filter(|i| !i.platforms.contains(&client.platform)) {
+        return control_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "identity provider `{idp}` is not on {} (its platforms: {}), where client `{}` is registered",
+                client.platform.label(),
+                i.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(", "),
+                client.name
+            ),
+        );
+    }
     if !client.allows_idp(&idp) {
         return control_error(
             StatusCode::UNPROCESSABLE_ENTITY,

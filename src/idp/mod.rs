@@ -28,7 +28,7 @@ use crate::crypto::{Alg, KeyRing, SigningKey};
 use crate::identity::Identity;
 use crate::journal::RequestContext;
 use crate::oidc::store::ExpiringStore;
-use crate::paths::{FC_PREFIX, FCPLUS_PREFIX, IDP_PREFIX, idp as ip, platform as p};
+use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
 use crate::platform::error::with_query;
 use crate::platform::parse_form;
 use crate::scenarios::Action;
@@ -159,7 +159,7 @@ fn issuer(state: &AppState, id: &str) -> String {
 
 /// The hub's callbacks registered at every provider: FranceConnect's and FranceConnect+'s.
 fn hub_urls(state: &AppState, path: &str) -> [String; 2] {
-    [FC_PREFIX, FCPLUS_PREFIX].map(|prefix| format!("{}{prefix}{path}", state.urls.public))
+    [FC_PREFIX.to_owned(), state.fcplus_prefix()].map(|prefix| format!("{}{prefix}{path}", state.urls.public))
 }
 
 fn is_hub_url(state: &AppState, path: &str, candidate: Option<&str>) -> bool {

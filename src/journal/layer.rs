@@ -33,8 +33,8 @@ const SECRET_PARAMS: [&str; 5] = [
 const TOKEN_PARAMS: [&str; 3] = ["token", "access_token", "refresh_token"];
 
 /// Which endpoint a path is, who calls it, and which server answers.
-fn classify(path: &str) -> Option<(String, Party, String)> {
-    let platform = if let Some(rest) = path.strip_prefix(crate::paths::FCPLUS_PREFIX) {
+fn classify(path: &str, fcplus: &str) -> Option<(String, Party, String)> {
+    let platform = if let Some(rest) = path.strip_prefix(fcplus).filter(|r| r.is_empty() || r.starts_with('/')) {
         Some((rest, "fcplus", "franceconnect-plus"))
     } else {
         path.strip_prefix(crate::paths::FC_PREFIX)
@@ -206,7 +206,7 @@ fn decode_jwt(state: &AppState, location: &str, jwt: &str) -> DecodedJwt {
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
     let signature_verified = if iss == state.issuer() {
         Some(state.hub.keys.verify::<Value>(jwt).is_ok())
-    } else if iss == format!("{}{}", state.urls.public, crate::paths::FCPLUS_PREFIX) {
+    } else if iss == format!("{}{}", state.urls.public, state.fcplus_prefix()) {
         Some(state.fcplus.keys.verify::<Value>(jwt).is_ok())
     } else {
         let prefix = format!("{}{}/", state.urls.public, crate::paths::IDP_PREFIX);
@@ -255,7 +255,7 @@ fn keep_body(text: &str, content_type: &str) -> Option<String> {
 /// Records the exchange (platform and identity-provider routes only).
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let journal = &state.journal;
-    let Some((endpoint, from, to)) = classify(req.uri().path()) else {
+    let Some((endpoint, from, to)) = classify(req.uri().path(), &state.fcplus_prefix()) else {
         return next.run(req).await;
     };
     let started_ms = state.clock.now_ms();
@@ -424,22 +424,30 @@ mod tests {
 
     #[test]
     fn endpoints_and_parties() {
-        let (e, p, t) = classify("/api/v2/interaction/abc/consent").unwrap();
+        let (e, p, t) = classify("/api/v2/interaction/abc/consent", crate::paths::FCPLUS_PREFIX).unwrap();
         assert_eq!(
             (e.as_str(), p, t.as_str()),
             ("fc.interaction.consent", Party::Browser, "franceconnect")
         );
-        assert_eq!(classify("/api/v2/token").unwrap().1, Party::ServiceProvider);
-        let (e, p, t) = classify("/idp/ameli/userinfo").unwrap();
+        assert_eq!(
+            classify("/api/v2/token", crate::paths::FCPLUS_PREFIX).unwrap().1,
+            Party::ServiceProvider
+        );
+        let (e, p, t) = classify("/idp/ameli/userinfo", crate::paths::FCPLUS_PREFIX).unwrap();
         assert_eq!(
             (e.as_str(), p, t.as_str()),
             ("idp.ameli.userinfo", Party::Platform, "idp:ameli")
         );
         assert_eq!(
-            classify("/idp/ameli/.well-known/openid-configuration").unwrap().0,
+            classify(
+                "/idp/ameli/.well-known/openid-configuration",
+                crate::paths::FCPLUS_PREFIX
+            )
+            .unwrap()
+            .0,
             "idp.ameli.discovery"
         );
-        assert!(classify("/_fcmock/health").is_none());
+        assert!(classify("/_fcmock/health", crate::paths::FCPLUS_PREFIX).is_none());
     }
 
     #[test]

@@ -366,7 +366,7 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
     };
 
     if let Some(next) = headless {
-        let login = headless_login(state, &next)?;
+        let login = headless_login(state, &next, &inter.request.acr)?;
         let (login, sub) = interaction::verify_identity(state, &inter, login)?;
         sess.sso = Some(login.clone());
         session::save(state, &sid, sess);
@@ -398,7 +398,7 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
 }
 
 /// The login a headless request stands for, as if the identity provider had answered.
-fn headless_login(state: &PlatformView, next: &NextLogin) -> Result<Login, HubError> {
+fn headless_login(state: &PlatformView, next: &NextLogin, requested_acr: &str) -> Result<Login, HubError> {
     let cfg = state.config();
     let persona = cfg
         .persona(&next.persona)
@@ -416,12 +416,18 @@ fn headless_login(state: &PlatformView, next: &NextLogin) -> Result<Login, HubEr
     if !problems.is_empty() {
         return Err(HubError::page("Y600006", interaction::describe_problems(&problems)));
     }
-    let acr = state
-        .is_plus()
-        .then(|| idp.acr.iter().filter(|a| a.as_str() >= "eidas2").min().cloned())
-        .flatten()
-        .or_else(|| idp.acr.first().cloned())
-        .unwrap_or_else(|| "eidas1".to_owned());
+    // As the provider's login page would: the requested level if it offers it,
+    // else the lowest it has above it.
+    let Some(acr) = idp.acr.iter().filter(|a| a.as_str() >= requested_acr).min().cloned() else {
+        return Err(HubError::page(
+            "Y020017",
+            format!(
+                "le fournisseur d'identité `{}` n'atteint pas le niveau {requested_acr} demandé (il offre {})",
+                idp.id,
+                idp.acr.join(", ")
+            ),
+        ));
+    };
     Ok(Login {
         idp: idp.id.clone(),
         identity: crate::identity::normalise(&account.identity),

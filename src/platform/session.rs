@@ -37,7 +37,7 @@ pub(crate) fn load_or_create(state: &PlatformView, jar: CookieJar) -> (CookieJar
     };
     let secure = state.urls.public.starts_with("https://");
     let cookie = Cookie::build((COOKIE, id.clone()))
-        .path(state.prefix)
+        .path(state.prefix.clone())
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)

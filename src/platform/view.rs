@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Hub;
 use crate::app::AppState;
-use crate::paths::{FC_PREFIX, FCPLUS_PREFIX};
+use crate::paths::FC_PREFIX;
 
 /// The two platforms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -30,14 +30,6 @@ pub enum PlatformKind {
 }
 
 impl PlatformKind {
-    /// The path prefix of the platform.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            PlatformKind::Fc => FC_PREFIX,
-            PlatformKind::Fcplus => FCPLUS_PREFIX,
-        }
-    }
-
     /// The journal and scenario name of one of its endpoints (`fc.token`, `fcplus.token`).
     pub fn endpoint(self, name: &str) -> String {
         match self {
@@ -62,7 +54,8 @@ pub struct PlatformView {
     /// This platform's keys and per-flow state.
     pub hub: Arc<Hub>,
     pub kind: PlatformKind,
-    pub prefix: &'static str,
+    /// `/api/v2`, or FranceConnect+'s configured path.
+    pub prefix: String,
 }
 
 impl Deref for PlatformView {
@@ -78,12 +71,11 @@ impl PlatformView {
             PlatformKind::Fc => app.hub.clone(),
             PlatformKind::Fcplus => app.fcplus.clone(),
         };
-        Self {
-            app,
-            hub,
-            kind,
-            prefix: kind.prefix(),
-        }
+        let prefix = match kind {
+            PlatformKind::Fc => FC_PREFIX.to_owned(),
+            PlatformKind::Fcplus => app.fcplus_prefix(),
+        };
+        Self { app, hub, kind, prefix }
     }
 
     /// This platform's issuer.
@@ -120,7 +112,8 @@ impl FromRequestParts<AppState> for PlatformView {
             .extensions
             .get::<OriginalUri>()
             .map_or_else(|| parts.uri.path().to_owned(), |u| u.0.path().to_owned());
-        let kind = if path.starts_with(FCPLUS_PREFIX) {
+        let plus = state.fcplus_prefix();
+        let kind = if path == plus || path.starts_with(&format!("{plus}/")) {
             PlatformKind::Fcplus
         } else {
             PlatformKind::Fc

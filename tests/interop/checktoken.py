@@ -1,4 +1,6 @@
-"""Decrypts and verifies a checktoken answer with jwcrypto, as a data provider would.
+"""Decrypts and verifies a JWE around a JWS with jwcrypto, as a data provider
+does with a checktoken answer or a FranceConnect+ service provider with its
+id_token and userinfo.
 
 Usage: checktoken.py KEY_PEM JWKS_JSON < answer
 Prints the verified JWS payload as JSON; exits non-zero on any failure.

@@ -426,6 +426,15 @@ async fn headless_login_and_checktoken_on_franceconnect_plus() {
         .await
         .unwrap();
     assert_eq!(queued.status(), 201);
+    let refused = plain_http()
+        .post(app.url("/_fcmock/api/next-login"))
+        .json(&serde_json::json!({"client_id": ECDH_CLIENT, "persona": "jean-baptiste-morvan", "idp": "impots"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let why = refused.text().await.unwrap();
+    assert!(why.contains("is not on FranceConnect+"), "{why}");
     let page = app
         .browser()
         .get(&plus_authorize(
@@ -503,4 +512,90 @@ async fn headless_login_and_checktoken_on_franceconnect_plus() {
     )
     .await;
     assert_eq!(intro["token_introspection"]["active"], false, "{intro}");
+}
+
+#[tokio::test]
+async fn acr_values_lowest_wins_unknown_means_eidas3() {
+    let app = TestApp::spawn().await;
+    let laposte_enabled = |acr: &'static str| {
+        let app = &app;
+        async move {
+            let wall = app
+                .browser()
+                .open(
+                    &plus_authorize(app, ECDH_CLIENT, "openid given_name", Some(acr)),
+                    &app.base,
+                )
+                .await;
+            assert_eq!(wall.status, 200, "{acr}: {}", wall.body);
+            let html = wall.html();
+            let sel = scraper::Selector::parse("[data-testid=idp-laposte]").unwrap();
+            html.select(&sel).next().unwrap().value().attr("disabled").is_none()
+        }
+    };
+    assert!(
+        laposte_enabled("eidas3 eidas2").await,
+        "several values: the lowest, eidas2"
+    );
+    assert!(laposte_enabled("eidas2").await);
+    assert!(!laposte_enabled("eidas3").await);
+    assert!(!laposte_enabled("eidas9").await, "unknown: eidas3");
+    assert!(
+        !laposte_enabled("eidas1").await,
+        "eidas1 is not a FranceConnect+ level: eidas3"
+    );
+}
+
+#[tokio::test]
+async fn the_franceconnect_plus_path_is_configurable() {
+    let app = TestApp::spawn_with(&["platform:\n  fcplus_path: /haut/api/v2\n"]).await;
+    let doc: Value = plain_http()
+        .get(app.url("/haut/api/v2/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], app.url("/haut/api/v2").as_str());
+    assert_eq!(
+        doc["authorization_endpoint"],
+        app.url("/haut/api/v2/authorize").as_str()
+    );
+    let old = plain_http()
+        .get(app.url("/fcplus/api/v2/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 404);
+    // A login goes through it, identity provider round trip included.
+    let browser = app.browser();
+    let (login, password) = account(&app, "alix-morange", "laposte");
+    let mut url = url::Url::parse(&app.url("/haut/api/v2/authorize")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", ECDH_CLIENT)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", "openid given_name")
+        .append_pair("state", STATE)
+        .append_pair("nonce", NONCE)
+        .append_pair("acr_values", "eidas2");
+    let back = interactive_login(&app, &browser, url.as_str(), "laposte", &login, &password).await;
+    let location = back.location.unwrap_or_default();
+    assert!(location.starts_with(REDIRECT), "{location}\n{}", back.body);
+    assert_eq!(query(&location)["iss"], app.url("/haut/api/v2"));
+    // A path that overlaps fcmock's own is refused with its line.
+    let err = fcmock::config::load(
+        &[fcmock::config::Source {
+            name: "p.yaml".into(),
+            text: "platform:\n  sub_secret: 0123456789abcdef0123\n  fcplus_path: /api/v2/plus\n".into(),
+        }],
+        true,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("p.yaml:3: platform.fcplus_path") && err.contains("overlaps `/api/v2`"),
+        "{err}"
+    );
 }

@@ -117,3 +117,81 @@ async fn jwcrypto_decrypts_and_verifies_checktoken_answers() {
         assert_eq!(out["claims"]["token_introspection"]["family_name"], "QUEMPER");
     }
 }
+
+#[tokio::test]
+async fn jwcrypto_decrypts_and_verifies_franceconnect_plus_tokens() {
+    let app = TestApp::spawn().await;
+    let issuer = app.url("/fcplus/api/v2");
+    let jwks = plain_http()
+        .get(format!("{issuer}/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (client, secret, key, alg) in [
+        (
+            "b7e4c1a9d2f85e36a0c9b4d7e1f28a5c3d6b9e0f2a4c7e1b8d5f3a6c9e2b4d7f",
+            "demo-secret-fcplus-mairie-0123456789abcdef0123456789abcdef",
+            "fs-fcplus-ec.pem",
+            "ECDH-ES",
+        ),
+        (
+            "e2d5a8c1b4f7396e0a3d6c9b2e5f8a1d4c7b0e3f6a9d2c5b8e1f4a7d0c3b6e9a",
+            "demo-secret-fcplus-banque-privee-fedcba9876543210fedcba987654",
+            "fs-fcplus-rsa.pem",
+            "RSA-OAEP-256",
+        ),
+    ] {
+        plain_http()
+            .post(app.url("/_fcmock/api/next-login"))
+            .json(&json!({"client_id": client, "persona": "alix-morange", "idp": "franceidentite"}))
+            .send()
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(&format!("{issuer}/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("scope", "openid family_name rnipp_family_name")
+            .append_pair("state", STATE)
+            .append_pair("nonce", NONCE)
+            .append_pair("acr_values", "eidas3");
+        let code = query(&app.browser().get(url.as_str()).await.location.unwrap())["code"].clone();
+        let tokens: Value = plain_http()
+            .post(format!("{issuer}/token"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT),
+                ("client_id", client),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = jwcrypto(key, &jwks, tokens["id_token"].as_str().unwrap());
+        assert_eq!(id["jwe_header"]["alg"], alg);
+        assert_eq!(id["jwe_header"]["cty"], "JWT");
+        assert_eq!(id["claims"]["iss"], issuer.as_str());
+        assert_eq!(id["claims"]["aud"], client);
+        assert_eq!(id["claims"]["acr"], "eidas3");
+        let userinfo = plain_http()
+            .get(format!("{issuer}/userinfo"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let info = jwcrypto(key, &jwks, &userinfo);
+        assert_eq!(info["claims"]["family_name"], "Morange");
+        assert_eq!(info["claims"]["rnipp_family_name"], "MORANGE");
+    }
+}
