@@ -125,8 +125,19 @@ const RNIPP_ALIASES: [(&str, &[&str]); 3] = [
 
 /// Whether a platform knows `scope` (FranceConnect+ also knows the rnipp ones).
 pub fn is_known_on(scope: &str, plus: bool) -> bool {
-    is_known(scope)
-        || (plus && (RNIPP_SCOPES.iter().any(|(s, _)| *s == scope) || RNIPP_ALIASES.iter().any(|(s, _)| *s == scope)))
+    if !plus {
+        return is_known(scope);
+    }
+    CLAIM_SCOPES.iter().any(|(s, _)| *s == scope)
+        || ALIASES.iter().any(|(s, _)| *s == scope)
+        || (DATA_PROVIDER_SCOPES.contains(&scope) && is_plus_data_scope(scope))
+        || RNIPP_SCOPES.iter().any(|(s, _)| *s == scope)
+        || RNIPP_ALIASES.iter().any(|(s, _)| *s == scope)
+}
+
+/// FranceConnect+ carries only the DGFiP's, the CNAM's and the CNOUS's data scopes.
+fn is_plus_data_scope(scope: &str) -> bool {
+    ["dgfip_", "cnam_", "cnous_"].iter().any(|p| scope.starts_with(p))
 }
 
 /// The rnipp_* claims released by a set of scopes (FranceConnect+).
@@ -153,7 +164,7 @@ pub fn rnipp_claims_for(scopes: &[String]) -> Vec<&'static str> {
 
 /// Every FranceConnect+ scope, for its discovery document.
 pub fn all_known_plus() -> Vec<&'static str> {
-    let mut v = all_known();
+    let mut v: Vec<&'static str> = all_known().into_iter().filter(|s| is_known_on(s, true)).collect();
     v.extend(RNIPP_SCOPES.iter().map(|(s, _)| *s));
     v.extend(RNIPP_ALIASES.iter().map(|(s, _)| *s));
     v

@@ -155,6 +155,12 @@ async fn discovery_announces_the_high_platform() {
         scopes.contains(&"rnipp_identite_pivot") && scopes.contains(&"rnipp_given_name"),
         "{scopes:?}"
     );
+    // Data scopes: the DGFiP's, the CNAM's and the CNOUS's only.
+    assert!(
+        scopes.contains(&"dgfip_rfr") && scopes.contains(&"cnous_statut_boursier"),
+        "{scopes:?}"
+    );
+    assert!(!scopes.contains(&"cnaf_quotient_familial"), "{scopes:?}");
     // Its keys are its own: none of FranceConnect v2's signs here.
     let fc: Value = plain_http()
         .get(app.url("/api/v2/jwks"))
