@@ -18,4 +18,6 @@ USER 65534:65534
 ENV FCMOCK_BIND=0.0.0.0 \
     FCMOCK_PORT=7080
 EXPOSE 7080
+# The binary checks itself: no curl or shell in the image.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/fcmock", "health"]
 ENTRYPOINT ["/fcmock"]

@@ -41,6 +41,16 @@ pub enum Command {
     /// Check scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Ask a running fcmock whether it is healthy (exit 0) or not (exit 1):
+    /// the container's HEALTHCHECK, with no curl in the image.
+    Health {
+        /// Base URL of the running fcmock (default: http://127.0.0.1:$FCMOCK_PORT).
+        #[arg(long)]
+        url: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,7 +215,40 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Serve(args)) => serve_command(args).await,
         Some(Command::Personas(cmd)) => crate::personas::commands::run(cmd),
         Some(Command::Scenario(ScenarioCommand::Validate { files, config })) => validate_scenarios(&files, &config),
+        Some(Command::Health { url, timeout }) => health(url, timeout).await,
         None => serve_command(cli.serve).await,
+    }
+}
+
+async fn health(url: Option<String>, timeout: u64) -> ExitCode {
+    let base = url.unwrap_or_else(|| {
+        let port = std::env::var("FCMOCK_PORT").unwrap_or_else(|_| "7080".to_owned());
+        format!("http://127.0.0.1:{port}")
+    });
+    let target = format!("{}{}", base.trim_end_matches('/'), crate::paths::mock::HEALTH);
+    let client = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(timeout.max(1)))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("fcmock health: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match client.get(&target).send().await {
+        Ok(r) if r.status().is_success() => {
+            println!("healthy: {target} answered {}", r.status());
+            ExitCode::SUCCESS
+        }
+        Ok(r) => {
+            eprintln!("unhealthy: {target} answered {}", r.status());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {target}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

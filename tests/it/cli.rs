@@ -73,3 +73,28 @@ fn refuses_a_real_franceconnect_host_as_public_url() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("real FranceConnect host"));
 }
+
+#[tokio::test]
+async fn health_subcommand_answers_for_the_container() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let base = app.base.clone();
+    let ok = tokio::task::spawn_blocking(move || Command::new(BIN).args(["health", "--url", &base]).output().unwrap())
+        .await
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("healthy"));
+    // Nothing listens there: unhealthy, exit 1.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", free.local_addr().unwrap());
+    drop(free);
+    let ko = Command::new(BIN)
+        .args(["health", "--url", &url, "--timeout", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(ko.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&ko.stderr).contains("unhealthy"),
+        "{}",
+        String::from_utf8_lossy(&ko.stderr)
+    );
+}
