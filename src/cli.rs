@@ -41,6 +41,9 @@ pub enum Command {
     /// Check scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Load test: complete headless login flows (authorize → code → token →
+    /// userinfo, signatures verified) at a given concurrency.
+    Bench(BenchArgs),
     /// Ask a running fcmock whether it is healthy (exit 0) or not (exit 1):
     /// the container's HEALTHCHECK, with no curl in the image.
     Health {
@@ -51,6 +54,40 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         timeout: u64,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Base URL of a running fcmock (default: start one in this process).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Flows running at once.
+    #[arg(long, short = 'c', default_value_t = 32)]
+    pub concurrency: usize,
+    /// Seconds to run.
+    #[arg(long, short = 'd', default_value_t = 10.0)]
+    pub duration: f64,
+    /// Client to log in with (with --url; default: the public demo client).
+    #[arg(long, requires = "url")]
+    pub client_id: Option<String>,
+    #[arg(long, requires = "url")]
+    pub client_secret: Option<String>,
+    #[arg(long, requires = "url", default_value = "http://localhost:9/callback")]
+    pub redirect_uri: String,
+    /// Persona queued with next-login before each flow (with --url; omit for an auto_login client).
+    #[arg(long, requires = "url", default_value = "camille-rochefort")]
+    pub persona: String,
+    #[arg(long, requires = "url", default_value = "ameli")]
+    pub idp: String,
+    /// The client logs in automatically (auto_login): do not queue personas.
+    #[arg(long, requires = "url")]
+    pub auto_login: bool,
+    /// Bearer token for the control API of a remote fcmock (--control-token there).
+    #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+    /// Print only the JSON line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,7 +253,44 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Personas(cmd)) => crate::personas::commands::run(cmd),
         Some(Command::Scenario(ScenarioCommand::Validate { files, config })) => validate_scenarios(&files, &config),
         Some(Command::Health { url, timeout }) => health(url, timeout).await,
+        Some(Command::Bench(args)) => bench(args).await,
         None => serve_command(cli.serve).await,
+    }
+}
+
+async fn bench(args: BenchArgs) -> ExitCode {
+    let duration = std::time::Duration::from_secs_f64(args.duration.clamp(0.1, 86_400.0));
+    let mut opts = crate::bench::BenchOptions::in_process(args.concurrency.clamp(1, 10_000), duration);
+    if let Some(url) = &args.url {
+        opts.url = Some(url.clone());
+        opts.client_id = args
+            .client_id
+            .clone()
+            .unwrap_or_else(|| "6d2f1a3c9e8b47d5a0c4e2f19b7d3a5c8e1f0b2d4c6a8e0f1a3b5c7d9e2f4a6b".to_owned());
+        opts.client_secret = args
+            .client_secret
+            .clone()
+            .unwrap_or_else(|| "demo-secret-portail-public-0123456789abcdef0123456789abcdef".to_owned());
+        opts.redirect_uri.clone_from(&args.redirect_uri);
+        opts.next_login = (!args.auto_login).then(|| (args.persona.clone(), args.idp.clone()));
+        opts.control_token.clone_from(&args.control_token);
+    }
+    match crate::bench::run(opts).await {
+        Ok(report) => {
+            if !args.json {
+                print!("{}", report.human());
+            }
+            println!("{}", report.json());
+            if report.flows == 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("fcmock bench: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -24,6 +24,7 @@
 //! redirect with `error=` and a JSON error.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod cog;

@@ -10,6 +10,7 @@
 //! OpenID Connect relying party (`openidconnect`) and a cookie-keeping HTTP
 //! client that reads the pages like a browser would.
 
+mod bench;
 mod cli;
 mod data;
 mod errors;
