@@ -85,6 +85,39 @@ async fn a_code_works_once_and_its_replay_revokes_the_token() {
 }
 
 #[tokio::test]
+async fn concurrent_redemptions_of_one_code_succeed_exactly_once() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let code = code_for(&app, &rp, "camille-rochefort", "ameli").await;
+    let form: Vec<(String, String)> = redeem_form(&code, PUBLIC_SECRET)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let calls: Vec<_> = (0..16)
+        .map(|_| {
+            let url = format!("{}/token", app.issuer());
+            let form = form.clone();
+            tokio::spawn(async move {
+                plain_http()
+                    .post(url)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for c in calls {
+        statuses.push(c.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn codes_expire_after_30_seconds_on_the_injected_clock() {
     let app = TestApp::spawn().await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
@@ -227,6 +260,7 @@ async fn no_jwks_ever_serves_private_key_material() {
     let mut urls = vec![
         format!("{}/jwks", app.issuer()),
         format!("{}/client/.well-known/keys", app.issuer()),
+        app.url("/fcplus/api/v2/jwks"),
     ];
     for idp in ["impots", "ameli", "laposte", "msa", "franceidentite"] {
         urls.push(app.url(&format!("/idp/{idp}/jwks")));
@@ -242,7 +276,7 @@ async fn no_jwks_ever_serves_private_key_material() {
             }
         }
     }
-    assert_eq!(seen, 7);
+    assert_eq!(seen, 8);
 }
 
 #[tokio::test]
