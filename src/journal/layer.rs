@@ -283,10 +283,9 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     });
     let session = session_cookie(&parts.headers);
     let now = state.clock.now_ms();
-    let path_uid = parts
-        .uri
-        .path()
-        .strip_prefix(&format!("{}/interaction/", crate::paths::FC_PREFIX))
+    let path_uid = [crate::paths::FC_PREFIX.to_owned(), state.fcplus_prefix()]
+        .iter()
+        .find_map(|prefix| parts.uri.path().strip_prefix(&format!("{prefix}/interaction/")))
         .map(|rest| rest.split('/').next().unwrap_or_default().to_owned());
     let mut flow = path_uid.filter(|u| !u.is_empty());
     for key in ["state", "interaction", "code"] {
@@ -392,8 +391,10 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         && let Some(loc) = &location
         && let Ok(u) = url::Url::parse(loc)
     {
-        let interaction = format!("{}/interaction/", crate::paths::FC_PREFIX);
-        flow = match u.path().strip_prefix(&interaction) {
+        let in_interaction = [crate::paths::FC_PREFIX.to_owned(), state.fcplus_prefix()]
+            .iter()
+            .find_map(|prefix| u.path().strip_prefix(&format!("{prefix}/interaction/")));
+        flow = match in_interaction {
             Some(rest) => rest.split('/').next().map(str::to_owned),
             None => u.query_pairs().find_map(|(k, v)| {
                 (k == "state" || k == "code")

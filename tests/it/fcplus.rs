@@ -232,6 +232,47 @@ async fn ecdh_es_journey_encrypts_id_token_and_userinfo_with_idp_values_and_rnip
     assert!(info.get("gender").is_none(), "gender was not asked: {info}");
     // rnipp_given_name brings rnipp_given_name_array, as given_name brings given_name_array.
     assert_eq!(info["rnipp_given_name_array"], serde_json::json!(["Alix"]));
+
+    // The journal names FranceConnect+'s endpoints and keeps the login one flow.
+    let j: Value = plain_http()
+        .get(app.url(&format!(
+            "/_fcmock/api/journal?endpoint=fcplus.authorize&client_id={ECDH_CLIENT}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let flow = j["exchanges"][0]["flow"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{j}"))
+        .to_owned();
+    let all: Value = plain_http()
+        .get(app.url(&format!("/_fcmock/api/journal?flow={flow}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let endpoints: Vec<&str> = all["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["endpoint"].as_str().unwrap())
+        .collect();
+    for want in [
+        "fcplus.authorize",
+        "fcplus.interaction",
+        "idp.laposte.authorize",
+        "fcplus.oidc-callback",
+        "fcplus.interaction.verify",
+        "fcplus.token",
+        "fcplus.userinfo",
+    ] {
+        assert!(endpoints.contains(&want), "{want} missing from {endpoints:?}");
+    }
 }
 
 #[tokio::test]
