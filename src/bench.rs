@@ -432,7 +432,7 @@ async fn start_in_process() -> Result<(String, tokio::sync::oneshot::Sender<()>)
     let extra = crate::config::Source {
         name: "bench.yaml".to_owned(),
         text: format!(
-            "clients:\n  - client_id: \"{BENCH_CLIENT}\"\n    client_secret: \"{BENCH_SECRET}\"\n    name: \"fcmock bench\"\n    redirect_uris: [\"{BENCH_REDIRECT}\"]\n    allow_localhost_redirects: true\n    signing_alg: ES256\n    auto_login: {{ persona: camille-rochefort, idp: ameli }}\nplatform:\n  journal_capacity: 2000\n"
+            "clients:\n  - client_id: \"{BENCH_CLIENT}\"\n    client_secret: \"{BENCH_SECRET}\"\n    name: \"fcmock bench\"\n    redirect_uris: [\"{BENCH_REDIRECT}\"]\n    allow_localhost_redirects: true\n    signing_alg: ES256\n    auto_login: {{ persona: camille-rochefort, idp: ameli }}\n"
         ),
     };
     let cfg = crate::config::load(&[extra], true).map_err(|e| e.to_string())?;
