@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::identity::NormalisedIdentity;
 use axum::Extension;
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -323,36 +324,38 @@ async fn seal_field(state: &PlatformView, client: &Client, body: &mut Value) -> 
 }
 
 /// The userinfo payload: requested claims plus `sub aud exp iat iss`.
+///
+/// FranceConnect v2 releases the RNIPP-normalised identity. FranceConnect+
+/// releases the identity provider's own values, and the RNIPP's only under
+/// the `rnipp_*` scopes.
 pub(crate) fn userinfo_claims(state: &PlatformView, g: &AccessGrant) -> Map<String, Value> {
-    let id = &g.identity;
     let mut out = Map::new();
     out.insert("sub".into(), json!(g.sub));
-    if g.plus {
-        plus_claims(g, &mut out);
-    }
-    for claim in scopes::claims_for(&g.scopes).into_iter().filter(|_| !g.plus) {
+    let released = if g.plus {
+        as_sent_by_idp(&g.raw)
+    } else {
+        g.identity.clone()
+    };
+    for claim in scopes::claims_for(&g.scopes) {
         let value = match claim {
-            "given_name" => json!(id.given_name),
-            "given_name_array" => json!(id.given_name_array),
-            "family_name" => json!(id.family_name),
-            "birthdate" => json!(id.birthdate),
-            "idp_birthdate" => json!(id.idp_birthdate),
-            "gender" => json!(id.gender),
-            "birthplace" => json!(id.birthplace),
-            "birthcountry" => json!(id.birthcountry),
-            "email" => match &id.email {
-                Some(e) => json!(e),
-                None => continue,
-            },
-            "preferred_username" => match &id.preferred_username {
-                Some(u) if !u.is_empty() => json!(u),
-                _ => continue,
-            },
-            "amr" => json!(g.amr),
-            "idp_id" => json!(g.idp),
-            _ => continue,
+            "amr" => Some(json!(g.amr)),
+            "idp_id" => Some(json!(g.idp)),
+            "idp_birthdate" if g.plus => None,
+            other => identity_claim(&released, other),
         };
-        out.insert(claim.into(), value);
+        if let Some(v) = value {
+            out.insert(claim.into(), v);
+        }
+    }
+    if g.plus {
+        for claim in scopes::rnipp_claims_for(&g.scopes) {
+            if let Some(v) = claim
+                .strip_prefix("rnipp_")
+                .and_then(|c| identity_claim(&g.identity, c))
+            {
+                out.insert(claim.into(), v);
+            }
+        }
     }
     let iat = state.clock.now();
     out.insert("aud".into(), json!(g.client_id));
@@ -365,46 +368,37 @@ pub(crate) fn userinfo_claims(state: &PlatformView, g: &AccessGrant) -> Map<Stri
     out
 }
 
-/// FranceConnect+ releases the identity provider's own values, and the
-/// RNIPP-corrected ones only under the `rnipp_*` scopes.
-fn plus_claims(g: &AccessGrant, out: &mut Map<String, Value>) {
-    let raw = &g.raw;
-    for claim in scopes::claims_for(&g.scopes) {
-        let value = match claim {
-            "given_name" => json!(raw.given_name),
-            "given_name_array" => json!(raw.given_name.split_whitespace().collect::<Vec<_>>()),
-            "family_name" => json!(raw.family_name),
-            "birthdate" => json!(raw.birthdate),
-            "gender" => json!(raw.gender),
-            "birthplace" => json!(raw.birthplace),
-            "birthcountry" => json!(raw.birthcountry),
-            "email" => match &raw.email {
-                Some(e) => json!(e),
-                None => continue,
-            },
-            "preferred_username" => match &raw.preferred_username {
-                Some(u) if !u.is_empty() => json!(u),
-                _ => continue,
-            },
-            "amr" => json!(g.amr),
-            "idp_id" => json!(g.idp),
-            _ => continue,
-        };
-        out.insert(claim.into(), value);
-    }
-    let id = &g.identity;
-    for claim in scopes::rnipp_claims_for(&g.scopes) {
-        let value = match claim {
-            "rnipp_given_name" => json!(id.given_name),
-            "rnipp_given_name_array" => json!(id.given_name_array),
-            "rnipp_family_name" => json!(id.family_name),
-            "rnipp_birthdate" => json!(id.birthdate),
-            "rnipp_gender" => json!(id.gender),
-            "rnipp_birthplace" => json!(id.birthplace),
-            "rnipp_birthcountry" => json!(id.birthcountry),
-            _ => continue,
-        };
-        out.insert(claim.into(), value);
+/// One identity claim's value, or `None` when the identity lacks it.
+fn identity_claim(id: &NormalisedIdentity, claim: &str) -> Option<Value> {
+    Some(match claim {
+        "given_name" => json!(id.given_name),
+        "given_name_array" => json!(id.given_name_array),
+        "family_name" => json!(id.family_name),
+        "birthdate" => json!(id.birthdate),
+        "idp_birthdate" => json!(id.idp_birthdate),
+        "gender" => json!(id.gender),
+        "birthplace" => json!(id.birthplace),
+        "birthcountry" => json!(id.birthcountry),
+        "email" => json!(id.email.as_ref()?),
+        "preferred_username" => json!(id.preferred_username.as_ref().filter(|u| !u.is_empty())?),
+        _ => return None,
+    })
+}
+
+/// The identity provider's values in the released shape (FranceConnect+).
+fn as_sent_by_idp(raw: &crate::identity::Identity) -> NormalisedIdentity {
+    NormalisedIdentity {
+        given_name: raw.given_name.clone(),
+        given_name_array: raw.given_name.split_whitespace().map(str::to_owned).collect(),
+        family_name: raw.family_name.clone(),
+        birthdate: raw.birthdate.clone(),
+        idp_birthdate: raw.birthdate.clone(),
+        gender: raw.gender.clone(),
+        birthplace: raw.birthplace.clone(),
+        birthcountry: raw.birthcountry.clone(),
+        email: raw.email.clone(),
+        preferred_username: raw.preferred_username.clone(),
+        identity_hash: String::new(),
     }
 }
 
