@@ -463,6 +463,30 @@ async fn sso_only_at_eidas2() {
     assert!(fc.testid("idp-list").is_some(), "{}", fc.body);
 }
 
+/// checktoken at `issuer` as the DGFiP calls it: decrypted with its key, verified on the issuer's JWKS.
+async fn dgfip_checktoken(issuer: &str, access_token: &str) -> Value {
+    const DGFIP: &str = "dp-dgfip-6a1f0e3c9b8d47e2a5c4f1b0d9e8c7a6";
+    let resp = plain_http()
+        .post(format!("{issuer}/checktoken"))
+        .form(&[
+            ("token", access_token),
+            ("client_id", DGFIP),
+            ("client_secret", "dp-secret-dgfip-0123456789abcdef0123456789abcdef"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    let der = pem::parse(include_str!("../../keys/dp-dgfip-ecdh.pem"))
+        .unwrap()
+        .contents()
+        .to_vec();
+    let dgfip = PrivateKey::Ec(<p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&der).unwrap());
+    let (_, jws) = jwe::decrypt(&body, &dgfip).unwrap();
+    verify_jwt(&plain_http(), issuer, std::str::from_utf8(&jws).unwrap(), DGFIP).await
+}
+
 #[tokio::test]
 async fn headless_login_and_checktoken_on_franceconnect_plus() {
     let app = TestApp::spawn().await;
@@ -511,53 +535,12 @@ async fn headless_login_and_checktoken_on_franceconnect_plus() {
         .unwrap();
     let (_, claims) = open(&app, tokens["id_token"].as_str().unwrap(), &ec_key(), ECDH_CLIENT).await;
     assert_eq!(claims["acr"], "eidas2");
-    // The DGFiP checks the FranceConnect+ access token on FranceConnect+.
-    let resp = plain_http()
-        .post(format!("{}/checktoken", plus_issuer(&app)))
-        .form(&[
-            ("token", tokens["access_token"].as_str().unwrap()),
-            ("client_id", "dp-dgfip-6a1f0e3c9b8d47e2a5c4f1b0d9e8c7a6"),
-            ("client_secret", "dp-secret-dgfip-0123456789abcdef0123456789abcdef"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let body = resp.text().await.unwrap();
-    let der = pem::parse(include_str!("../../keys/dp-dgfip-ecdh.pem"))
-        .unwrap()
-        .contents()
-        .to_vec();
-    let dgfip = PrivateKey::Ec(<p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&der).unwrap());
-    let (_, jws) = jwe::decrypt(&body, &dgfip).unwrap();
-    let intro = verify_jwt(
-        &plain_http(),
-        &plus_issuer(&app),
-        std::str::from_utf8(&jws).unwrap(),
-        "dp-dgfip-6a1f0e3c9b8d47e2a5c4f1b0d9e8c7a6",
-    )
-    .await;
+    // The DGFiP checks the FranceConnect+ access token on FranceConnect+…
+    let access = tokens["access_token"].as_str().unwrap();
+    let intro = dgfip_checktoken(&plus_issuer(&app), access).await;
     assert_eq!(intro["token_introspection"]["active"], true);
-    // The same token means nothing to FranceConnect v2.
-    let v2 = plain_http()
-        .post(format!("{}/checktoken", app.issuer()))
-        .form(&[
-            ("token", tokens["access_token"].as_str().unwrap()),
-            ("client_id", "dp-dgfip-6a1f0e3c9b8d47e2a5c4f1b0d9e8c7a6"),
-            ("client_secret", "dp-secret-dgfip-0123456789abcdef0123456789abcdef"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let body = v2.text().await.unwrap();
-    let (_, jws) = jwe::decrypt(&body, &dgfip).unwrap();
-    let intro = verify_jwt(
-        &plain_http(),
-        &app.issuer(),
-        std::str::from_utf8(&jws).unwrap(),
-        "dp-dgfip-6a1f0e3c9b8d47e2a5c4f1b0d9e8c7a6",
-    )
-    .await;
+    // …and the same token means nothing to FranceConnect v2.
+    let intro = dgfip_checktoken(&app.issuer(), access).await;
     assert_eq!(intro["token_introspection"]["active"], false, "{intro}");
 }
 
