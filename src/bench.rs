@@ -181,9 +181,9 @@ struct Keys {
 }
 
 impl Keys {
-    async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Self, String> {
+    async fn fetch(http: &reqwest::Client, issuer: &str, jwks_uri: &str) -> Result<Self, String> {
         let set: jsonwebtoken::jwk::JwkSet = http
-            .get(format!("{issuer}/jwks"))
+            .get(jwks_uri)
             .send()
             .await
             .map_err(|e| format!("jwks: {e}"))?
@@ -219,7 +219,10 @@ impl Keys {
 struct Ctx {
     http: reqwest::Client,
     base: String,
-    issuer: String,
+    /// Endpoints as the discovery document gives them.
+    authorize: String,
+    token: String,
+    userinfo: String,
     keys: Keys,
     opts: BenchOptions,
 }
@@ -248,7 +251,7 @@ async fn flow(ctx: &Ctx, tally: &mut Tally, n: u64) -> Result<(), String> {
     let nonce = format!("bench-nonce-{n:020}-0123456789");
     let r = ctx
         .http
-        .get(format!("{}/authorize", ctx.issuer))
+        .get(&ctx.authorize)
         .query(&[
             ("response_type", "code"),
             ("client_id", o.client_id.as_str()),
@@ -288,7 +291,7 @@ async fn flow(ctx: &Ctx, tally: &mut Tally, n: u64) -> Result<(), String> {
     let t = Instant::now();
     let r = ctx
         .http
-        .post(format!("{}/token", ctx.issuer))
+        .post(&ctx.token)
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
@@ -323,7 +326,7 @@ async fn flow(ctx: &Ctx, tally: &mut Tally, n: u64) -> Result<(), String> {
     let t = Instant::now();
     let r = ctx
         .http
-        .get(format!("{}/userinfo", ctx.issuer))
+        .get(&ctx.userinfo)
         .bearer_auth(access)
         .send()
         .await
@@ -371,12 +374,30 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
         .pool_max_idle_per_host(opts.concurrency.max(1))
         .build()
         .map_err(|e| e.to_string())?;
-    let issuer = format!("{base}{}", crate::paths::FC_PREFIX);
-    let keys = Keys::fetch(&http, &issuer).await?;
+    // As a relying party does: everything from the discovery document.
+    let discovery_url = format!("{base}{}/.well-known/openid-configuration", crate::paths::FC_PREFIX);
+    let doc: Value = http
+        .get(&discovery_url)
+        .send()
+        .await
+        .map_err(|e| format!("discovery {discovery_url}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("discovery {discovery_url}: {e}"))?;
+    let field = |name: &str| {
+        doc.get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("discovery {discovery_url}: no `{name}`"))
+    };
+    let issuer = field("issuer")?;
+    let keys = Keys::fetch(&http, &issuer, &field("jwks_uri")?).await?;
     let ctx = Arc::new(Ctx {
         http,
         base: base.clone(),
-        issuer,
+        authorize: field("authorization_endpoint")?,
+        token: field("token_endpoint")?,
+        userinfo: field("userinfo_endpoint")?,
         keys,
         opts: opts.clone(),
     });

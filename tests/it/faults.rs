@@ -98,6 +98,18 @@ async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
                 result.is_err(),
                 "{client}: the relying party accepted an id_token with {fault}"
             );
+            if fault.contains("signature: bad") {
+                // The journal's own check agrees (no shortcut for a token the hub altered).
+                let j: Value = plain_http()
+                    .get(app.url("/_fcmock/api/journal?endpoint=fc.token"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(j["exchanges"][0]["jwts"][0]["signature_verified"], false, "{j}");
+            }
         }
     }
 }
