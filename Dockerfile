@@ -4,7 +4,7 @@
 FROM rust:1-alpine AS build
 RUN apk add --no-cache musl-dev
 WORKDIR /src
-COPY Cargo.toml Cargo.lock askama.toml ./
+COPY Cargo.toml Cargo.lock askama.toml build.rs ./
 COPY src ./src
 COPY scenarios ./scenarios
 COPY keys ./keys
