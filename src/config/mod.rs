@@ -224,6 +224,14 @@ pub struct IdpConfig {
     pub platforms: Vec<crate::platform::PlatformKind>,
 }
 
+impl IdpConfig {
+    /// The level this provider returns when `requested` is asked: the lowest
+    /// it offers at or above it (`eidas1` < `eidas2` < `eidas3`), if any.
+    pub fn level_for(&self, requested: &str) -> Option<&str> {
+        self.acr.iter().map(String::as_str).filter(|a| *a >= requested).min()
+    }
+}
+
 /// A fictitious citizen.
 #[derive(Debug, Clone, Serialize)]
 pub struct Persona {

@@ -391,6 +391,27 @@ fn check_fcplus_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A PEM key: the configured file (an unreadable one is reported at its
+/// line), else the committed key of a built-in provider with this `id`.
+fn key_text(
+    path: Option<&Spanned<String>>,
+    builtin: &[(&str, &str)],
+    id: &str,
+    (file, field): (&str, &str),
+    errors: &mut Errors,
+) -> Option<String> {
+    match path {
+        Some(path) => match std::fs::read_to_string(&path.value) {
+            Ok(text) => Some(text),
+            Err(err) => {
+                errors.spanned(file, path, field, format!("cannot read `{}`: {err}", path.value));
+                None
+            }
+        },
+        None => builtin.iter().find(|(k, _)| *k == id).map(|(_, pem)| (*pem).to_owned()),
+    }
+}
+
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -448,24 +469,13 @@ fn build_idp(e: &From<RawIdp>, index: usize, errors: &mut Errors) -> Option<IdpC
             }
         }
         None => {
-            let key_pem = match &r.signing_key_file {
-                Some(path) => match std::fs::read_to_string(&path.value) {
-                    Ok(text) => Some(text),
-                    Err(err) => {
-                        errors.spanned(
-                            file,
-                            path,
-                            format!("{at}.signing_key_file"),
-                            format!("cannot read `{}`: {err}", path.value),
-                        );
-                        None
-                    }
-                },
-                None => BUILTIN_IDP_KEYS
-                    .iter()
-                    .find(|(id, _)| *id == r.id.value)
-                    .map(|(_, pem)| (*pem).to_owned()),
-            };
+            let key_pem = key_text(
+                r.signing_key_file.as_ref(),
+                &BUILTIN_IDP_KEYS,
+                &r.id.value,
+                (file, &format!("{at}.signing_key_file")),
+                errors,
+            );
             IdpSource::Builtin { key_pem }
         }
     };
@@ -975,24 +985,13 @@ fn build_data_provider(e: &From<RawDataProvider>, errors: &mut Errors) -> Option
         },
         None => KeyManagement::EcdhEs,
     };
-    let pem_text = match &r.key_file {
-        Some(path) => match std::fs::read_to_string(&path.value) {
-            Ok(t) => Some(t),
-            Err(err) => {
-                errors.spanned(
-                    file,
-                    path,
-                    format!("{at}.key_file"),
-                    format!("cannot read `{}`: {err}", path.value),
-                );
-                None
-            }
-        },
-        None => BUILTIN_DP_KEYS
-            .iter()
-            .find(|(id, _)| *id == r.id.value)
-            .map(|(_, p)| (*p).to_owned()),
-    };
+    let pem_text = key_text(
+        r.key_file.as_ref(),
+        &BUILTIN_DP_KEYS,
+        &r.id.value,
+        (file, &format!("{at}.key_file")),
+        errors,
+    );
     let public_jwk = match (&pem_text, &r.jwk) {
         (Some(text), _) => {
             let parsed = pem::parse(text)

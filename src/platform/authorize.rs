@@ -418,15 +418,8 @@ fn headless_login(state: &PlatformView, next: &NextLogin, requested_acr: &str) -
     }
     // As the provider's login page would: the requested level if it offers it,
     // else the lowest it has above it.
-    let Some(acr) = idp.acr.iter().filter(|a| a.as_str() >= requested_acr).min().cloned() else {
-        return Err(HubError::page(
-            "Y020017",
-            format!(
-                "le fournisseur d'identité `{}` n'atteint pas le niveau {requested_acr} demandé (il offre {})",
-                idp.id,
-                idp.acr.join(", ")
-            ),
-        ));
+    let Some(acr) = idp.level_for(requested_acr).map(str::to_owned) else {
+        return Err(interaction::level_unreachable(idp, requested_acr));
     };
     Ok(Login {
         idp: idp.id.clone(),

@@ -100,7 +100,7 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
         .filter(|i| client.allows_idp(&i.id) && i.platforms.contains(&state.kind))
         .map(|i| {
             // Greyed out when the provider cannot reach the requested level.
-            let reaches = i.acr.iter().any(|a| a.as_str() >= inter.request.acr.as_str());
+            let reaches = i.level_for(&inter.request.acr).is_some();
             (i.id.clone(), i.name.clone(), i.active && reaches)
         })
         .collect();
@@ -167,15 +167,8 @@ async fn redirect_to_idp_inner(
             ),
         ));
     }
-    if !idp.acr.iter().any(|a| a.as_str() >= inter.request.acr.as_str()) {
-        return Err(HubError::page(
-            "Y020017",
-            format!(
-                "le fournisseur d'identité `{idp_id}` n'atteint pas le niveau {} demandé (il offre {})",
-                inter.request.acr,
-                idp.acr.join(", ")
-            ),
-        ));
+    if idp.level_for(&inter.request.acr).is_none() {
+        return Err(level_unreachable(idp, &inter.request.acr));
     }
     if !idp.active {
         return Err(HubError::page(
@@ -202,6 +195,18 @@ async fn redirect_to_idp_inner(
     inter.banner = None;
     save_interaction(state, inter);
     Ok(Redirect::to(&target).into_response())
+}
+
+/// The page for a provider that cannot reach the requested level (`Y020017`).
+pub(crate) fn level_unreachable(idp: &crate::config::IdpConfig, requested: &str) -> HubError {
+    HubError::page(
+        "Y020017",
+        format!(
+            "le fournisseur d'identité `{}` n'atteint pas le niveau {requested} demandé (il offre {})",
+            idp.id,
+            idp.acr.join(", ")
+        ),
+    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,12 +14,7 @@ const CNAF_SECRET: &str = "dp-secret-cnaf-fedcba9876543210fedcba9876543210";
 
 /// A headless login of `persona` at the public demo client with `scopes`; the access token.
 async fn access_token(app: &TestApp, persona: &str, idp: &str, scopes: &[&str]) -> (Rp, String, String) {
-    plain_http()
-        .post(app.url("/_fcmock/api/next-login"))
-        .json(&json!({"client_id": PUBLIC_CLIENT, "persona": persona, "idp": idp}))
-        .send()
-        .await
-        .unwrap();
+    queue_login(app, PUBLIC_CLIENT, persona, idp).await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let (url, _, _) = rp.authorize_url(scopes, &[]);
     let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();

@@ -22,12 +22,7 @@ async fn load(app: &TestApp, yaml: &str) -> String {
 
 /// A headless login of `client` and the raw token response.
 async fn headless_tokens(app: &TestApp, client: &str, secret: &str) -> (u16, Value) {
-    plain_http()
-        .post(app.url("/_fcmock/api/next-login"))
-        .json(&json!({"client_id": client, "persona": "camille-rochefort", "idp": "ameli"}))
-        .send()
-        .await
-        .unwrap();
+    queue_login(app, client, "camille-rochefort", "ameli").await;
     let rp = app.rp(client, secret).await;
     let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
     let loc = app.browser().get(&url).await.location.unwrap();
@@ -84,12 +79,7 @@ async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
                 &format!("name: rp\nclients: [{client}]\nfaults:\n  - at: fc.token\n    id_token: {fault}\n"),
             )
             .await;
-            plain_http()
-                .post(app.url("/_fcmock/api/next-login"))
-                .json(&json!({"client_id": client, "persona": "camille-rochefort", "idp": "ameli"}))
-                .send()
-                .await
-                .unwrap();
+            queue_login(&app, client, "camille-rochefort", "ameli").await;
             let rp = app.rp(client, secret).await;
             let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
             let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
@@ -169,12 +159,7 @@ async fn spoiled_userinfo() {
         ),
     )
     .await;
-    plain_http()
-        .post(app.url("/_fcmock/api/next-login"))
-        .json(&json!({"client_id": PRIVATE_CLIENT, "persona": "camille-rochefort", "idp": "ameli"}))
-        .send()
-        .await
-        .unwrap();
+    queue_login(&app, PRIVATE_CLIENT, "camille-rochefort", "ameli").await;
     let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
     let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
     let r = rp.redeem(&code).await.unwrap();

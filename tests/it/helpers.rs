@@ -472,3 +472,19 @@ pub async fn full_login(app: &TestApp, rp: &Rp, persona: &str, idp: &str, scopes
     assert_eq!(q.get("state").map(String::as_str), Some(STATE));
     rp.redeem(&q["code"]).await.unwrap()
 }
+
+/// Queues a headless login of `persona` at `idp` for the next authorize of `client_id`.
+pub async fn queue_login(app: &TestApp, client_id: &str, persona: &str, idp: &str) {
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/next-login"))
+        .json(&serde_json::json!({"client_id": client_id, "persona": persona, "idp": idp}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        201,
+        "next-login: {}",
+        resp.text().await.unwrap_or_default()
+    );
+}

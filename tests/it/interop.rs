@@ -6,7 +6,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::helpers::*;
 
@@ -68,12 +68,7 @@ fn jwcrypto(key: &str, jwks: &str, answer: &str) -> Value {
 #[tokio::test]
 async fn jwcrypto_decrypts_and_verifies_checktoken_answers() {
     let app = TestApp::spawn().await;
-    plain_http()
-        .post(app.url("/_fcmock/api/next-login"))
-        .json(&json!({"client_id": PUBLIC_CLIENT, "persona": "sandrine-quemper", "idp": "ameli"}))
-        .send()
-        .await
-        .unwrap();
+    queue_login(&app, PUBLIC_CLIENT, "sandrine-quemper", "ameli").await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let (url, _, _) = rp.authorize_url(&["identite_pivot", "dgfip_rfr", "cnaf_quotient_familial"], &[]);
     let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
@@ -144,12 +139,7 @@ async fn jwcrypto_decrypts_and_verifies_franceconnect_plus_tokens() {
             "RSA-OAEP-256",
         ),
     ] {
-        plain_http()
-            .post(app.url("/_fcmock/api/next-login"))
-            .json(&json!({"client_id": client, "persona": "alix-morange", "idp": "franceidentite"}))
-            .send()
-            .await
-            .unwrap();
+        queue_login(&app, client, "alix-morange", "franceidentite").await;
         let mut url = url::Url::parse(&format!("{issuer}/authorize")).unwrap();
         url.query_pairs_mut()
             .append_pair("response_type", "code")
