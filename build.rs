@@ -25,20 +25,33 @@ fn main() {
         }
         by_code.entry(cols[0]).or_insert(cols);
     }
+    // Strings live in one text blob (interned: départements, kinds and postal
+    // codes repeat); rows hold packed (offset << 8 | length) references and
+    // the population. Numbers only: no pointer, so no relocation at load time
+    // and nothing for the dynamic loader to write into the binary's pages.
+    let mut text = String::new();
+    let mut interned: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut intern = |s: &str| -> u32 {
+        if let Some(r) = interned.get(s) {
+            return *r;
+        }
+        assert!(s.len() < 256, "COG string longer than 255 bytes: {s}");
+        let packed = (u32::try_from(text.len()).unwrap() << 8) | u32::try_from(s.len()).unwrap();
+        assert!(text.len() < (1 << 24), "COG text blob over 16 MiB");
+        text.push_str(s);
+        interned.insert(s.to_owned(), packed);
+        packed
+    };
     let mut out = String::new();
-    writeln!(out, "pub(crate) static COMMUNES: [Commune; {}] = [", by_code.len()).unwrap();
+    writeln!(out, "static COMMUNE_ROWS: [[u32; 7]; {}] = [", by_code.len()).unwrap();
     for cols in by_code.values() {
         let col = |i: usize| cols.get(i).copied().unwrap_or("");
         let population: u32 = col(6).parse().unwrap_or(0);
+        let refs: Vec<u32> = (0..6).map(|i| intern(col(i))).collect();
         writeln!(
             out,
-            "Commune {{ code: {:?}, name: {:?}, kind: {:?}, departement: {:?}, departement_name: {:?}, postal_codes: {:?}, population: {population} }},",
-            col(0),
-            col(1),
-            col(2),
-            col(3),
-            col(4),
-            col(5)
+            "[{}, {}, {}, {}, {}, {}, {population}],",
+            refs[0], refs[1], refs[2], refs[3], refs[4], refs[5]
         )
         .unwrap();
     }
@@ -56,6 +69,7 @@ fn main() {
     }
     out.push_str("];\n");
 
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("cog_tables.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    std::fs::write(Path::new(&out_dir).join("cog_tables.rs"), out).unwrap();
+    std::fs::write(Path::new(&out_dir).join("cog_text.txt"), text).unwrap();
 }

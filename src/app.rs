@@ -97,7 +97,13 @@ pub struct AppInner {
     pub scenarios: crate::scenarios::Scenarios,
     /// Bearer token that opens the control API to non-loopback callers.
     pub control_token: Option<String>,
+    /// FranceConnect+ clients' JWKS fetched from their `jwks_uri`, kept
+    /// [`CLIENT_JWKS_TTL_MS`] so that a token call does not refetch them.
+    pub client_jwks: crate::oidc::store::ExpiringStore<serde_json::Value>,
 }
+
+/// How long a client's JWKS fetched from its `jwks_uri` is reused.
+pub const CLIENT_JWKS_TTL_MS: i64 = 60_000;
 
 impl Deref for AppState {
     type Target = AppInner;
@@ -145,6 +151,7 @@ impl AppState {
             dp_keys: crate::data_providers::keys(&config),
             journal,
             control_token,
+            client_jwks: crate::oidc::store::ExpiringStore::new(256),
             fcplus,
             config_cell: arc_swap::ArcSwap::from_pointee(config),
             clock,

@@ -28,6 +28,8 @@ pub struct BenchOptions {
     /// when the client has `auto_login`.
     pub next_login: Option<(String, String)>,
     pub control_token: Option<String>,
+    /// Discovery document URL; `None`: the FranceConnect v2 one under `url`.
+    pub discovery: Option<String>,
 }
 
 /// The client the in-process server gets for benchmarks.
@@ -47,6 +49,7 @@ impl BenchOptions {
             redirect_uri: BENCH_REDIRECT.to_owned(),
             next_login: None,
             control_token: None,
+            discovery: None,
         }
     }
 }
@@ -334,11 +337,21 @@ async fn flow(ctx: &Ctx, tally: &mut Tally, n: u64) -> Result<(), String> {
     if !r.status().is_success() {
         return Err(format!("userinfo: HTTP {}", r.status().as_u16()));
     }
-    let jwt = r.text().await.map_err(|e| format!("userinfo: {}", kind_of(&e)))?;
-    let info = ctx
-        .keys
-        .verify(jwt.trim(), &o.client_id)
-        .map_err(|e| format!("userinfo: {e}"))?;
+    // FranceConnect signs userinfo (application/jwt); a generic provider may
+    // answer plain JSON. A relying party goes by the content type.
+    let json_body = r
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let body = r.text().await.map_err(|e| format!("userinfo: {}", kind_of(&e)))?;
+    let info = if json_body {
+        serde_json::from_str::<Value>(&body).map_err(|_| "userinfo: not JSON".to_owned())?
+    } else {
+        ctx.keys
+            .verify(body.trim(), &o.client_id)
+            .map_err(|e| format!("userinfo: {e}"))?
+    };
     if info.get("sub") != claims.get("sub") {
         return Err("userinfo: sub differs from the id_token's".to_owned());
     }
@@ -375,7 +388,10 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
         .build()
         .map_err(|e| e.to_string())?;
     // As a relying party does: everything from the discovery document.
-    let discovery_url = format!("{base}{}/.well-known/openid-configuration", crate::paths::FC_PREFIX);
+    let discovery_url = opts
+        .discovery
+        .clone()
+        .unwrap_or_else(|| format!("{base}{}/.well-known/openid-configuration", crate::paths::FC_PREFIX));
     let doc: Value = http
         .get(&discovery_url)
         .send()

@@ -82,6 +82,11 @@ pub struct BenchArgs {
     /// The client logs in automatically (auto_login): do not queue personas.
     #[arg(long, requires = "url")]
     pub auto_login: bool,
+    /// Discovery document to read the endpoints from (with --url; default:
+    /// URL/api/v2/.well-known/openid-configuration). Set it to load another
+    /// OpenID provider, e.g. a peer mock in `bench/compare.sh`.
+    #[arg(long, requires = "url")]
+    pub discovery: Option<String>,
     /// Bearer token for the control API of a remote fcmock (--control-token there).
     #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
     pub control_token: Option<String>,
@@ -274,6 +279,7 @@ async fn bench(args: BenchArgs) -> ExitCode {
         opts.redirect_uri.clone_from(&args.redirect_uri);
         opts.next_login = (!args.auto_login).then(|| (args.persona.clone(), args.idp.clone()));
         opts.control_token.clone_from(&args.control_token);
+        opts.discovery.clone_from(&args.discovery);
     }
     match crate::bench::run(opts).await {
         Ok(report) => {

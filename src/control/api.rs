@@ -238,6 +238,7 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Response {
     state.scenarios.clear();
     state.journal.clear();
     state.clock.reset();
+    state.client_jwks.clear();
     StatusCode::NO_CONTENT.into_response()
 }
 

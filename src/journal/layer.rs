@@ -262,7 +262,15 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let timer = Instant::now();
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, REQUEST_LIMIT).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "Corps de requête trop volumineux : fcmock accepte au plus {} Kio (request body over {} KiB).",
+                REQUEST_LIMIT / 1024,
+                REQUEST_LIMIT / 1024
+            ),
+        )
+            .into_response();
     };
     let content_type = parts
         .headers

@@ -235,7 +235,7 @@ pub struct GenPersona {
 }
 
 struct Tables {
-    births: Vec<&'static Commune>,
+    births: Vec<Commune>,
     births_weights: Vec<u64>,
     countries_total: u32,
 }
@@ -257,9 +257,9 @@ fn pick_weighted<'a, T>(rng: &mut StdRng, items: &'a [T], cumul: &[u64]) -> Opti
     items.get(i)
 }
 
-fn birth_communes(filter: impl Fn(&Commune) -> bool) -> Vec<&'static Commune> {
+fn birth_communes(filter: impl Fn(&Commune) -> bool) -> Vec<Commune> {
     // Births in Paris, Lyon and Marseille are registered by arrondissement.
-    let mut v: Vec<&'static Commune> = cog::communes()
+    let mut v: Vec<Commune> = cog::communes()
         .filter(|c| c.kind == "commune-actuelle" || c.kind == "arrondissement-municipal")
         .filter(|c| !matches!(c.code, "75056" | "69123" | "13055"))
         .filter(|c| filter(c))

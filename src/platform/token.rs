@@ -255,7 +255,8 @@ fn token_inner(
 }
 
 /// FranceConnect+ encrypts what it signs: the client's public key, from its
-/// registration (inline JWK, or its jwks_uri fetched now), with its kid.
+/// registration (inline JWK, or its jwks_uri, fetched at most once a minute),
+/// with its kid.
 pub(crate) async fn client_key(
     state: &PlatformView,
     client: &Client,
@@ -265,15 +266,26 @@ pub(crate) async fn client_key(
     let jwk = match (&enc.jwk, &enc.jwks_uri) {
         (Some(j), _) => j.clone(),
         (None, Some(uri)) => {
-            let set: Value = state
-                .http
-                .get(uri)
-                .send()
-                .await
-                .map_err(|e| format!("jwks_uri {uri} unreachable: {e}"))?
-                .json()
-                .await
-                .map_err(|e| format!("jwks_uri {uri}: not a JWKS: {e}"))?;
+            let now = state.clock.now_ms();
+            let set = match state.client_jwks.get(uri, now) {
+                Some(set) => set,
+                None => {
+                    let set: Value = state
+                        .http
+                        .get(uri)
+                        .timeout(std::time::Duration::from_secs(5))
+                        .send()
+                        .await
+                        .map_err(|e| format!("jwks_uri {uri} unreachable: {e}"))?
+                        .json()
+                        .await
+                        .map_err(|e| format!("jwks_uri {uri}: not a JWKS: {e}"))?;
+                    state
+                        .client_jwks
+                        .insert(uri.clone(), set.clone(), now + crate::app::CLIENT_JWKS_TTL_MS);
+                    set
+                }
+            };
             set.get("keys")
                 .and_then(Value::as_array)
                 .and_then(|keys| {

@@ -333,8 +333,16 @@ async fn rsa_oaep_key_from_the_clients_jwks_uri() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let jwks_url = format!("http://{}/jwks", listener.local_addr().unwrap());
     let body = serde_json::json!({"keys": [Value::Object(jwk)]});
+    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = fetches.clone();
     tokio::spawn(async move {
-        let app = axum::Router::new().route("/jwks", axum::routing::get(move || async move { axum::Json(body) }));
+        let app = axum::Router::new().route(
+            "/jwks",
+            axum::routing::get(move || async move {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                axum::Json(body)
+            }),
+        );
         axum::serve(listener, app).await.unwrap();
     });
     let extra = format!(
@@ -366,6 +374,32 @@ async fn rsa_oaep_key_from_the_clients_jwks_uri() {
     let (header, _) = open(&app, tokens["id_token"].as_str().unwrap(), &rsa, client).await;
     assert_eq!(header["alg"], "RSA-OAEP");
     assert_eq!(header["kid"], "fs-enc-1");
+    let (ctype, body) = userinfo_plus(&app, tokens["access_token"].as_str().unwrap()).await;
+    assert!(ctype.starts_with("application/jwt"), "{ctype}");
+    let (header, _) = open(&app, &body, &rsa, client).await;
+    assert_eq!(header["kid"], "fs-enc-1");
+    // The token and userinfo answers shared one fetch of the client's JWKS…
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // …which is fetched again once it is a minute old.
+    let r = plain_http()
+        .post(app.url("/_fcmock/api/clock"))
+        .json(&serde_json::json!({"advance_seconds": 61}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let tokens = login_plus(
+        &app,
+        client,
+        "secret-of-the-jwks-uri-client-0123456789abcdef0123456789abcdef",
+        "openid family_name",
+        Some("eidas2"),
+        "alix-morange",
+        "laposte",
+    )
+    .await;
+    assert!(tokens["id_token"].is_string());
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

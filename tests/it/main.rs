@@ -16,6 +16,7 @@ mod data;
 mod errors;
 mod faults;
 mod fcplus;
+mod fuzz;
 mod helpers;
 mod hub;
 mod interop;
