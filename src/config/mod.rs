@@ -323,7 +323,7 @@ pub struct Account {
     pub login: String,
     pub password: String,
     /// The identity this provider holds (the civil one unless overridden).
-    pub identity: Identity,
+    pub identity: std::sync::Arc<Identity>,
     /// Whether `identity` differs from the civil identity.
     pub divergent: bool,
 }

@@ -679,7 +679,7 @@ fn build_persona(e: &From<RawPersona>, index: usize, idps: &HashSet<&str>, error
                 login: a.login.value.clone(),
                 password: a.password.clone().unwrap_or_else(|| "123".to_owned()),
                 divergent: &held != base,
-                identity: held,
+                identity: held.into(),
             });
         }
     }

@@ -334,8 +334,8 @@ pub(crate) async fn exchange(
     }
     Ok(Login {
         idp: idp.to_owned(),
-        identity: normalise(&identity),
-        raw: identity.clone(),
+        identity: normalise(&identity).into(),
+        raw: identity.clone().into(),
         idp_acr: acr.clone(),
         amr: cfg.amr.clone(),
         auth_time: state.clock.now(),

@@ -60,7 +60,7 @@ struct IdpInteraction {
 #[derive(Debug, Clone)]
 struct IdpGrant {
     sub: String,
-    identity: Identity,
+    identity: std::sync::Arc<Identity>,
     nonce: String,
     acr: String,
     auth_time: i64,

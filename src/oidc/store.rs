@@ -33,6 +33,35 @@ struct Entry<V> {
     seq: u64,
 }
 
+impl<V> Inner<V> {
+    /// Drops entries expired for over [`SWEEP_GRACE_MS`] (or already removed)
+    /// from the oldest end, at most [`SWEEP_STEP`] per call. Called on every
+    /// read, it keeps a store whose entries share one lifetime near its live
+    /// size instead of creeping up to its capacity; the grace lets a late
+    /// caller still hear "expired" rather than "unknown".
+    fn sweep_front(&mut self, now_ms: i64) {
+        let now_ms = now_ms.saturating_sub(SWEEP_GRACE_MS);
+        for _ in 0..SWEEP_STEP {
+            let Some((key, seq)) = self.order.front() else { return };
+            match self.map.get(key) {
+                Some(e) if e.seq == *seq && e.expires_at_ms > now_ms => return,
+                Some(e) if e.seq == *seq => {
+                    let key = key.clone();
+                    self.map.remove(&key);
+                }
+                _ => {}
+            }
+            self.order.pop_front();
+        }
+    }
+}
+
+/// Entries examined per read by [`Inner::sweep_front`].
+const SWEEP_STEP: usize = 4;
+
+/// How long after its expiry an entry may still be swept away by others' reads.
+const SWEEP_GRACE_MS: i64 = 60_000;
+
 impl<V: Clone> ExpiringStore<V> {
     /// A store holding at most `capacity` live entries.
     pub fn new(capacity: usize) -> Self {
@@ -77,35 +106,40 @@ impl<V: Clone> ExpiringStore<V> {
     /// The value for `key` if present and not expired at `now_ms`.
     pub fn get(&self, key: &str, now_ms: i64) -> Option<V> {
         let mut inner = self.inner.lock();
-        match inner.map.get(key) {
+        let found = match inner.map.get(key) {
             Some(e) if e.expires_at_ms > now_ms => Some(e.value.clone()),
             Some(_) => {
                 inner.map.remove(key);
                 None
             }
             None => None,
-        }
+        };
+        inner.sweep_front(now_ms);
+        found
     }
 
     /// Like [`get`](Self::get), but tells an expired entry from an unknown one
     /// (an expired entry is removed).
     pub fn lookup(&self, key: &str, now_ms: i64) -> Lookup<V> {
         let mut inner = self.inner.lock();
-        match inner.map.get(key) {
+        let found = match inner.map.get(key) {
             Some(e) if e.expires_at_ms > now_ms => Lookup::Live(e.value.clone()),
             Some(_) => {
                 inner.map.remove(key);
                 Lookup::Expired
             }
             None => Lookup::Missing,
-        }
+        };
+        inner.sweep_front(now_ms);
+        found
     }
 
     /// Removes `key` and returns its value if it was present and not expired.
     pub fn take(&self, key: &str, now_ms: i64) -> Option<V> {
         let mut inner = self.inner.lock();
-        let e = inner.map.remove(key)?;
-        (e.expires_at_ms > now_ms).then_some(e.value)
+        let e = inner.map.remove(key);
+        inner.sweep_front(now_ms);
+        e.filter(|e| e.expires_at_ms > now_ms).map(|e| e.value)
     }
 
     /// Removes `key` whatever its state.
@@ -188,5 +222,26 @@ mod tests {
             store.remove(&k);
         }
         assert!(store.inner.lock().order.len() <= 36);
+    }
+
+    #[test]
+    fn reads_sweep_expired_entries_from_the_old_end() {
+        let store = ExpiringStore::new(1000);
+        for i in 0..100 {
+            store.insert(format!("old{i}"), i, 100);
+        }
+        store.insert("young".into(), 0, 1_000_000);
+        // Each read past the expiry drops a few of the oldest entries…
+        // (not before they have been expired for the grace period)…
+        assert_eq!(store.get("young", 200), Some(0));
+        assert_eq!(store.len(), 101);
+        for _ in 0..30 {
+            assert_eq!(store.get("young", 100 + SWEEP_GRACE_MS + 1), Some(0));
+        }
+        // …until only the live one is left; the live one is never dropped.
+        assert_eq!(store.len(), 1);
+        // An expired entry still reads as expired, not as unknown, when asked for.
+        store.insert("late".into(), 1, 300);
+        assert_eq!(store.lookup("late", 400), Lookup::Expired);
     }
 }

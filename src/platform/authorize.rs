@@ -423,7 +423,7 @@ fn headless_login(state: &PlatformView, next: &NextLogin, requested_acr: &str) -
     };
     Ok(Login {
         idp: idp.id.clone(),
-        identity: crate::identity::normalise(&account.identity),
+        identity: crate::identity::normalise(&account.identity).into(),
         raw: account.identity.clone(),
         idp_acr: acr,
         amr: idp.amr.clone(),

@@ -142,9 +142,9 @@ pub(crate) struct Session {
 pub(crate) struct Login {
     pub(crate) idp: String,
     /// After the RNIPP step (what FranceConnect v2 sends).
-    pub(crate) identity: NormalisedIdentity,
+    pub(crate) identity: std::sync::Arc<NormalisedIdentity>,
     /// As the identity provider returned it (what FranceConnect+ sends).
-    pub(crate) raw: crate::identity::Identity,
+    pub(crate) raw: std::sync::Arc<crate::identity::Identity>,
     /// The acr the identity provider returned (FranceConnect+ passes it on).
     pub(crate) idp_acr: String,
     pub(crate) amr: Vec<String>,
@@ -203,9 +203,9 @@ pub(crate) struct AccessGrant {
     pub(crate) client_id: String,
     pub(crate) sub: String,
     pub(crate) scopes: Vec<String>,
-    pub(crate) identity: NormalisedIdentity,
+    pub(crate) identity: std::sync::Arc<NormalisedIdentity>,
     /// The identity provider's own values (FranceConnect+).
-    pub(crate) raw: crate::identity::Identity,
+    pub(crate) raw: std::sync::Arc<crate::identity::Identity>,
     /// FranceConnect+ sends the identity provider's values, plus rnipp_* claims.
     pub(crate) plus: bool,
     pub(crate) idp: String,

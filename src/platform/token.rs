@@ -344,7 +344,7 @@ pub(crate) fn userinfo_claims(state: &PlatformView, g: &AccessGrant) -> Map<Stri
     let mut out = Map::new();
     out.insert("sub".into(), json!(g.sub));
     let released = if g.plus {
-        as_sent_by_idp(&g.raw)
+        std::sync::Arc::new(as_sent_by_idp(&g.raw))
     } else {
         g.identity.clone()
     };
