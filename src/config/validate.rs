@@ -299,7 +299,7 @@ fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Errors) -> Plat
         fcplus_path: crate::paths::FCPLUS_PREFIX.to_owned(),
         allowed_idp_hints: Vec::new(),
         reject_unknown_authorize_params: true,
-        store_capacity: 100_000,
+        store_capacity: 20_000,
         journal_capacity: 10_000,
         seed: None,
     };

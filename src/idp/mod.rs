@@ -357,7 +357,7 @@ async fn authorize(State(state): State<AppState>, Path(id): Path<String>, RawQue
     )
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 struct LoginForm {
     interaction: Option<String>,
     login: Option<String>,
@@ -369,7 +369,7 @@ async fn login(
     State(state): State<AppState>,
     Path(id): Path<String>,
     rc: Option<axum::Extension<RequestContext>>,
-    axum::Form(form): axum::Form<LoginForm>,
+    crate::web::PageForm(form): crate::web::PageForm<LoginForm>,
 ) -> Response {
     let rt = match runtime(&state, &id) {
         Ok(rt) => rt,

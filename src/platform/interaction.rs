@@ -2,7 +2,7 @@
 //! identity provider, the verify step (RNIPP and `sub`), consent, and the
 //! final redirect to the service provider with a code.
 
-use axum::Form;
+use crate::web::PageForm;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -117,7 +117,7 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct RedirectToIdpForm {
     #[serde(rename = "providerUid")]
     provider_uid: Option<String>,
@@ -129,7 +129,7 @@ pub(crate) struct RedirectToIdpForm {
 pub(crate) async fn redirect_to_idp(
     state: PlatformView,
     jar: CookieJar,
-    Form(form): Form<RedirectToIdpForm>,
+    PageForm(form): PageForm<RedirectToIdpForm>,
 ) -> Response {
     match redirect_to_idp_inner(&state, &jar, form).await {
         Ok(r) => r,
@@ -209,7 +209,7 @@ pub(crate) fn level_unreachable(idp: &crate::config::IdpConfig, requested: &str)
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct CsrfForm {
     #[serde(rename = "csrfToken")]
     csrf_token: Option<String>,
@@ -217,7 +217,7 @@ pub(crate) struct CsrfForm {
 }
 
 /// `POST /redirect-to-sp-with-error`: the user gave up on the wall.
-pub(crate) async fn cancel_to_sp(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
+pub(crate) async fn cancel_to_sp(state: PlatformView, jar: CookieJar, PageForm(form): PageForm<CsrfForm>) -> Response {
     cancel_to_sp_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -407,7 +407,7 @@ pub(crate) async fn consent(state: PlatformView, jar: CookieJar, Path(uid): Path
 }
 
 /// `POST /login`: the user confirmed; back to the service provider with a code.
-pub(crate) async fn login(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
+pub(crate) async fn login(state: PlatformView, jar: CookieJar, PageForm(form): PageForm<CsrfForm>) -> Response {
     login_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
 }
 

@@ -7,7 +7,7 @@
 //! `session/end/confirm`, which redirects to the service provider's
 //! `post_logout_redirect_uri` with its `state`.
 
-use axum::Form;
+use crate::web::PageForm;
 use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -101,14 +101,18 @@ fn session_end_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> 
     Ok(logout_step(state, p::DISCONNECT_FROM_IDP, csrf))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct CsrfOnly {
     #[serde(rename = "csrfToken")]
     csrf_token: Option<String>,
 }
 
 /// `POST /api/v2/client/disconnect-from-idp`.
-pub(crate) async fn disconnect_from_idp(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Response {
+pub(crate) async fn disconnect_from_idp(
+    state: PlatformView,
+    jar: CookieJar,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Response {
     disconnect_from_idp_inner(&state, &jar, &form)
         .await
         .unwrap_or_else(IntoResponse::into_response)
@@ -187,7 +191,11 @@ fn logout_callback_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>)
 }
 
 /// `POST /api/v2/session/end/confirm`: the session is over; back to the service provider.
-pub(crate) async fn session_end_confirm(state: PlatformView, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Response {
+pub(crate) async fn session_end_confirm(
+    state: PlatformView,
+    jar: CookieJar,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Response {
     session_end_confirm_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
 }
 

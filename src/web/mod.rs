@@ -160,3 +160,35 @@ pub struct PersonaPage {
     pub base: String,
     pub first_idp: String,
 }
+
+/// The fields of a form posted by one of fcmock's pages, read as a browser
+/// sends them: the first value of a repeated field wins and unknown fields
+/// are ignored, so a malformed post reaches the handler, which answers with
+/// its own page (a bad CSRF token, an unknown interaction) instead of axum's
+/// plain-text 422. Every field of the target type must be optional; a form
+/// that still cannot be read reaches the handler empty.
+#[derive(Debug)]
+pub struct PageForm<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for PageForm<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Default,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut seen = std::collections::HashSet::new();
+        let first: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+            .into_owned()
+            .filter(|(k, _)| seen.insert(k.clone()))
+            .collect();
+        let reencoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&first)
+            .finish();
+        Ok(Self(serde_urlencoded::from_str(&reencoded).unwrap_or_default()))
+    }
+}

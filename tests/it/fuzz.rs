@@ -48,7 +48,7 @@ fn shared() -> &'static Shared {
 
 // ---- what arbitrary input looks like --------------------------------------
 
-const FC_PARAMS: [&str; 22] = [
+const FC_PARAMS: [&str; 28] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -71,6 +71,12 @@ const FC_PARAMS: [&str; 22] = [
     "login_hint",
     "request",
     "interaction",
+    "csrfToken",
+    "providerUid",
+    "consent",
+    "login",
+    "password",
+    "acr",
 ];
 
 fn value() -> impl Strategy<Value = String> {
@@ -322,7 +328,7 @@ proptest! {
     }
 
     #[test]
-    fn interaction_and_callback_parameters(q in encoded(), uid in "[a-zA-Z0-9-]{0,40}", which in 0usize..6) {
+    fn interaction_and_callback_parameters(q in encoded(), uid in "[a-zA-Z0-9-]{0,40}", which in 0usize..9) {
         let h = &shared().http;
         let req = match which {
             0 => h.get(format!("{}?{q}", fc(&format!("/interaction/{uid}")))),
@@ -330,6 +336,9 @@ proptest! {
             2 => h.get(format!("{}?{q}", fc(&format!("/interaction/{uid}/consent")))),
             3 => h.get(format!("{}?{q}", fc("/oidc-callback"))),
             4 => form(h.post(fc("/redirect-to-idp")), q),
+            5 => form(h.post(fc("/redirect-to-sp-with-error")), q),
+            6 => form(h.post(fc("/client/disconnect-from-idp")), q),
+            7 => form(h.post(fc("/session/end/confirm")), q),
             _ => form(h.post(fc("/login")), q),
         };
         run(check(req, "interaction"))?;
