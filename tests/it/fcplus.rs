@@ -361,16 +361,19 @@ async fn rsa_oaep_key_from_the_clients_jwks_uri() {
     );
     let app = TestApp::spawn_with(&[&extra]).await;
     let client = "f00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeed";
-    let tokens = login_plus(
-        &app,
-        client,
-        "secret-of-the-jwks-uri-client-0123456789abcdef0123456789abcdef",
-        "openid family_name",
-        Some("eidas2"),
-        "alix-morange",
-        "laposte",
-    )
-    .await;
+    let secret = "secret-of-the-jwks-uri-client-0123456789abcdef0123456789abcdef";
+    let login = || {
+        login_plus(
+            &app,
+            client,
+            secret,
+            "openid family_name",
+            Some("eidas2"),
+            "alix-morange",
+            "laposte",
+        )
+    };
+    let tokens = login().await;
     let (header, _) = open(&app, tokens["id_token"].as_str().unwrap(), &rsa, client).await;
     assert_eq!(header["alg"], "RSA-OAEP");
     assert_eq!(header["kid"], "fs-enc-1");
@@ -388,16 +391,7 @@ async fn rsa_oaep_key_from_the_clients_jwks_uri() {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let tokens = login_plus(
-        &app,
-        client,
-        "secret-of-the-jwks-uri-client-0123456789abcdef0123456789abcdef",
-        "openid family_name",
-        Some("eidas2"),
-        "alix-morange",
-        "laposte",
-    )
-    .await;
+    let tokens = login().await;
     assert!(tokens["id_token"].is_string());
     assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
