@@ -506,7 +506,16 @@ pub fn banner(state: &AppState) -> String {
     for c in &cfg.clients {
         let _ = writeln!(out, "    - {} ({:?}, {})", c.name, c.kind, c.signing_alg);
         let _ = writeln!(out, "      client_id     {}", c.client_id);
-        let _ = writeln!(out, "      client_secret {}", c.client_secret);
+        // The demo clients' secrets are published (README, default bundle);
+        // a secret from the user's own configuration stays out of CI logs.
+        let published = crate::config::DEFAULT_BUNDLE
+            .iter()
+            .any(|(_, text)| text.contains(c.client_secret.as_str()));
+        if published {
+            let _ = writeln!(out, "      client_secret {}", c.client_secret);
+        } else {
+            let _ = writeln!(out, "      client_secret (from your configuration, not printed)");
+        }
         let mut rules: Vec<String> = c.redirect_uris.clone();
         if c.allow_localhost_redirects {
             rules.push("any http://localhost:PORT/… or http://127.0.0.1:PORT/… (allow_localhost_redirects)".to_owned());

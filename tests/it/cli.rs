@@ -98,3 +98,83 @@ async fn health_subcommand_answers_for_the_container() {
         String::from_utf8_lossy(&ko.stderr)
     );
 }
+
+const OWN_ID: &str = "0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de";
+const OWN_SECRET: &str = "own-secret-never-printed-0123456789abcdef0123456789abcdef";
+
+/// With the most verbose logs, a login's secrets never reach the output:
+/// the client secret of the user's own configuration, an IdP password, codes
+/// and tokens. (The demo clients' secrets are published and printed.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_logs_hold_no_secret() {
+    let dir = std::env::temp_dir().join(format!("fcmock-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (out_path, err_path) = (dir.join("stdout"), dir.join("stderr"));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let own = dir.join("own-client.yaml");
+    std::fs::write(
+        &own,
+        format!(
+            "clients:\n  - client_id: \"{OWN_ID}\"\n    client_secret: \"{OWN_SECRET}\"\n    name: \"Portail de test\"\n    redirect_uris: [\"http://localhost:9/callback\"]\n    allow_localhost_redirects: true\n    signing_alg: ES256\n    auto_login: {{ persona: camille-rochefort, idp: ameli }}\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--port", &port.to_string(), "--log-format", "json", "--config"])
+        .arg(&own)
+        .env("FCMOCK_LOG", "trace")
+        .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&err_path).unwrap()))
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = crate::helpers::plain_http();
+    let started = Instant::now();
+    while http.get(format!("{base}/_fcmock/health")).send().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "fcmock did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A login through an identity provider's page, with its password…
+    let password = "mot-de-passe-tres-secret-0123";
+    let r = http
+        .post(format!("{base}/idp/ameli/login"))
+        .form(&[("interaction", "x"), ("login", "someone"), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    // …and complete flows that send the client secret and carry codes and tokens.
+    let bench = tokio::task::spawn_blocking({
+        let base = base.clone();
+        move || {
+            Command::new(BIN)
+                .args(["bench", "--json", "--url", &base, "-c", "2", "-d", "1", "--auto-login"])
+                .args(["--client-id", OWN_ID, "--client-secret", OWN_SECRET])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&bench.stdout);
+    assert!(report.contains("\"errors\":{}"), "{report}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let logs = std::fs::read_to_string(&out_path).unwrap() + &std::fs::read_to_string(&err_path).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(logs.contains("fcmock listening"), "the logs were captured: {logs:.500}");
+    assert!(logs.lines().count() > 20, "trace logs are verbose");
+    assert!(
+        logs.contains(crate::helpers::PUBLIC_SECRET),
+        "the published demo secrets are in the banner"
+    );
+    for secret in [OWN_SECRET, password, "code=", "client_secret=", "Bearer "] {
+        assert!(!logs.contains(secret), "`{secret}` appears in the logs");
+    }
+}
