@@ -371,12 +371,14 @@ proptest! {
     }
 
     #[test]
-    fn configuration_persona_and_scenario_files(seed in 0usize..4, edits in prop::collection::vec((0.0f64..1.0, 0usize..4, "[ -~\\n\\t:{}\\[\\]\"'-]{0,12}"), 1..5)) {
+    fn configuration_persona_and_scenario_files(seed in 0usize..6, edits in prop::collection::vec((0.0f64..1.0, 0usize..4, "[ -~\\n\\t:{}\\[\\]\"'-]{0,12}"), 1..5)) {
         let samples = [
             include_str!("../../scenarios/default/clients.yaml"),
             include_str!("../../scenarios/default/identity_providers.yaml"),
             include_str!("../../scenarios/examples/token-503-deux-fois.yaml"),
             include_str!("../../scenarios/examples/reseau-lent.yaml"),
+            PERSONAS_SAMPLE,
+            PERSONAS_SAMPLE,
         ];
         let mut text = samples[seed].to_owned();
         for (at, kind, piece) in edits {
@@ -416,6 +418,12 @@ proptest! {
             if let Err(errors) = fcmock::config::load(&[source], true) {
                 check_errors(&errors)?;
             }
+        } else if seed >= 4 {
+            // A persona file, as `--config` and the control API add them.
+            let config = fcmock::config::Config::default_bundle().unwrap();
+            if let Err(errors) = config.with_added_personas(&source) {
+                check_errors(&errors)?;
+            }
         } else {
             let config = fcmock::config::Config::default_bundle().unwrap();
             if let Err(errors) = fcmock::scenarios::parse::parse(name, &text, &config) {
@@ -424,6 +432,35 @@ proptest! {
         }
     }
 }
+
+/// Two personas as a persona file writes them: the seed of the file mutations.
+const PERSONAS_SAMPLE: &str = r#"personas:
+  - id: fuzz-louise
+    tags: [adulte, ne-en-france]
+    identity:
+      given_name: "Louise Marie"
+      family_name: "Ollivier-Le Goff"
+      gender: female
+      birthdate: "1984-03-12"
+      birthplace: "2A004"
+      birthcountry: "99100"
+      email: "louise.ollivier@example.fr"
+    accounts:
+      - { idp: ameli, login: "louise-ameli", password: "123" }
+      - idp: impots
+        login: "1234567890123"
+        password: "123"
+        identity: { family_name: "Ollivier" }
+  - id: fuzz-karim
+    identity:
+      given_name: "Karim"
+      family_name: "Benali"
+      gender: male
+      birthdate: "1979-00-00"
+      birthplace: ""
+      birthcountry: "99352"
+    accounts: [ { idp: laposte, login: karim, password: "123" } ]
+"#;
 
 /// After all that, the server still logs people in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -474,4 +511,16 @@ async fn request_bodies_are_limited() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
+}
+
+/// The seeds of the file mutations are valid before they are mutated.
+#[test]
+fn mutation_seeds_are_valid() {
+    let config = fcmock::config::Config::default_bundle().unwrap();
+    let source = fcmock::config::Source {
+        name: "seed.yaml".to_owned(),
+        text: PERSONAS_SAMPLE.to_owned(),
+    };
+    let (_, added) = config.with_added_personas(&source).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(added.len(), 2);
 }
