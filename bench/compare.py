@@ -16,11 +16,9 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import bench_while_sampling, free_port, start, startup, stop, summary  # noqa: E402
+from measure import bench_argv, bench_while_sampling, free_port, start, startup, stop, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH_CLIENT = "0000bench0000bench0000bench0000bench0000bench0000bench0000bench0"
-BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef0123456789"
 
 
 def main():
@@ -57,12 +55,7 @@ def main():
             proc, _ = start(s["argv"](port), base + s["ready"])
             try:
                 report, rss = bench_while_sampling(
-                    [
-                        a.fcmock, "bench", "--json",
-                        "--url", base, "--discovery", base + s["discovery"], "--auto-login",
-                        "--client-id", BENCH_CLIENT, "--client-secret", BENCH_SECRET,
-                        "-c", str(a.concurrency), "-d", str(a.duration),
-                    ],
+                    bench_argv(a.fcmock, base, a.concurrency, a.duration, base + s["discovery"]),
                     proc.pid,
                 )
             finally:

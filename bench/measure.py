@@ -14,6 +14,21 @@ import time
 import urllib.request
 
 
+# The auto_login client of bench/bench-client.yaml.
+BENCH_CLIENT = "0000bench0000bench0000bench0000bench0000bench0000bench0000bench0"
+BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef0123456789"
+
+
+def bench_argv(fcmock, base, concurrency, duration, discovery=None):
+    """`fcmock bench` against the server at `base`, logging in as the bench client."""
+    argv = [fcmock, "bench", "--json", "--url", base, "--auto-login",
+            "--client-id", BENCH_CLIENT, "--client-secret", BENCH_SECRET,
+            "-c", str(concurrency), "-d", str(duration)]
+    if discovery:
+        argv += ["--discovery", discovery]
+    return argv
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

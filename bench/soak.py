@@ -18,7 +18,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import bench_while_sampling, free_port, start, stop  # noqa: E402
+from measure import bench_argv, bench_while_sampling, free_port, start, stop  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -44,15 +44,10 @@ def main():
     argv = [a.binary, "--port", str(port)]
     for c in configs:
         argv += ["--config", c]
-    proc, ready_ms = start(argv, base + "/_fcmock/health")
+    proc, _ = start(argv, base + "/_fcmock/health")
     try:
         report, samples = bench_while_sampling(
-            [
-                a.binary, "bench", "--json", "--url", base, "--auto-login",
-                "--client-id", "0000bench0000bench0000bench0000bench0000bench0000bench0000bench0",
-                "--client-secret", "bench-secret-0123456789abcdef0123456789abcdef0123456789",
-                "-c", str(a.concurrency), "-d", str(a.duration),
-            ],
+            bench_argv(a.binary, base, a.concurrency, a.duration),
             proc.pid,
             interval=1.0,
         )

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use crate::app::AppState;
 use crate::journal::{Filter, export, fingerprint};
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+/// A control API error: `{"error": message}` with `status`.
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 

@@ -154,11 +154,6 @@ struct NextLoginBody {
     idp: Option<String>,
 }
 
-fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
-    let message: String = message.into();
-    (status, Json(json!({"error": message}))).into_response()
-}
-
 async fn next_login(
     State(state): State<AppState>,
     body: Result<Json<NextLoginBody>, axum::extract::rejection::JsonRejection>,
@@ -166,7 +161,7 @@ async fn next_login(
     let Json(body) = match body {
         Ok(b) => b,
         Err(e) => {
-            return control_error(
+            return api::error(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "expected a JSON body {{\"client_id\", \"persona\", \"idp\"}}: {}",
@@ -177,7 +172,7 @@ async fn next_login(
     };
     let cfg = state.config();
     let Some(client) = cfg.client(&body.client_id) else {
-        return control_error(
+        return api::error(
             StatusCode::NOT_FOUND,
             format!("unknown client_id `{}`; see GET {}", body.client_id, m::API_CLIENTS),
         );
@@ -186,7 +181,7 @@ async fn next_login(
         (Some(id), None) => match cfg.persona(id) {
             Some(p) => p.clone(),
             None => {
-                return control_error(
+                return api::error(
                     StatusCode::NOT_FOUND,
                     format!("unknown persona `{id}`; see GET {}", m::API_PERSONAS),
                 );
@@ -195,7 +190,7 @@ async fn next_login(
         (None, Some(tags)) => match cfg.select(tags, body.idp.as_deref()).next() {
             Some(p) => p.clone(),
             None => {
-                return control_error(
+                return api::error(
                     StatusCode::NOT_FOUND,
                     format!(
                         "no persona carries all of [{}]{}; see GET {}",
@@ -210,7 +205,7 @@ async fn next_login(
             }
         },
         _ => {
-            return control_error(
+            return api::error(
                 StatusCode::BAD_REQUEST,
                 "give either `persona` (an id) or `tags` (a selection), not both",
             );
@@ -221,7 +216,7 @@ async fn next_login(
         None => match persona.accounts.first() {
             Some(a) => a.idp.clone(),
             None => {
-                return control_error(
+                return api::error(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     format!("persona `{}` has no identity-provider account", persona.id),
                 );
@@ -230,7 +225,7 @@ async fn next_login(
     };
     if persona.account(&idp).is_none() {
         let has: Vec<&str> = persona.accounts.iter().map(|a| a.idp.as_str()).collect();
-        return control_error(
+        return api::error(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
                 "persona `{}` has no account at `{idp}`; it has accounts at: {}",
@@ -240,7 +235,7 @@ async fn next_login(
         );
     }
     if let Some(i) = cfg.idp(&idp).filter(|i| !i.platforms.contains(&client.platform)) {
-        return control_error(
+        return api::error(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
                 "identity provider `{idp}` is not on {} (its platforms: {}), where client `{}` is registered",
@@ -251,7 +246,7 @@ async fn next_login(
         );
     }
     if !client.allows_idp(&idp) {
-        return control_error(
+        return api::error(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("client `{}` does not allow identity provider `{idp}`", client.name),
         );
@@ -268,7 +263,7 @@ async fn next_login(
             Json(json!({"client_id": client.client_id, "persona": persona.id, "idp": idp, "pending": pending})),
         )
             .into_response(),
-        Err(why) => control_error(StatusCode::TOO_MANY_REQUESTS, why.to_owned()),
+        Err(why) => api::error(StatusCode::TOO_MANY_REQUESTS, why.to_owned()),
     }
 }
 

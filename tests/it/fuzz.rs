@@ -279,6 +279,15 @@ fn form(req: reqwest::RequestBuilder, body: String) -> reqwest::RequestBuilder {
         .body(body)
 }
 
+/// A back-channel POST: form body, and any `Authorization` header.
+fn back_channel(url: &str, body: String, auth: Option<String>) -> reqwest::RequestBuilder {
+    let req = form(shared().http.post(url), body);
+    match auth {
+        Some(a) => req.header("authorization", a),
+        None => req,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, .. ProptestConfig::default() })]
 
@@ -293,11 +302,7 @@ proptest! {
     #[test]
     fn token_parameters(q in encoded(), auth in prop::option::of("[ -~]{0,80}"), plus in any::<bool>()) {
         let url = if plus { fcplus("/token") } else { fc("/token") };
-        let mut req = form(shared().http.post(&url), q);
-        if let Some(a) = auth {
-            req = req.header("authorization", a);
-        }
-        run(check(req, "token"))?;
+        run(check(back_channel(&url, q, auth), "token"))?;
     }
 
     #[test]
@@ -320,11 +325,7 @@ proptest! {
     #[test]
     fn checktoken_and_revocation(q in encoded(), auth in prop::option::of("[ -~]{0,80}"), revocation in any::<bool>()) {
         let url = if revocation { fc("/token/revocation") } else { fc("/checktoken") };
-        let mut req = form(shared().http.post(&url), q);
-        if let Some(a) = auth {
-            req = req.header("authorization", a);
-        }
-        run(check(req, "checktoken"))?;
+        run(check(back_channel(&url, q, auth), "checktoken"))?;
     }
 
     #[test]
