@@ -473,11 +473,11 @@ async fn start_in_process() -> Result<(String, tokio::sync::oneshot::Sender<()>)
         ),
     };
     let cfg = crate::config::load(&[extra], true).map_err(|e| e.to_string())?;
-    let urls = crate::app::Urls {
+    let urls = crate::server::Urls {
         public: base.clone(),
         internal: base.clone(),
     };
-    let state = crate::app::AppState::new(
+    let state = crate::server::AppState::new(
         cfg,
         urls,
         crate::clock::Clock::system(),
@@ -486,7 +486,7 @@ async fn start_in_process() -> Result<(String, tokio::sync::oneshot::Sender<()>)
     )
     .map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(crate::app::serve(listener, state, async move {
+    tokio::spawn(crate::server::serve(listener, state, async move {
         let _ = rx.await;
     }));
     Ok((base, tx))

@@ -23,7 +23,6 @@
 //! error whose `IntoResponse` decides between a FranceConnect error page, a
 //! redirect with `error=` and a JSON error.
 
-pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod clock;
@@ -41,4 +40,6 @@ pub mod personas;
 pub mod platform;
 pub mod rng;
 pub mod scenarios;
+pub mod server;
+pub mod shared;
 pub mod web;

@@ -3,6 +3,9 @@
 //! Routers and discovery documents both read from here, so a discovery
 //! document can never advertise a path that is not routed.
 
+/// The platform's session cookie (FranceConnect's own name).
+pub const SESSION_COOKIE: &str = "fc_session_id";
+
 /// Path prefix of the FranceConnect v2 platform.
 pub const FC_PREFIX: &str = "/api/v2";
 

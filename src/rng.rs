@@ -61,6 +61,15 @@ impl Rng {
         uuid::Builder::from_random_bytes(buf).into_uuid()
     }
 
+    /// A standalone generator seeded from this one, for libraries that want
+    /// their own `RngCore` (key generation, encryption): a seeded run stays
+    /// reproducible.
+    pub fn derive(&self) -> StdRng {
+        let mut seed = [0u8; 32];
+        self.fill(&mut seed);
+        StdRng::from_seed(seed)
+    }
+
     /// A random `u64`.
     pub fn next_u64(&self) -> u64 {
         self.inner.lock().next_u64()

@@ -7,8 +7,13 @@
 //! is compiled into the binary; user files extend it (same id: the user's
 //! entry wins) or replace it.
 
+pub mod fault;
+pub mod fault_parse;
+mod platform_kind;
 pub(crate) mod raw;
 mod validate;
+
+pub use platform_kind::PlatformKind;
 
 pub(crate) use validate::parse_message;
 
@@ -137,7 +142,7 @@ pub struct Client {
     pub token_endpoint_auth_method: &'static str,
     pub auto_login: Option<AutoLogin>,
     /// The platform the client is registered on.
-    pub platform: crate::platform::PlatformKind,
+    pub platform: PlatformKind,
     /// FranceConnect+: how its tokens are encrypted, and to which key.
     pub encryption: Option<ClientEncryption>,
 }
@@ -221,7 +226,7 @@ pub struct IdpConfig {
     pub hub_client_secret: String,
     pub source: IdpSource,
     /// Platforms it is offered on.
-    pub platforms: Vec<crate::platform::PlatformKind>,
+    pub platforms: Vec<PlatformKind>,
 }
 
 impl IdpConfig {
@@ -249,7 +254,7 @@ pub struct Persona {
     pub family: Option<Family>,
     pub local_accounts: Vec<LocalAccount>,
     /// Faults triggered when this persona logs in (magic personas).
-    pub faults: Vec<crate::scenarios::Fault>,
+    pub faults: Vec<fault::Fault>,
 }
 
 /// A postal address.

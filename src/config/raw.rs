@@ -95,7 +95,7 @@ pub(crate) struct RawClient {
     pub(crate) allowed_prompts: Option<Vec<Spanned<String>>>,
     pub(crate) auto_login: Option<Spanned<RawAutoLogin>>,
     /// `fc` (default) or `fcplus`.
-    pub(crate) platform: Option<crate::platform::PlatformKind>,
+    pub(crate) platform: Option<super::PlatformKind>,
     /// FranceConnect+: how tokens are encrypted to this client.
     pub(crate) encryption_alg: Option<Spanned<String>>,
     /// FranceConnect+: the client's public encryption key, inline…
@@ -144,7 +144,7 @@ pub(crate) struct RawIdp {
     pub(crate) hub_client_secret: Option<Spanned<String>>,
     pub(crate) discovery_url: Option<Spanned<String>>,
     /// Platforms this provider is offered on (default: fc).
-    pub(crate) platforms: Option<Vec<crate::platform::PlatformKind>>,
+    pub(crate) platforms: Option<Vec<super::PlatformKind>>,
     pub(crate) signing_key_file: Option<Spanned<String>>,
 }
 
@@ -188,7 +188,7 @@ pub(crate) struct RawPersona {
     pub(crate) local_accounts: Vec<Spanned<RawLocalAccount>>,
     /// Faults this persona triggers when it logs in (magic personas).
     #[serde(default)]
-    pub(crate) faults: Vec<Spanned<crate::scenarios::parse::RawFault>>,
+    pub(crate) faults: Vec<Spanned<super::fault_parse::RawFault>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -217,7 +217,7 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
     let first_new = all.len();
     all.append(&mut added);
     check_unique_logins(&all, &mut errors);
-    let known = crate::scenarios::parse::Known {
+    let known = super::fault_parse::Known {
         clients: config.clients.iter().map(|c| c.client_id.clone()).collect(),
         personas: all.iter().map(|p| p.id.clone()).collect(),
         idps: idp_ids.iter().map(|i| (*i).to_owned()).collect(),
@@ -500,10 +500,7 @@ fn build_idp(e: &From<RawIdp>, index: usize, errors: &mut Errors) -> Option<IdpC
             .as_ref()
             .map_or_else(|| format!("fcmock-hub-secret-{}", r.id.value), |v| v.value.clone()),
         source,
-        platforms: r
-            .platforms
-            .clone()
-            .unwrap_or_else(|| vec![crate::platform::PlatformKind::Fc]),
+        platforms: r.platforms.clone().unwrap_or_else(|| vec![super::PlatformKind::Fc]),
     })
 }
 
@@ -919,7 +916,7 @@ fn attach_persona_faults(
     idps: &HashSet<&str>,
     errors: &mut Errors,
 ) {
-    let known = crate::scenarios::parse::Known {
+    let known = super::fault_parse::Known {
         clients: clients.iter().map(|c| c.item.value.client_id.value.clone()).collect(),
         personas: personas.iter().map(|p| p.id.clone()).collect(),
         idps: idps.iter().map(|i| (*i).to_owned()).collect(),
@@ -1058,11 +1055,11 @@ fn build_data_provider(e: &From<RawDataProvider>, errors: &mut Errors) -> Option
 /// A persona's own faults (magic personas), bound to it.
 fn persona_faults(
     e: &From<RawPersona>,
-    known: &crate::scenarios::parse::Known,
+    known: &super::fault_parse::Known,
     errors: &mut Errors,
-) -> Vec<crate::scenarios::Fault> {
+) -> Vec<super::fault::Fault> {
     let r = &e.item.value;
-    let mut local = crate::scenarios::parse::Errors {
+    let mut local = super::fault_parse::Errors {
         file: &e.file,
         list: Vec::new(),
     };
@@ -1071,7 +1068,7 @@ fn persona_faults(
         .iter()
         .enumerate()
         .filter_map(|(i, f)| {
-            crate::scenarios::parse::build_fault(
+            super::fault_parse::build_fault(
                 f,
                 &format!("personas[{}].faults[{i}]", e.index),
                 known,
@@ -1209,7 +1206,7 @@ fn build_client(
         .as_ref()
         .and_then(|a| resolve_auto_login(file, a, &at, personas, errors));
     let platform = r.platform.unwrap_or_default();
-    let encryption = if platform == crate::platform::PlatformKind::Fcplus {
+    let encryption = if platform == super::PlatformKind::Fcplus {
         if r.signing_alg.is_some_and(|a| a != Alg::ES256) {
             errors.spanned(
                 file,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use super::ControlState;
 use crate::journal::{Filter, export, fingerprint};
 
 /// A control API error: `{"error": message}` with `status`.
@@ -19,7 +19,7 @@ pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response 
 }
 
 /// Loopback callers always pass; others need `Authorization: Bearer <control token>`.
-pub(crate) async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(state): State<ControlState>, mut req: Request, next: Next) -> Response {
     use axum::RequestExt as _;
     // Through the extractor, so that axum's MockConnectInfo works in tests.
     let peer = req
@@ -37,7 +37,7 @@ pub(crate) async fn guard(State(state): State<AppState>, mut req: Request, next:
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match (&state.control_token, presented) {
-        (Some(expected), Some(got)) if expected == got => next.run(req).await,
+        (Some(expected), Some(got)) if &**expected == got => next.run(req).await,
         (Some(_), _) => error(
             StatusCode::UNAUTHORIZED,
             "send `Authorization: Bearer <control token>` (the --control-token fcmock was started with)",
@@ -59,7 +59,7 @@ fn parse_filter(query: Option<&str>) -> Result<Filter, Box<Response>> {
 }
 
 /// `GET /_fcmock/api/journal`.
-pub(crate) async fn journal(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(crate) async fn journal(State(state): State<ControlState>, RawQuery(q): RawQuery) -> Response {
     match parse_filter(q.as_deref()) {
         Ok(f) => {
             let items = state.journal.query(&f, state.clock.now_ms());
@@ -75,7 +75,7 @@ pub(crate) async fn journal(State(state): State<AppState>, RawQuery(q): RawQuery
 }
 
 /// `GET /_fcmock/api/journal/har`.
-pub(crate) async fn journal_har(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+pub(crate) async fn journal_har(State(state): State<ControlState>, RawQuery(q): RawQuery) -> Response {
     match parse_filter(q.as_deref()) {
         Ok(f) => {
             let items = state.journal.query(&f, state.clock.now_ms());
@@ -91,7 +91,7 @@ pub(crate) async fn journal_har(State(state): State<AppState>, RawQuery(q): RawQ
 }
 
 /// `DELETE /_fcmock/api/journal`.
-pub(crate) async fn journal_clear(State(state): State<AppState>) -> Response {
+pub(crate) async fn journal_clear(State(state): State<ControlState>) -> Response {
     state.journal.clear();
     StatusCode::NO_CONTENT.into_response()
 }
@@ -110,7 +110,7 @@ pub(crate) struct VerifyQuery {
 /// `GET /_fcmock/api/journal/verify?endpoint=fc.userinfo&client_id=…&flow=…&token=…`:
 /// how many times, when and with which token.
 pub(crate) async fn journal_verify(
-    State(state): State<AppState>,
+    State(state): State<ControlState>,
     q: Result<Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Query(q) = match q {
@@ -155,7 +155,7 @@ pub(crate) async fn journal_verify(
     Json(json!({"count": calls.len(), "calls": calls})).into_response()
 }
 
-fn clock_json(state: &AppState) -> Json<Value> {
+fn clock_json(state: &ControlState) -> Json<Value> {
     let c = &state.clock;
     Json(json!({
         "now_ms": c.now_ms(),
@@ -165,7 +165,7 @@ fn clock_json(state: &AppState) -> Json<Value> {
 }
 
 /// `GET /_fcmock/api/clock`.
-pub(crate) async fn clock_get(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn clock_get(State(state): State<ControlState>) -> Json<Value> {
     clock_json(&state)
 }
 
@@ -184,7 +184,7 @@ pub(crate) struct ClockChange {
 
 /// `POST /_fcmock/api/clock` with `{"advance_seconds"}`, `{"now_ms"}`, `{"now"}` and/or `{"frozen"}`.
 pub(crate) async fn clock_set(
-    State(state): State<AppState>,
+    State(state): State<ControlState>,
     body: Result<Json<ClockChange>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Json(change) = match body {
@@ -232,14 +232,8 @@ pub(crate) async fn clock_set(
 }
 
 /// `POST /_fcmock/api/reset`: back to a fresh start (stores, queues, journal, clock).
-pub(crate) async fn reset(State(state): State<AppState>) -> Response {
-    state.hub.reset();
-    state.fcplus.reset();
-    state.idps.reset();
-    state.scenarios.clear();
-    state.journal.clear();
-    state.clock.reset();
-    state.client_jwks.clear();
+pub(crate) async fn reset(State(state): State<ControlState>) -> Response {
+    state.reset();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -258,7 +252,7 @@ fn located_errors(errors: &crate::config::ConfigErrors) -> Response {
 }
 
 /// `POST /_fcmock/api/scenarios`: a scenario as YAML or JSON in the body.
-pub(crate) async fn scenario_load(State(state): State<AppState>, body: String) -> Response {
+pub(crate) async fn scenario_load(State(state): State<ControlState>, body: String) -> Response {
     match crate::scenarios::parse::parse("request body", &body, &state.config()) {
         Ok(s) => {
             let name = s.name.clone();
@@ -277,7 +271,7 @@ pub(crate) async fn scenario_load(State(state): State<AppState>, body: String) -
 }
 
 /// `GET /_fcmock/api/scenarios`.
-pub(crate) async fn scenario_list(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn scenario_list(State(state): State<ControlState>) -> Json<Value> {
     Json(Value::Array(
         state
             .scenarios
@@ -306,7 +300,7 @@ pub(crate) async fn scenario_list(State(state): State<AppState>) -> Json<Value> 
 
 /// `DELETE /_fcmock/api/scenarios/{id}`.
 pub(crate) async fn scenario_remove(
-    State(state): State<AppState>,
+    State(state): State<ControlState>,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Response {
     if state.scenarios.remove(&id) {
@@ -327,7 +321,7 @@ pub(crate) struct RotateBody {
 
 /// `POST /_fcmock/api/keys/rotate` with `{"step": "publish" | "activate" | "retire" | "rotate"}`.
 pub(crate) async fn keys_rotate(
-    State(state): State<AppState>,
+    State(state): State<ControlState>,
     body: Result<Json<RotateBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Json(b) = match body {
@@ -342,9 +336,9 @@ pub(crate) async fn keys_rotate(
             );
         }
     };
-    match state.rotate_keys(&b.step) {
+    match crate::platform::KeyStep::parse(&b.step).and_then(|step| state.platform.rotate_keys(step)) {
         Ok(()) => {
-            let (published, active) = state.hub.keys.kids();
+            let (published, active) = state.platform.fc.keys.kids();
             Json(json!({"published": published, "active": active})).into_response()
         }
         Err(e) => error(StatusCode::BAD_REQUEST, e),
@@ -352,7 +346,7 @@ pub(crate) async fn keys_rotate(
 }
 
 /// `POST /_fcmock/api/personas`: add personas (`personas: [ … ]`, YAML or JSON) while running.
-pub(crate) async fn personas_add(State(state): State<AppState>, body: String) -> Response {
+pub(crate) async fn personas_add(State(state): State<ControlState>, body: String) -> Response {
     match state.add_personas("request body", &body) {
         Ok(ids) => (StatusCode::CREATED, Json(json!({"added": ids}))).into_response(),
         Err(errors) => located_errors(&errors),

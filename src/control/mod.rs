@@ -15,16 +15,23 @@ use serde_json::{Value, json};
 mod api;
 pub mod openapi;
 mod personas;
+mod state;
+
+pub use state::ControlState;
 
 use axum::extract::RawQuery;
 
-use crate::app::AppState;
 use crate::config::Persona;
 use crate::paths::mock as m;
 use crate::platform::NextLogin;
 use crate::web::{HomePage, render};
 
-pub(crate) fn router(state: AppState) -> Router<AppState> {
+/// Routes under `/_fcmock` (and the root redirect to the home page).
+pub fn router<S>(state: ControlState) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    ControlState: axum::extract::FromRef<S>,
+{
     let api = Router::new()
         .route(m::API_CLIENTS, get(clients))
         .route(m::API_PERSONAS, get(personas).post(api::personas_add))
@@ -50,7 +57,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route(m::PERSONA, get(personas::card))
 }
 
-async fn openapi_json(State(state): State<AppState>) -> Json<Value> {
+async fn openapi_json(State(state): State<ControlState>) -> Json<Value> {
     Json(openapi::document(&state.urls.public))
 }
 
@@ -62,7 +69,7 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-async fn clients(State(state): State<AppState>) -> Json<Value> {
+async fn clients(State(state): State<ControlState>) -> Json<Value> {
     let list: Vec<Value> = state
         .config()
         .clients
@@ -107,7 +114,7 @@ fn persona_json(p: &Persona) -> Value {
 }
 
 /// `GET /_fcmock/api/data-providers`: registered data providers, secrets included (sandbox).
-async fn data_providers(State(state): State<AppState>) -> Json<Value> {
+async fn data_providers(State(state): State<ControlState>) -> Json<Value> {
     let cfg = state.config();
     Json(Value::Array(
         cfg.data_providers
@@ -130,7 +137,7 @@ async fn data_providers(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `GET /_fcmock/api/personas[?tag=…&tag=…&idp=…]`.
-async fn personas(State(state): State<AppState>, RawQuery(query): RawQuery) -> Json<Value> {
+async fn personas(State(state): State<ControlState>, RawQuery(query): RawQuery) -> Json<Value> {
     let params = crate::platform::parse_form(query.as_deref().unwrap_or(""));
     let tags: Vec<String> = params
         .iter()
@@ -155,7 +162,7 @@ struct NextLoginBody {
 }
 
 async fn next_login(
-    State(state): State<AppState>,
+    State(state): State<ControlState>,
     body: Result<Json<NextLoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Json(body) = match body {
@@ -251,7 +258,7 @@ async fn next_login(
             format!("client `{}` does not allow identity provider `{idp}`", client.name),
         );
     }
-    match state.platform(client.platform).hub.push_next_login(
+    match state.platform.view(client.platform).hub.push_next_login(
         &client.client_id,
         NextLogin {
             persona: persona.id.clone(),
@@ -267,7 +274,7 @@ async fn next_login(
     }
 }
 
-async fn home(State(state): State<AppState>) -> Response {
+async fn home(State(state): State<ControlState>) -> Response {
     let cfg = state.config();
     let page = HomePage {
         issuer: state.issuer(),

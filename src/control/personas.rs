@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
+use super::ControlState;
 use crate::config::{Persona, RnippOutcome};
 use crate::identity::normalise;
 use crate::personas::{avatar, subs};
@@ -53,7 +53,7 @@ fn birth_line(p: &Persona) -> String {
 }
 
 /// `GET /_fcmock/personas?q=&tag=&idp=`.
-pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn list(State(state): State<ControlState>, RawQuery(query): RawQuery) -> Response {
     let params = parse_form(query.as_deref().unwrap_or(""));
     let q = params
         .iter()
@@ -107,7 +107,7 @@ pub(crate) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
 }
 
 /// `GET /_fcmock/personas/{id}`.
-pub(crate) async fn card(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn card(State(state): State<ControlState>, Path(id): Path<String>) -> Response {
     let cfg = state.config();
     let Some(p) = cfg.persona(&id) else {
         return render(

@@ -401,18 +401,25 @@ impl KeyRing {
 }
 
 /// A fresh P-256 key (fast to make).
-pub fn fresh_es256() -> Result<SigningKey, KeyError> {
-    let rng = ring::rand::SystemRandom::new();
-    let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        .map_err(|e| KeyError::Sign(e.to_string()))?;
-    let pem_text = pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
-    SigningKey::from_pem(&pem_text, "generated P-256 key", None)
+pub fn fresh_es256(rng: &crate::rng::Rng, name: &str) -> Result<SigningKey, KeyError> {
+    // A uniformly drawn 32-byte string is a valid P-256 scalar but with
+    // probability ~2^-32; draw again in that case.
+    for _ in 0..16 {
+        let mut bytes = [0u8; 32];
+        rng.fill(&mut bytes);
+        if let Ok(secret) = p256::SecretKey::from_slice(&bytes) {
+            let pem_text = p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&secret, p256::pkcs8::LineEnding::LF)
+                .map_err(|e| KeyError::Sign(e.to_string()))?;
+            return SigningKey::from_pem(&pem_text, name, None);
+        }
+    }
+    Err(KeyError::Sign("no valid P-256 scalar drawn".to_owned()))
 }
 
 /// A fresh RSA-2048 key (slow: a fraction of a second in release builds).
-pub fn fresh_rs256() -> Result<SigningKey, KeyError> {
-    let mut os_rng = rand::rngs::OsRng;
-    let key = rsa::RsaPrivateKey::new(&mut os_rng, 2048).map_err(|e| KeyError::Sign(e.to_string()))?;
+pub fn fresh_rs256(rng: &crate::rng::Rng) -> Result<SigningKey, KeyError> {
+    let mut derived = rng.derive();
+    let key = rsa::RsaPrivateKey::new(&mut derived, 2048).map_err(|e| KeyError::Sign(e.to_string()))?;
     let pem_text = key
         .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
         .map_err(|e| KeyError::Sign(e.to_string()))?;
@@ -508,7 +515,7 @@ mod tests {
         let ring = KeyRing::new(vec![SigningKey::from_pem(ES, "es", None).unwrap()]);
         let old = ring.signer(Alg::ES256).unwrap().kid().to_owned();
         let before = ring.signer(Alg::ES256).unwrap().sign(&json!({"a": 1})).unwrap();
-        ring.publish(vec![fresh_es256().unwrap()]);
+        ring.publish(vec![fresh_es256(&crate::rng::Rng::seeded(1), "test").unwrap()]);
         assert_eq!(ring.kids().0.len(), 2);
         assert_eq!(
             ring.signer(Alg::ES256).unwrap().kid(),

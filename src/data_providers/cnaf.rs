@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::DpState;
 use super::{DpError, admit};
-use crate::app::AppState;
 use crate::config::Regime;
 
 fn date_parts(date: &str) -> (Value, Value, Value) {
@@ -33,7 +33,7 @@ fn person(family: &str, usage: Option<&str>, given: &str, birthdate: &str, gende
     })
 }
 
-pub(super) async fn quotient_familial(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn quotient_familial(State(state): State<DpState>, headers: HeaderMap) -> Response {
     let (checked, persona) = match admit(
         &state,
         "cnaf",

@@ -6,14 +6,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::DpState;
 use super::{DpError, admit};
-use crate::app::AppState;
 
 /// How many past income years the mock serves (the same figures).
 const YEARS_SERVED: i64 = 3;
 
 pub(super) async fn impot_particulier(
-    State(state): State<AppState>,
+    State(state): State<DpState>,
     Path(year): Path<String>,
     headers: HeaderMap,
 ) -> Response {

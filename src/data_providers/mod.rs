@@ -20,15 +20,42 @@ use axum::routing::get;
 use axum::{Json, http::HeaderValue};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::config::Persona;
 use crate::crypto::jwe::{self, PrivateKey};
 use crate::crypto::sub::{PivotForHash, identity_hash};
 use crate::identity::normalise;
 use crate::paths::{FC_PREFIX, platform as p};
+use crate::shared::Shared;
+
+/// The data-provider role's state: the shared state and the providers'
+/// decryption keys, parsed once. Cheap to clone.
+#[derive(Clone)]
+pub struct DpState {
+    shared: Shared,
+    pub keys: std::sync::Arc<HashMap<String, PrivateKey>>,
+}
+
+impl std::ops::Deref for DpState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl DpState {
+    /// The data providers of `shared`'s configuration.
+    pub fn new(shared: Shared) -> Self {
+        let keys = std::sync::Arc::new(keys(&shared.config()));
+        Self { shared, keys }
+    }
+}
 
 /// Routes of the data providers, under `/dp`.
-pub(crate) fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    DpState: axum::extract::FromRef<S>,
+{
     Router::new()
         .route(
             "/dgfip/situations/ir/assiettes/annrev/{year}",
@@ -101,7 +128,7 @@ pub(crate) struct Checked {
 }
 
 /// Validates the service provider's token through FranceConnect, as a data provider does.
-pub(crate) async fn check_token(state: &AppState, dp_id: &str, headers: &HeaderMap) -> Result<Checked, DpError> {
+pub(crate) async fn check_token(state: &DpState, dp_id: &str, headers: &HeaderMap) -> Result<Checked, DpError> {
     let unauthorized = |msg: &str| DpError::new(StatusCode::UNAUTHORIZED, "invalid_token", "token", msg);
     let token = headers
         .get(header::AUTHORIZATION)
@@ -119,7 +146,7 @@ pub(crate) async fn check_token(state: &AppState, dp_id: &str, headers: &HeaderM
             "fournisseur de données inconnu",
         )
     })?;
-    let key = state.dp_keys.get(dp_id).ok_or_else(|| {
+    let key = state.keys.get(dp_id).ok_or_else(|| {
         DpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
@@ -192,7 +219,7 @@ pub(crate) async fn check_token(state: &AppState, dp_id: &str, headers: &HeaderM
 /// confirms, one of the provider's scopes (`scope_prefix`) granted, and the
 /// persona the token is for.
 pub(crate) async fn admit(
-    state: &AppState,
+    state: &DpState,
     dp_id: &str,
     headers: &HeaderMap,
     scope_prefix: &str,
@@ -209,7 +236,7 @@ pub(crate) async fn admit(
 }
 
 /// The persona whose identity (civil, or as one of its providers holds it) checktoken returned.
-pub(crate) fn persona_of(state: &AppState, introspection: &Value) -> Option<std::sync::Arc<Persona>> {
+pub(crate) fn persona_of(state: &DpState, introspection: &Value) -> Option<std::sync::Arc<Persona>> {
     let get = |k: &str| introspection.get(k).and_then(Value::as_str).unwrap_or_default();
     let hash = identity_hash(&PivotForHash {
         given_name: get("given_name"),
@@ -233,7 +260,7 @@ pub(crate) fn persona_of(state: &AppState, introspection: &Value) -> Option<std:
 }
 
 /// `GET /dp/{id}/jwks`: the data provider's public encryption key.
-async fn jwks(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn jwks(State(state): State<DpState>, Path(id): Path<String>) -> Response {
     match state.config().data_provider_by_id(&id) {
         Some(dp) => Json(json!({"keys": [dp.public_jwk]})).into_response(),
         None => DpError::new(

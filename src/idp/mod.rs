@@ -7,8 +7,6 @@
 //! end_session. Its one registered client is the hub. The `sub` it gives the
 //! hub is `hex(sha256(login))`, like FranceConnect's mock provider.
 
-pub mod client;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -18,22 +16,64 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
-use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::app::{AppState, StartError, Urls};
 use crate::config::{CredentialStyle, IdpConfig, IdpSource, Persona};
 use crate::crypto::{Alg, KeyRing, SigningKey};
 use crate::identity::Identity;
 use crate::journal::RequestContext;
+use crate::oidc::form::parse_form;
 use crate::oidc::store::ExpiringStore;
 use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
 use crate::platform::error::with_query;
-use crate::platform::parse_form;
 use crate::scenarios::Action;
 use crate::scenarios::tokens::content_faults;
+use crate::shared::Shared;
 use crate::web::{IdpLoginPage, MessagePage, render};
+
+/// Why a built-in identity provider cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum IdpSetupError {
+    #[error(transparent)]
+    Key(#[from] crate::crypto::KeyError),
+    #[error(
+        "identity provider `{0}` signs with RS256 but has no signing_key_file; set one (see `fcmock keys generate`) or use ES256"
+    )]
+    MissingRsaKey(String),
+}
+
+/// The identity-provider role's state: the shared state and the built-in
+/// providers. Cheap to clone.
+#[derive(Clone)]
+pub struct IdpState {
+    shared: Shared,
+    pub idps: Arc<IdpSet>,
+}
+
+impl std::ops::Deref for IdpState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl IdpState {
+    /// Starts every built-in provider of `shared`'s configuration.
+    pub fn new(shared: Shared) -> Result<Self, IdpSetupError> {
+        let config = shared.config();
+        let mut idps = IdpSet::default();
+        for cfg in &config.idps {
+            if let Some(rt) = IdpRuntime::new(cfg.clone(), config.platform.store_capacity, &shared.rng)? {
+                idps.insert(rt);
+            }
+        }
+        Ok(Self {
+            shared,
+            idps: Arc::new(idps),
+        })
+    }
+}
 
 const CODE_TTL_MS: i64 = 30_000;
 const TOKEN_TTL_MS: i64 = 60_000;
@@ -68,27 +108,23 @@ struct IdpGrant {
 
 impl IdpRuntime {
     /// The runtime of a built-in provider (`None` for an external one).
-    pub(crate) fn new(config: Arc<IdpConfig>, _urls: &Urls, capacity: usize) -> Result<Option<Self>, StartError> {
+    pub(crate) fn new(
+        config: Arc<IdpConfig>,
+        capacity: usize,
+        rng: &crate::rng::Rng,
+    ) -> Result<Option<Self>, IdpSetupError> {
         let IdpSource::Builtin { key_pem } = &config.source else {
             return Ok(None);
         };
         let key = match key_pem {
             Some(pem) => SigningKey::from_pem(pem, &format!("key of identity provider `{}`", config.id), None)?,
-            None if config.signing_alg == Alg::RS256 => return Err(StartError::MissingRsaKey(config.id.clone())),
-            None => {
-                // A provider without a configured key gets a fresh P-256 key (fast to make).
-                let rng = ring::rand::SystemRandom::new();
-                let der = ring::signature::EcdsaKeyPair::generate_pkcs8(
-                    &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                    &rng,
-                )
-                .map_err(|e| crate::crypto::KeyError::Sign(e.to_string()))?;
-                let pem_text = pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref().to_vec()));
-                SigningKey::from_pem(&pem_text, &config.id, None)?
-            }
+            None if config.signing_alg == Alg::RS256 => return Err(IdpSetupError::MissingRsaKey(config.id.clone())),
+            // A provider without a configured key gets a fresh P-256 key (fast
+            // to make), drawn from the injected generator.
+            None => crate::crypto::keys::fresh_es256(rng, &config.id)?,
         };
         if key.alg() != config.signing_alg {
-            return Err(StartError::Key(crate::crypto::KeyError::Unsupported {
+            return Err(IdpSetupError::Key(crate::crypto::KeyError::Unsupported {
                 source_name: format!("identity provider `{}`", config.id),
                 detail: format!("signing_alg is {} but its key is for {}", config.signing_alg, key.alg()),
             }));
@@ -104,11 +140,10 @@ impl IdpRuntime {
     }
 }
 
-/// The built-in providers, plus the hub's cache of every provider's discovery and JWKS.
+/// The built-in providers.
 #[derive(Default)]
 pub struct IdpSet {
     builtin: HashMap<String, Arc<IdpRuntime>>,
-    remote: Mutex<HashMap<String, client::Remote>>,
 }
 
 impl IdpSet {
@@ -121,27 +156,22 @@ impl IdpSet {
         self.builtin.get(id)
     }
 
-    /// Forgets every provider's interactions, codes and tokens, and the hub's cache of them.
+    /// Forgets every provider's interactions, codes and tokens.
     pub fn reset(&self) {
         for rt in self.builtin.values() {
             rt.interactions.clear();
             rt.codes.clear();
             rt.tokens.clear();
         }
-        self.remote.lock().clear();
-    }
-
-    pub(crate) fn remote(&self, id: &str) -> Option<client::Remote> {
-        self.remote.lock().get(id).cloned()
-    }
-
-    pub(crate) fn set_remote(&self, id: &str, remote: client::Remote) {
-        self.remote.lock().insert(id.to_owned(), remote);
     }
 }
 
 /// Routes of every built-in provider, under `/idp`.
-pub(crate) fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    IdpState: axum::extract::FromRef<S>,
+{
     Router::new()
         .route(&format!("/{{id}}{}", ip::DISCOVERY), get(discovery))
         .route(&format!("/{{id}}{}", ip::JWKS), get(jwks))
@@ -153,16 +183,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route(&format!("/{{id}}{}", ip::END_SESSION), get(end_session))
 }
 
-fn issuer(state: &AppState, id: &str) -> String {
+fn issuer(state: &IdpState, id: &str) -> String {
     format!("{}{IDP_PREFIX}/{id}", state.urls.public)
 }
 
 /// The hub's callbacks registered at every provider: FranceConnect's and FranceConnect+'s.
-fn hub_urls(state: &AppState, path: &str) -> [String; 2] {
-    [FC_PREFIX.to_owned(), state.fcplus_prefix()].map(|prefix| format!("{}{prefix}{path}", state.urls.public))
+fn hub_urls(state: &IdpState, path: &str) -> [String; 2] {
+    [FC_PREFIX.to_owned(), state.fcplus_prefix().to_owned()]
+        .map(|prefix| format!("{}{prefix}{path}", state.urls.public))
 }
 
-fn is_hub_url(state: &AppState, path: &str, candidate: Option<&str>) -> bool {
+fn is_hub_url(state: &IdpState, path: &str, candidate: Option<&str>) -> bool {
     candidate.is_some_and(|c| hub_urls(state, path).iter().any(|u| u == c))
 }
 
@@ -177,7 +208,7 @@ fn error_page(status: StatusCode, body: &str) -> Response {
 }
 
 /// The built-in provider `id`, or the page saying there is none.
-fn runtime(state: &AppState, id: &str) -> Result<Arc<IdpRuntime>, Box<Response>> {
+fn runtime(state: &IdpState, id: &str) -> Result<Arc<IdpRuntime>, Box<Response>> {
     state.idps.get(id).cloned().ok_or_else(|| {
         Box::new(error_page(
             StatusCode::NOT_FOUND,
@@ -186,7 +217,7 @@ fn runtime(state: &AppState, id: &str) -> Result<Arc<IdpRuntime>, Box<Response>>
     })
 }
 
-async fn discovery(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn discovery(State(state): State<IdpState>, Path(id): Path<String>) -> Response {
     let rt = match runtime(&state, &id) {
         Ok(rt) => rt,
         Err(r) => return *r,
@@ -213,7 +244,7 @@ async fn discovery(State(state): State<AppState>, Path(id): Path<String>) -> Res
 
 use axum::Json;
 
-async fn jwks(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn jwks(State(state): State<IdpState>, Path(id): Path<String>) -> Response {
     match runtime(&state, &id) {
         Ok(rt) => Json(rt.keys.jwks()).into_response(),
         Err(r) => *r,
@@ -255,7 +286,7 @@ fn accounts_of<'a>(
 }
 
 fn login_page(
-    state: &AppState,
+    state: &IdpState,
     rt: &IdpRuntime,
     uid: &str,
     inter: &IdpInteraction,
@@ -300,7 +331,7 @@ fn login_page(
     )
 }
 
-async fn authorize(State(state): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn authorize(State(state): State<IdpState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
     let rt = match runtime(&state, &id) {
         Ok(rt) => rt,
         Err(r) => return *r,
@@ -366,7 +397,7 @@ struct LoginForm {
 }
 
 async fn login(
-    State(state): State<AppState>,
+    State(state): State<IdpState>,
     Path(id): Path<String>,
     rc: Option<axum::Extension<RequestContext>>,
     crate::web::PageForm(form): crate::web::PageForm<LoginForm>,
@@ -420,7 +451,13 @@ async fn login(
     // Scripted faults on the redirect back to FranceConnect.
     let mut state_param = Some(inter.state.clone());
     let mut code_param = Some(code);
-    for action in content_faults(&state, rc.as_deref(), &format!("idp.{id}.login"), Some(&persona.id)) {
+    for action in content_faults(
+        &state.scenarios,
+        &state.rng,
+        rc.as_deref(),
+        &format!("idp.{id}.login"),
+        Some(&persona.id),
+    ) {
         if let Action::IdpRedirect { state: s, code_missing } = action {
             match s.as_deref() {
                 Some("missing") => state_param = None,
@@ -443,8 +480,8 @@ async fn login(
 }
 
 /// Applies an identity provider's claim faults.
-fn spoil_idp_claims(state: &AppState, rc: Option<&RequestContext>, endpoint: &str, claims: &mut Map<String, Value>) {
-    for action in content_faults(state, rc, endpoint, None) {
+fn spoil_idp_claims(state: &IdpState, rc: Option<&RequestContext>, endpoint: &str, claims: &mut Map<String, Value>) {
+    for action in content_faults(&state.scenarios, &state.rng, rc, endpoint, None) {
         if let Action::IdpClaims { drop, set } = action {
             for (k, v) in set {
                 claims.insert(k, v);
@@ -456,7 +493,7 @@ fn spoil_idp_claims(state: &AppState, rc: Option<&RequestContext>, endpoint: &st
     }
 }
 
-async fn cancel(State(state): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn cancel(State(state): State<IdpState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
     let rt = match runtime(&state, &id) {
         Ok(rt) => rt,
         Err(r) => return *r,
@@ -499,7 +536,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 async fn token(
-    State(state): State<AppState>,
+    State(state): State<IdpState>,
     Path(id): Path<String>,
     rc: Option<axum::Extension<RequestContext>>,
     headers: HeaderMap,
@@ -603,7 +640,7 @@ fn identity_claims(sub: &str, id: &Identity) -> Map<String, Value> {
 }
 
 async fn userinfo(
-    State(state): State<AppState>,
+    State(state): State<IdpState>,
     Path(id): Path<String>,
     rc: Option<axum::Extension<RequestContext>>,
     headers: HeaderMap,
@@ -628,7 +665,7 @@ async fn userinfo(
     }
 }
 
-async fn end_session(State(state): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+async fn end_session(State(state): State<IdpState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
     if let Err(r) = runtime(&state, &id) {
         return *r;
     }

@@ -1,4 +1,8 @@
 //! The recording middleware.
+//!
+//! [`record`] runs around every request with its own state, a [`Recorder`]:
+//! the journal, the clock, where FranceConnect+ is served, and a signature
+//! check handed in by the server (the journal knows no role's keys).
 
 use std::time::Instant;
 
@@ -11,9 +15,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::{DecodedJwt, Exchange, Party, fingerprint};
-use crate::app::AppState;
-use crate::platform::parse_form;
+use std::sync::Arc;
+
+use super::{DecodedJwt, Exchange, Journal, Party, StreamedFault, fingerprint};
+use crate::clock::Clock;
+use crate::oidc::form::parse_form;
 
 /// Largest request body recorded (the app refuses larger ones anyway).
 const REQUEST_LIMIT: usize = 64 * 1024;
@@ -31,6 +37,22 @@ const SECRET_PARAMS: [&str; 5] = [
 ];
 /// Parameters holding bearer credentials: kept as a fingerprint.
 const TOKEN_PARAMS: [&str; 3] = ["token", "access_token", "refresh_token"];
+
+/// Checks a JWT against the keys of the fcmock party that issued it:
+/// `Some(valid)` when the issuer (first argument) is one of fcmock's, `None`
+/// for a foreign issuer.
+pub type SignatureCheck = Arc<dyn Fn(&str, &str) -> Option<bool> + Send + Sync>;
+
+/// The recording layer's state.
+#[derive(Clone)]
+pub struct Recorder {
+    pub journal: Arc<Journal>,
+    pub clock: Clock,
+    /// Where FranceConnect+ is served (`platform.fcplus_path`).
+    pub fcplus_prefix: String,
+    /// Verifies the signatures of the tokens it sees.
+    pub check: SignatureCheck,
+}
 
 /// Which endpoint a path is, who calls it, and which server answers.
 fn classify(path: &str, fcplus: &str) -> Option<(String, Party, String)> {
@@ -98,7 +120,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().find_map(|v| {
         v.to_str().ok()?.split(';').find_map(|c| {
             let (k, val) = c.trim().split_once('=')?;
-            (k == crate::platform::SESSION_COOKIE).then(|| val.to_owned())
+            (k == crate::paths::SESSION_COOKIE).then(|| val.to_owned())
         })
     })
 }
@@ -199,21 +221,12 @@ fn decode_part(part: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn decode_jwt(state: &AppState, location: &str, jwt: &str) -> DecodedJwt {
+fn decode_jwt(state: &Recorder, location: &str, jwt: &str) -> DecodedJwt {
     let mut parts = jwt.split('.');
     let header = decode_part(parts.next().unwrap_or(""));
     let claims = decode_part(parts.next().unwrap_or(""));
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
-    let signature_verified = if iss == state.issuer() {
-        Some(state.hub.keys.verify::<Value>(jwt).is_ok())
-    } else if iss == format!("{}{}", state.urls.public, state.fcplus_prefix()) {
-        Some(state.fcplus.keys.verify::<Value>(jwt).is_ok())
-    } else {
-        let prefix = format!("{}{}/", state.urls.public, crate::paths::IDP_PREFIX);
-        iss.strip_prefix(&prefix)
-            .and_then(|id| state.idps.get(id))
-            .map(|rt| rt.keys.verify::<Value>(jwt).is_ok())
-    };
+    let signature_verified = (state.check)(iss, jwt);
     DecodedJwt {
         location: location.to_owned(),
         header,
@@ -253,9 +266,9 @@ fn keep_body(text: &str, content_type: &str) -> Option<String> {
 }
 
 /// Records the exchange (platform and identity-provider routes only).
-pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> Response {
     let journal = &state.journal;
-    let Some((endpoint, from, to)) = classify(req.uri().path(), &state.fcplus_prefix()) else {
+    let Some((endpoint, from, to)) = classify(req.uri().path(), &state.fcplus_prefix) else {
         return next.run(req).await;
     };
     let started_ms = state.clock.now_ms();
@@ -291,7 +304,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     });
     let session = session_cookie(&parts.headers);
     let now = state.clock.now_ms();
-    let path_uid = [crate::paths::FC_PREFIX.to_owned(), state.fcplus_prefix()]
+    let path_uid = [crate::paths::FC_PREFIX, state.fcplus_prefix.as_str()]
         .iter()
         .find_map(|prefix| parts.uri.path().strip_prefix(&format!("{prefix}/interaction/")))
         .map(|rest| rest.split('/').next().unwrap_or_default().to_owned());
@@ -367,11 +380,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         e.duration_ms = timer.elapsed().as_secs_f64() * 1000.0;
         journal.record(e);
     };
-    if let Some(fault) = response
-        .extensions()
-        .get::<crate::scenarios::transport::StreamedFault>()
-        .copied()
-    {
+    if let Some(fault) = response.extensions().get::<StreamedFault>().copied() {
         // The body is the fault (broken or slow): pass it through untouched.
         exchange.response_body = Some(format!("(fcmock fault: {})", fault.0));
         finish(exchange, flow);
@@ -399,7 +408,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         && let Some(loc) = &location
         && let Ok(u) = url::Url::parse(loc)
     {
-        let in_interaction = [crate::paths::FC_PREFIX.to_owned(), state.fcplus_prefix()]
+        let in_interaction = [crate::paths::FC_PREFIX, state.fcplus_prefix.as_str()]
             .iter()
             .find_map(|prefix| u.path().strip_prefix(&format!("{prefix}/interaction/")));
         flow = match in_interaction {

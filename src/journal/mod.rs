@@ -135,6 +135,12 @@ impl Filter {
     }
 }
 
+/// Marks a response whose body is a fault in itself (broken or slow): the
+/// recorder keeps it without reading the body, so the caller gets it as is.
+/// Set by the fault layer (`scenarios::transport`).
+#[derive(Debug, Clone, Copy)]
+pub struct StreamedFault(pub &'static str);
+
 /// The bounded journal.
 pub struct Journal {
     capacity: usize,

@@ -1,4 +1,5 @@
 //! Protocol pieces shared by the platform and the identity providers.
 
+pub mod form;
 pub mod scopes;
 pub mod store;

@@ -1,7 +1,6 @@
 //! Persona tools: the generator, the NIR, avatars, and the per-service-provider `sub`.
 
 pub mod avatar;
-pub mod commands;
 pub mod generate;
 pub mod nir;
 

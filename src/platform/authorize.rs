@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 
 use super::error::HubError;
+use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{Interaction, Login, NextLogin, Step, interaction, session};
 use crate::config::Client;
-use crate::idp::client as fi;
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 
@@ -77,9 +77,7 @@ pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: St
 }
 
 /// Decodes `application/x-www-form-urlencoded` pairs, keeping duplicates.
-pub(crate) fn parse_form(text: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(text.as_bytes()).into_owned().collect()
-}
+pub(crate) use crate::oidc::form::parse_form;
 
 async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Response {
     let req = match validate(state, &params) {

@@ -10,12 +10,12 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::error::{HubError, with_query};
+use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant, Interaction, Login, Session, Step, rnipp, session};
 use crate::config::{Client, ClientType};
 use crate::crypto::sub::compute_sub;
 use crate::identity::IdentityProblem;
-use crate::idp::client as fi;
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 use crate::web::{ConsentPage, WallPage, render};

@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use super::authorize::parse_form;
 use super::error::{HubError, with_query};
+use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{LogoutContext, session};
-use crate::idp::client as fi;
 use crate::paths::platform as p;
 use crate::web::{AutoFormPage, MessagePage, render};
 

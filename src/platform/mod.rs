@@ -13,13 +13,16 @@ mod callback;
 mod checktoken;
 mod discovery;
 pub mod error;
+pub mod idp_client;
 mod interaction;
 mod logout;
 mod rnipp;
 mod session;
+mod state;
 mod token;
 pub mod view;
 
+pub use state::{CLIENT_JWKS_TTL_MS, KeyStep, PlatformState};
 pub use view::{PlatformKind, PlatformView};
 
 use std::collections::{HashMap, VecDeque};
@@ -29,7 +32,6 @@ use axum::routing::{get, post};
 use parking_lot::Mutex;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::crypto::KeyRing;
 use crate::identity::NormalisedIdentity;
 use crate::oidc::store::ExpiringStore;
@@ -220,8 +222,12 @@ pub(crate) struct AccessGrant {
     pub(crate) expires_at: i64,
 }
 
-/// Routes of the platform, relative to `/api/v2`.
-pub(crate) fn router() -> Router<AppState> {
+/// Routes of the platform, relative to `/api/v2` (or FranceConnect+'s path).
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PlatformState: axum::extract::FromRef<S>,
+{
     Router::new()
         .route("/", get(error::root_redirect))
         .route(p::DISCOVERY, get(discovery::discovery))

@@ -8,7 +8,7 @@ use super::error::HubError;
 use super::view::PlatformView;
 
 /// FranceConnect's session cookie name.
-pub const COOKIE: &str = "fc_session_id";
+pub const COOKIE: &str = crate::paths::SESSION_COOKIE;
 
 fn ttl_ms(state: &PlatformView) -> i64 {
     i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000

@@ -220,7 +220,7 @@ fn token_inner(
     }
     // Scripted faults on the id_token (relying-party tests).
     let mut spoil = None;
-    for action in content_faults(state, rc, &state.kind.endpoint("token"), None) {
+    for action in content_faults(&state.scenarios, &state.rng, rc, &state.kind.endpoint("token"), None) {
         if let Action::IdToken(f) = action {
             spoil_claims(&f, &mut claims, iat);
             spoil = Some(f);
@@ -282,7 +282,7 @@ pub(crate) async fn client_key(
                         .map_err(|e| format!("jwks_uri {uri}: not a JWKS: {e}"))?;
                     state
                         .client_jwks
-                        .insert(uri.clone(), set.clone(), now + crate::app::CLIENT_JWKS_TTL_MS);
+                        .insert(uri.clone(), set.clone(), now + super::CLIENT_JWKS_TTL_MS);
                     set
                 }
             };
@@ -445,7 +445,7 @@ async fn userinfo_response(state: &PlatformView, rc: Option<&RequestContext>, to
     };
     let mut claims = userinfo_claims(state, &grant);
     let mut spoil = None;
-    for action in content_faults(state, rc, &state.kind.endpoint("userinfo"), None) {
+    for action in content_faults(&state.scenarios, &state.rng, rc, &state.kind.endpoint("userinfo"), None) {
         if let Action::Userinfo(f) = action {
             spoil_claims(&f, &mut claims, state.clock.now());
             spoil = Some(f);

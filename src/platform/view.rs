@@ -2,55 +2,26 @@
 //!
 //! fcmock serves two platforms from one engine: FranceConnect v2 (`/api/v2`,
 //! eidas1) and FranceConnect+ (`/fcplus/api/v2`, eidas2/eidas3, encrypted
-//! tokens). Handlers take a [`PlatformView`]: the application state plus the
-//! platform's own hub (keys and stores), prefix and rules. It dereferences to
-//! [`AppState`], so shared state reads the same way on both platforms.
+//! tokens). Handlers take a [`PlatformView`]: the platform role's state plus
+//! the platform's own hub (keys and stores), prefix and rules. It
+//! dereferences to [`PlatformState`], so shared state reads the same way on
+//! both platforms.
 
 use std::convert::Infallible;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, OriginalUri};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
 
-use super::Hub;
-use crate::app::AppState;
+use super::{Hub, PlatformState};
+pub use crate::config::PlatformKind;
 use crate::paths::FC_PREFIX;
-
-/// The two platforms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum PlatformKind {
-    /// FranceConnect v2 ("low", eidas1).
-    #[default]
-    Fc,
-    /// FranceConnect+ ("high", eidas2/eidas3).
-    Fcplus,
-}
-
-impl PlatformKind {
-    /// The journal and scenario name of one of its endpoints (`fc.token`, `fcplus.token`).
-    pub fn endpoint(self, name: &str) -> String {
-        match self {
-            PlatformKind::Fc => format!("fc.{name}"),
-            PlatformKind::Fcplus => format!("fcplus.{name}"),
-        }
-    }
-
-    /// Its name in pages and logs.
-    pub fn label(self) -> &'static str {
-        match self {
-            PlatformKind::Fc => "FranceConnect",
-            PlatformKind::Fcplus => "FranceConnect+",
-        }
-    }
-}
 
 /// The application seen from one platform.
 #[derive(Clone)]
 pub struct PlatformView {
-    app: AppState,
+    app: PlatformState,
     /// This platform's keys and per-flow state.
     pub hub: Arc<Hub>,
     pub kind: PlatformKind,
@@ -59,21 +30,21 @@ pub struct PlatformView {
 }
 
 impl Deref for PlatformView {
-    type Target = AppState;
-    fn deref(&self) -> &AppState {
+    type Target = PlatformState;
+    fn deref(&self) -> &PlatformState {
         &self.app
     }
 }
 
 impl PlatformView {
-    pub(crate) fn new(app: AppState, kind: PlatformKind) -> Self {
+    pub(crate) fn new(app: PlatformState, kind: PlatformKind) -> Self {
         let hub = match kind {
-            PlatformKind::Fc => app.hub.clone(),
+            PlatformKind::Fc => app.fc.clone(),
             PlatformKind::Fcplus => app.fcplus.clone(),
         };
         let prefix = match kind {
             PlatformKind::Fc => FC_PREFIX.to_owned(),
-            PlatformKind::Fcplus => app.fcplus_prefix(),
+            PlatformKind::Fcplus => app.fcplus_prefix().to_owned(),
         };
         Self { app, hub, kind, prefix }
     }
@@ -104,20 +75,25 @@ impl PlatformView {
     }
 }
 
-impl FromRequestParts<AppState> for PlatformView {
+impl<S> FromRequestParts<S> for PlatformView
+where
+    S: Send + Sync,
+    PlatformState: FromRef<S>,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        let state = PlatformState::from_ref(state);
         let path = parts
             .extensions
             .get::<OriginalUri>()
             .map_or_else(|| parts.uri.path().to_owned(), |u| u.0.path().to_owned());
         let plus = state.fcplus_prefix();
-        let kind = if path == plus || path.starts_with(&format!("{plus}/")) {
+        let kind = if path == plus || path.strip_prefix(plus).is_some_and(|r| r.starts_with('/')) {
             PlatformKind::Fcplus
         } else {
             PlatformKind::Fc
         };
-        Ok(PlatformView::new(state.clone(), kind))
+        Ok(PlatformView::new(state, kind))
     }
 }

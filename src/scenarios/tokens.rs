@@ -5,14 +5,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::{Action, Ctx, TokenFault};
-use crate::app::AppState;
+use super::{Action, Ctx, Scenarios, TokenFault};
 use crate::crypto::{KeyError, SigningKey};
 use crate::journal::RequestContext;
 
 /// The content faults firing for a request handled at `endpoint`.
 pub fn content_faults(
-    state: &AppState,
+    scenarios: &Scenarios,
+    rng: &crate::rng::Rng,
     rc: Option<&RequestContext>,
     endpoint: &str,
     persona: Option<&str>,
@@ -24,12 +24,7 @@ pub fn content_faults(
             .map(str::to_owned)
             .or_else(|| rc.and_then(|r| r.persona.clone())),
     };
-    state
-        .scenarios
-        .fire(&ctx, false, &state.rng)
-        .into_iter()
-        .map(|(a, _)| a)
-        .collect()
+    scenarios.fire(&ctx, false, rng).into_iter().map(|(a, _)| a).collect()
 }
 
 /// Applies a fault's claim changes.

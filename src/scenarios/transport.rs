@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,14 +12,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
+use super::Scenarios;
 use super::{Action, Ctx};
-use crate::app::AppState;
-use crate::journal::RequestContext;
-
-/// Marks a response whose body is a fault in itself (broken or slow): the
-/// journal records it without reading the body, so the caller gets it as is.
-#[derive(Debug, Clone, Copy)]
-pub struct StreamedFault(pub &'static str);
+use crate::journal::{RequestContext, StreamedFault};
+use crate::rng::Rng;
 
 fn streamed(mut resp: Response, kind: &'static str) -> Response {
     resp.extensions_mut().insert(StreamedFault(kind));
@@ -38,8 +36,16 @@ fn broken_body(first: Bytes) -> Body {
     Body::from_stream(stream::iter(chunks))
 }
 
+/// The fault layer's state: the faults in force and the randomness that
+/// decides probabilities and delays.
+#[derive(Clone)]
+pub struct FaultLayer {
+    pub scenarios: Arc<Scenarios>,
+    pub rng: Rng,
+}
+
 /// Applies the transport faults that fire for this request.
-pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) -> Response {
     let Some(rc) = req.extensions().get::<RequestContext>().cloned() else {
         return next.run(req).await;
     };

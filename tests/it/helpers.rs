@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use fcmock::app::{AppState, Urls, serve};
 use fcmock::clock::Clock;
 use fcmock::config::{self, Source};
 use fcmock::rng::Rng;
+use fcmock::server::{AppState, Urls, serve};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreProviderMetadata,
     CoreTokenResponse,

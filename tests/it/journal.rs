@@ -271,7 +271,7 @@ async fn the_clock_api_expires_codes_and_reset_starts_afresh() {
 async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
     let app = TestApp::spawn().await;
     let remote: SocketAddr = "192.0.2.10:40000".parse().unwrap();
-    let router = fcmock::app::build_router(app.state.clone()).layer(MockConnectInfo(remote));
+    let router = fcmock::server::build_router(app.state.clone()).layer(MockConnectInfo(remote));
     let req = |auth: Option<&str>| {
         let mut b = axum::http::Request::get("/_fcmock/api/clients");
         if let Some(a) = auth {
@@ -294,11 +294,11 @@ async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
     assert_eq!(health.status(), 200);
 
     let cfg = fcmock::config::Config::default_bundle().unwrap();
-    let urls = fcmock::app::Urls {
+    let urls = fcmock::server::Urls {
         public: app.base.clone(),
         internal: app.base.clone(),
     };
-    let with_token = fcmock::app::AppState::new(
+    let with_token = fcmock::server::AppState::new(
         cfg,
         urls,
         fcmock::clock::Clock::system(),
@@ -306,7 +306,7 @@ async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
         Some("s3cret".into()),
     )
     .unwrap();
-    let router = fcmock::app::build_router(with_token).layer(MockConnectInfo(remote));
+    let router = fcmock::server::build_router(with_token).layer(MockConnectInfo(remote));
     assert_eq!(
         router
             .clone()
@@ -320,7 +320,7 @@ async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
         router.clone().oneshot(req(Some("Bearer nope"))).await.unwrap().status(),
         401
     );
-    let local = fcmock::app::build_router(app.state.clone())
+    let local = fcmock::server::build_router(app.state.clone())
         .layer(MockConnectInfo("127.0.0.1:5000".parse::<SocketAddr>().unwrap()));
     assert_eq!(local.oneshot(req(None)).await.unwrap().status(), 200);
 }

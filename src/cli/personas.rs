@@ -3,13 +3,13 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use super::generate::{Options, generate, to_yaml};
-use crate::cli::{ConfigArgs, PersonasCommand, load_config};
-use crate::config::{self, Config, Persona};
+use super::{ConfigArgs, PersonasCommand, load_config};
+use crate::config::{Config, Persona};
 use crate::identity::normalise;
+use crate::personas::generate::{Options, generate, to_yaml};
 
 /// Runs a `personas` subcommand.
-pub fn run(cmd: PersonasCommand) -> ExitCode {
+pub(super) fn run(cmd: PersonasCommand) -> ExitCode {
     match cmd {
         PersonasCommand::List { tags, idp, config } => with_config(&config, |cfg| {
             print!("{}", list(cfg, &tags, idp.as_deref()));
@@ -101,7 +101,7 @@ fn with_config(args: &ConfigArgs, f: impl FnOnce(&Config) -> ExitCode) -> ExitCo
 }
 
 /// One line per matching persona.
-pub fn list(cfg: &Config, tags: &[String], idp: Option<&str>) -> String {
+pub(super) fn list(cfg: &Config, tags: &[String], idp: Option<&str>) -> String {
     let mut out = String::new();
     let mut n = 0;
     for p in cfg.select(tags, idp) {
@@ -127,7 +127,7 @@ pub fn list(cfg: &Config, tags: &[String], idp: Option<&str>) -> String {
 }
 
 /// A persona in full, with the sub each service provider receives.
-pub fn show(cfg: &Config, p: &Persona) -> String {
+pub(super) fn show(cfg: &Config, p: &Persona) -> String {
     let mut out = String::new();
     let i = &p.identity;
     let _ = writeln!(out, "persona {}  [{}]", p.id, p.tags.join(", "));
@@ -169,7 +169,7 @@ pub fn show(cfg: &Config, p: &Persona) -> String {
             "    FranceConnect returns: {} / {} / {} (idp_birthdate {}) / {} / {} / {}",
             n.given_name, n.family_name, n.birthdate, n.idp_birthdate, n.gender, n.birthplace, n.birthcountry
         );
-        for (name, client_id, sub) in super::subs(cfg, p, Some(&a.idp)) {
+        for (name, client_id, sub) in crate::personas::subs(cfg, p, Some(&a.idp)) {
             let _ = writeln!(
                 out,
                 "    sub at {name} ({}…): {sub}",
@@ -240,15 +240,4 @@ fn describe_country(code: &str) -> String {
         Some(c) => format!("{code} ({})", c.name),
         None => code.to_owned(),
     }
-}
-
-/// Parses generated YAML back, to prove it is valid configuration.
-pub fn validate_generated(yaml: &str) -> Result<Config, config::ConfigErrors> {
-    config::load(
-        &[config::Source {
-            name: "generated.yaml".to_owned(),
-            text: yaml.to_owned(),
-        }],
-        true,
-    )
 }

@@ -21,12 +21,11 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use super::error::HubError;
+use super::{Login, PlatformState, PlatformView};
 use crate::config::{IdpConfig, IdpSource};
 use crate::identity::{Identity, check_fi_identity, normalise};
 use crate::paths::{IDP_PREFIX, idp as ip, platform as p};
-use crate::platform::error::HubError;
-use crate::platform::{Login, PlatformView};
 
 /// The scopes FranceConnect v2 asks identity providers for.
 const FI_SCOPES: [&str; 3] = ["profile", "email", "birth"];
@@ -62,7 +61,27 @@ pub(crate) struct Remote {
     pub(crate) jwks: Option<(Arc<CoreJsonWebKeySet>, i64)>,
 }
 
-fn idp_config(state: &AppState, idp: &str) -> Result<Arc<IdpConfig>, HubError> {
+/// The hub's cache of every identity provider's discovery and JWKS, keyed by
+/// configured provider id (so bounded by the configuration).
+#[derive(Default)]
+pub struct RemoteIdps(parking_lot::Mutex<std::collections::HashMap<String, Remote>>);
+
+impl RemoteIdps {
+    pub(crate) fn get(&self, id: &str) -> Option<Remote> {
+        self.0.lock().get(id).cloned()
+    }
+
+    pub(crate) fn set(&self, id: &str, remote: Remote) {
+        self.0.lock().insert(id.to_owned(), remote);
+    }
+
+    /// Forgets every cached document (control API reset).
+    pub fn clear(&self) {
+        self.0.lock().clear();
+    }
+}
+
+fn idp_config(state: &PlatformState, idp: &str) -> Result<Arc<IdpConfig>, HubError> {
     state
         .config()
         .idp(idp)
@@ -70,7 +89,7 @@ fn idp_config(state: &AppState, idp: &str) -> Result<Arc<IdpConfig>, HubError> {
         .ok_or_else(|| HubError::page("Y020019", format!("aucun fournisseur d'identité `{idp}`")))
 }
 
-async fn endpoints(state: &AppState, idp: &IdpConfig) -> Result<Endpoints, HubError> {
+async fn endpoints(state: &PlatformState, idp: &IdpConfig) -> Result<Endpoints, HubError> {
     match &idp.source {
         IdpSource::Builtin { .. } => {
             let public = format!("{}{IDP_PREFIX}/{}", state.urls.public, idp.id);
@@ -85,7 +104,7 @@ async fn endpoints(state: &AppState, idp: &IdpConfig) -> Result<Endpoints, HubEr
             })
         }
         IdpSource::External { discovery_url } => {
-            if let Some(r) = state.idps.remote(&idp.id) {
+            if let Some(r) = state.remotes.get(&idp.id) {
                 return Ok(r.endpoints);
             }
             let issuer = discovery_url.trim_end_matches("/.well-known/openid-configuration");
@@ -103,7 +122,7 @@ async fn endpoints(state: &AppState, idp: &IdpConfig) -> Result<Endpoints, HubEr
                 // Core discovery has no end_session_endpoint: logout skips the provider.
                 end_session: None,
             };
-            state.idps.set_remote(
+            state.remotes.set(
                 &idp.id,
                 Remote {
                     endpoints: ep.clone(),
@@ -120,7 +139,7 @@ fn callback_url(state: &PlatformView) -> String {
 }
 
 /// The identity provider's end_session endpoint, if it has one.
-pub(crate) async fn end_session_url(state: &AppState, idp: &str) -> Option<String> {
+pub(crate) async fn end_session_url(state: &PlatformState, idp: &str) -> Option<String> {
     let cfg = state.config().idp(idp)?.clone();
     endpoints(state, &cfg).await.ok()?.end_session
 }
@@ -197,10 +216,15 @@ pub(crate) async fn authorize_url(
     Ok((url.to_string(), st, nonce))
 }
 
-async fn jwks(state: &AppState, idp: &str, ep: &Endpoints, force: bool) -> Result<Arc<CoreJsonWebKeySet>, HubError> {
+async fn jwks(
+    state: &PlatformState,
+    idp: &str,
+    ep: &Endpoints,
+    force: bool,
+) -> Result<Arc<CoreJsonWebKeySet>, HubError> {
     let now = state.clock.now_ms();
     if !force
-        && let Some((set, fetched)) = state.idps.remote(idp).and_then(|r| r.jwks)
+        && let Some((set, fetched)) = state.remotes.get(idp).and_then(|r| r.jwks)
         && now - fetched < JWKS_TTL_MS
     {
         return Ok(set);
@@ -211,7 +235,7 @@ async fn jwks(state: &AppState, idp: &str, ep: &Endpoints, force: bool) -> Resul
         .await
         .map_err(|e| HubError::page("Y020026", format!("JWKS de `{idp}` inaccessible ({}) : {e}", ep.jwks)))?;
     let set = Arc::new(set);
-    state.idps.set_remote(
+    state.remotes.set(
         idp,
         Remote {
             endpoints: ep.clone(),

@@ -1,0 +1,165 @@
+//! The fault model: what a scenario or a persona can make go wrong.
+//!
+//! A [`Fault`] says *where* (an endpoint, by the journal's names: `fc.token`,
+//! `idp.ameli.userinfo`, or a prefix such as `idp.ameli.`), *when* ([`When`])
+//! and *what* ([`Action`]). These are configuration types: persona files and
+//! scenario files are parsed into them here ([`super::fault_parse`]); the
+//! `scenarios` module decides when they fire and the roles apply them.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::rng::Rng;
+
+/// When a fault fires.
+#[derive(Debug, Clone, Serialize)]
+pub struct When {
+    /// First matching call (1-based) the fault applies to.
+    pub nth: u64,
+    /// How many times it applies (`None`: every time from `nth` on).
+    pub times: Option<u64>,
+    /// Chance of applying on each eligible call.
+    pub probability: f64,
+    /// Only for this persona.
+    pub persona: Option<String>,
+    /// Only for this client.
+    pub client: Option<String>,
+}
+
+impl Default for When {
+    fn default() -> Self {
+        Self {
+            nth: 1,
+            times: None,
+            probability: 1.0,
+            persona: None,
+            client: None,
+        }
+    }
+}
+
+/// A delay before answering.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Delay {
+    Fixed { ms: u64 },
+    Uniform { min_ms: u64, max_ms: u64 },
+    LogNormal { median_ms: f64, sigma: f64 },
+}
+
+impl Delay {
+    /// The delay to apply this time, in milliseconds (capped at ten minutes).
+    pub fn sample_ms(&self, rng: &Rng) -> u64 {
+        let unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let ms = match self {
+            Delay::Fixed { ms } => *ms as f64,
+            Delay::Uniform { min_ms, max_ms } => *min_ms as f64 + unit() * (max_ms.saturating_sub(*min_ms)) as f64,
+            Delay::LogNormal { median_ms, sigma } => {
+                // Box–Muller for a standard normal.
+                let (u1, u2) = (unit().max(f64::MIN_POSITIVE), unit());
+                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                median_ms * (sigma * z).exp()
+            }
+        };
+        ms.clamp(0.0, 600_000.0) as u64
+    }
+}
+
+/// How FranceConnect's id_token (or userinfo) is spoiled.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TokenFault {
+    /// `bad`: signature corrupted; `none`: `alg: none`, no signature; `unsigned`
+    /// (userinfo only): plain JSON instead of a JWT.
+    pub signature: Option<String>,
+    pub kid: Option<String>,
+    /// Claims replaced (or added).
+    pub set: Map<String, Value>,
+    /// Claims removed.
+    pub drop: Vec<String>,
+    /// An extra audience (aud becomes an array).
+    pub extra_aud: Option<String>,
+    /// `wrong` or `missing`.
+    pub nonce: Option<String>,
+    pub expired: bool,
+    pub iat_future: bool,
+    pub nbf_future: bool,
+    /// `changed`: a sub other than the pairwise one (userinfo: mismatch with the id_token).
+    pub sub: Option<String>,
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// Only the delay.
+    Delay,
+    Status {
+        code: u16,
+        body: String,
+        content_type: String,
+    },
+    /// 200 with bytes that are not what the caller expects.
+    Garbage,
+    /// Headers promising a body that never comes: the connection closes.
+    Empty,
+    /// The connection is dropped mid-response.
+    Reset,
+    /// No answer for `ms` (the caller times out first, one hopes).
+    Hang {
+        ms: u64,
+    },
+    /// The real answer, sent in `chunks` pieces over `over_ms`.
+    Dribble {
+        chunks: u32,
+        over_ms: u64,
+    },
+    IdToken(TokenFault),
+    Userinfo(TokenFault),
+    /// An identity provider's claims changed (its userinfo, or its id_token at its token endpoint).
+    IdpClaims {
+        drop: Vec<String>,
+        set: Map<String, Value>,
+    },
+    /// An identity provider's redirect back to FranceConnect spoiled.
+    IdpRedirect {
+        state: Option<String>,
+        code_missing: bool,
+    },
+}
+
+impl Action {
+    /// Transport faults are applied by the layer; the others by handlers.
+    pub fn is_transport(&self) -> bool {
+        matches!(
+            self,
+            Action::Delay
+                | Action::Status { .. }
+                | Action::Garbage
+                | Action::Empty
+                | Action::Reset
+                | Action::Hang { .. }
+                | Action::Dribble { .. }
+        )
+    }
+}
+
+/// One scripted failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fault {
+    /// Endpoint name, or a prefix ending in `.`.
+    pub at: String,
+    pub when: When,
+    pub delay: Option<Delay>,
+    pub action: Action,
+}
+
+impl Fault {
+    /// Whether this fault targets `endpoint` (exactly, or by a prefix ending in `.`).
+    pub fn matches_endpoint(&self, endpoint: &str) -> bool {
+        if self.at.ends_with('.') {
+            endpoint.starts_with(&self.at)
+        } else {
+            self.at == endpoint
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The server assembly: every role's state, the router and the serve loop.
+//!
+//! `serve(listener, state, shutdown)` is the one way fcmock runs: the binary,
+//! the Docker image and the integration tests all bind a listener, build an
+//! [`AppState`] and call it. This is the only module that knows every role;
+//! roles know only their own state, which axum hands them through
+//! [`FromRef`] from [`AppState`].
+
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::control::{self, ControlState};
+use crate::crypto::KeyError;
+use crate::data_providers::{self, DpState};
+use crate::idp::{self, IdpSetupError, IdpState};
+use crate::journal::layer::{Recorder, SignatureCheck};
+use crate::platform::{self, PlatformState};
+use crate::rng::Rng;
+use crate::scenarios::transport::FaultLayer;
+pub use crate::shared::{Shared, Urls};
+
+/// Largest request body accepted anywhere (forms, JSON, tokens).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Why fcmock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Idp(#[from] IdpSetupError),
+    #[error("cannot load a persona's faults: {0}")]
+    Scenario(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Every role's state, assembled once. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    shared: Shared,
+    pub platform: PlatformState,
+    pub idp: IdpState,
+    pub dp: DpState,
+    pub control: ControlState,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl FromRef<AppState> for PlatformState {
+    fn from_ref(app: &AppState) -> Self {
+        app.platform.clone()
+    }
+}
+
+impl FromRef<AppState> for IdpState {
+    fn from_ref(app: &AppState) -> Self {
+        app.idp.clone()
+    }
+}
+
+impl FromRef<AppState> for DpState {
+    fn from_ref(app: &AppState) -> Self {
+        app.dp.clone()
+    }
+}
+
+impl FromRef<AppState> for ControlState {
+    fn from_ref(app: &AppState) -> Self {
+        app.control.clone()
+    }
+}
+
+impl AppState {
+    /// Builds every role's state for a configuration served at `urls`.
+    pub fn new(
+        config: Config,
+        urls: Urls,
+        clock: Clock,
+        rng: Rng,
+        control_token: Option<String>,
+    ) -> Result<Self, StartError> {
+        let shared = Shared::new(config, urls, clock, rng)?;
+        shared
+            .scenarios
+            .load_persona_faults(&shared.config().personas)
+            .map_err(StartError::Scenario)?;
+        let platform = PlatformState::new(shared.clone())?;
+        let idp = IdpState::new(shared.clone())?;
+        let dp = DpState::new(shared.clone());
+        let control = ControlState::new(platform.clone(), idp.idps.clone(), control_token);
+        Ok(Self {
+            shared,
+            platform,
+            idp,
+            dp,
+            control,
+        })
+    }
+
+    /// The recording layer's state, with a signature check that knows every
+    /// fcmock issuer's keys (both platforms and the built-in providers).
+    fn recorder(&self) -> Recorder {
+        let platform = self.platform.clone();
+        let idps = self.idp.idps.clone();
+        let [fc_issuer, plus_issuer] = platform.issuers();
+        let idp_prefix = format!("{}{}/", self.urls.public, crate::paths::IDP_PREFIX);
+        let check: SignatureCheck = Arc::new(move |iss: &str, jwt: &str| {
+            if iss == fc_issuer {
+                Some(platform.fc.keys.verify::<serde_json::Value>(jwt).is_ok())
+            } else if iss == plus_issuer {
+                Some(platform.fcplus.keys.verify::<serde_json::Value>(jwt).is_ok())
+            } else {
+                iss.strip_prefix(&idp_prefix)
+                    .and_then(|id| idps.get(id))
+                    .map(|rt| rt.keys.verify::<serde_json::Value>(jwt).is_ok())
+            }
+        });
+        Recorder {
+            journal: self.journal.clone(),
+            clock: self.clock.clone(),
+            fcplus_prefix: self.fcplus_prefix().to_owned(),
+            check,
+        }
+    }
+}
+
+/// The whole HTTP surface of fcmock.
+pub fn build_router(state: AppState) -> Router {
+    let root = format!("{}/", crate::paths::FC_PREFIX);
+    let plus = state.fcplus_prefix().to_owned();
+    let plus_root = format!("{plus}/");
+    let faults = FaultLayer {
+        scenarios: state.scenarios.clone(),
+        rng: state.rng.clone(),
+    };
+    Router::new()
+        .route(&root, axum::routing::get(platform::root_redirect))
+        .route(&plus_root, axum::routing::get(platform::root_redirect))
+        .nest(crate::paths::FC_PREFIX, platform::router())
+        .nest(&plus, platform::router())
+        .nest(crate::paths::IDP_PREFIX, idp::router())
+        .nest(crate::paths::DP_PREFIX, data_providers::router())
+        .merge(control::router(state.control.clone()))
+        .fallback(platform::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            faults,
+            crate::scenarios::transport::apply,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.recorder(),
+            crate::journal::layer::record,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
