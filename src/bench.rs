@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::agent::{Expect, Jwks};
+use crate::clock::Clock;
+
 /// What to load and how hard.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -177,48 +180,6 @@ fn percentiles(v: &mut [u64]) -> [u64; 4] {
     [at(0.50), at(0.90), at(0.99), v.last().copied().unwrap_or_default()]
 }
 
-/// Verification keys of an issuer, by kid.
-struct Keys {
-    issuer: String,
-    by_kid: HashMap<String, jsonwebtoken::DecodingKey>,
-}
-
-impl Keys {
-    async fn fetch(http: &reqwest::Client, issuer: &str, jwks_uri: &str) -> Result<Self, String> {
-        let set: jsonwebtoken::jwk::JwkSet = http
-            .get(jwks_uri)
-            .send()
-            .await
-            .map_err(|e| format!("jwks: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("jwks: {e}"))?;
-        let mut by_kid = HashMap::new();
-        for k in &set.keys {
-            if let (Some(kid), Ok(key)) = (k.common.key_id.clone(), jsonwebtoken::DecodingKey::from_jwk(k)) {
-                by_kid.insert(kid, key);
-            }
-        }
-        Ok(Self {
-            issuer: issuer.to_owned(),
-            by_kid,
-        })
-    }
-
-    fn verify(&self, jwt: &str, aud: &str) -> Result<Value, String> {
-        let header = jsonwebtoken::decode_header(jwt).map_err(|e| format!("header: {e}"))?;
-        let kid = header.kid.ok_or("no kid")?;
-        let key = self.by_kid.get(&kid).ok_or("kid not in JWKS")?;
-        let mut v = jsonwebtoken::Validation::new(header.alg);
-        v.set_audience(&[aud]);
-        v.set_issuer(&[&self.issuer]);
-        v.leeway = 5;
-        jsonwebtoken::decode::<Value>(jwt, key, &v)
-            .map(|d| d.claims)
-            .map_err(|e| format!("signature or claims: {e}"))
-    }
-}
-
 struct Ctx {
     http: reqwest::Client,
     base: String,
@@ -226,7 +187,9 @@ struct Ctx {
     authorize: String,
     token: String,
     userinfo: String,
-    keys: Keys,
+    /// The issuer's keys, fetched once, and the agent's JWT checks.
+    keys: Jwks,
+    clock: Clock,
     opts: BenchOptions,
 }
 
@@ -317,13 +280,16 @@ async fn flow(ctx: &Ctx, tally: &mut Tally, n: u64) -> Result<(), String> {
         .get("access_token")
         .and_then(Value::as_str)
         .ok_or("token: no access_token")?;
+    let expect = Expect {
+        audience: &o.client_id,
+        nonce: Some(&nonce),
+        now: ctx.clock.now(),
+        id_token_rules: true,
+    };
     let claims = ctx
         .keys
-        .verify(id_token, &o.client_id)
+        .verify(id_token, &expect)
         .map_err(|e| format!("id_token: {e}"))?;
-    if claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str()) {
-        return Err("id_token: wrong nonce".to_owned());
-    }
     tally.record("token", t);
 
     let t = Instant::now();
@@ -348,8 +314,13 @@ async fn flow(ctx: &Ctx, tally: &mut Tally, n: u64) -> Result<(), String> {
     let info = if json_body {
         serde_json::from_str::<Value>(&body).map_err(|_| "userinfo: not JSON".to_owned())?
     } else {
+        let expect = Expect {
+            nonce: None,
+            id_token_rules: false,
+            ..expect
+        };
         ctx.keys
-            .verify(body.trim(), &o.client_id)
+            .verify(body.trim(), &expect)
             .map_err(|e| format!("userinfo: {e}"))?
     };
     if info.get("sub") != claims.get("sub") {
@@ -407,7 +378,9 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
             .ok_or_else(|| format!("discovery {discovery_url}: no `{name}`"))
     };
     let issuer = field("issuer")?;
-    let keys = Keys::fetch(&http, &issuer, &field("jwks_uri")?).await?;
+    let keys = Jwks::fetch(&http, &issuer, &field("jwks_uri")?)
+        .await
+        .map_err(|e| e.to_string())?;
     let ctx = Arc::new(Ctx {
         http,
         base: base.clone(),
@@ -415,6 +388,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
         token: field("token_endpoint")?,
         userinfo: field("userinfo_endpoint")?,
         keys,
+        clock: Clock::system(),
         opts: opts.clone(),
     });
     let started = Instant::now();

@@ -23,6 +23,7 @@
 //! error whose `IntoResponse` decides between a FranceConnect error page, a
 //! redirect with `error=` and a JSON error.
 
+pub mod agent;
 pub mod bench;
 pub mod cli;
 pub mod clock;

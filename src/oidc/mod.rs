@@ -1,5 +1,6 @@
 //! Protocol pieces shared by the platform and the identity providers.
 
 pub mod form;
+pub mod rejection;
 pub mod scopes;
 pub mod store;

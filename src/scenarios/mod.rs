@@ -12,6 +12,7 @@
 //! Scenarios load at start (`--scenario`), through the control API, or come
 //! with a persona (magic personas).
 
+pub mod catalogue;
 pub mod parse;
 pub mod tokens;
 pub mod transport;

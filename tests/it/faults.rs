@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use fcmock::scenarios::catalogue::{IDP_FAULTS, TOKEN_FAULTS, TokenTarget};
+
 use crate::helpers::*;
 
 async fn load(app: &TestApp, yaml: &str) -> String {
@@ -56,39 +58,30 @@ fn part(jwt: &str, i: usize) -> Value {
 
 #[tokio::test]
 async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
-    // (fault, what openidconnect must say)
-    let cases: [(&str, &str); 12] = [
-        ("{ signature: bad }", "signature"),
-        ("{ signature: none }", ""),
-        ("{ iss: \"https://not-franceconnect.example\" }", "issuer"),
-        ("{ aud: \"someone-else\" }", "audience"),
-        ("{ extra_aud: \"untrusted-client\" }", "audience"),
-        ("{ nonce: wrong }", "nonce"),
-        ("{ nonce: missing }", "nonce"),
-        ("{ expired: true }", "expired"),
-        ("{ drop: [sub] }", "sub"),
-        ("{ drop: [exp] }", "exp"),
-        ("{ kid: unknown }", ""),
-        ("{ drop: [iat] }", "iat"),
-    ];
+    // Every id_token fault of the catalogue, refused by the openidconnect
+    // relying party *for the catalogue's reason*: a flow broken for another
+    // reason fails here.
+    let cases = TOKEN_FAULTS.iter().filter(|c| c.target == TokenTarget::IdToken);
+    assert_eq!(cases.clone().count(), 12);
     for (client, secret) in [(PUBLIC_CLIENT, PUBLIC_SECRET), (PRIVATE_CLIENT, PRIVATE_SECRET)] {
-        for (fault, _) in &cases {
+        for case in cases.clone() {
             let app = TestApp::spawn().await;
-            load(
-                &app,
-                &format!("name: rp\nclients: [{client}]\nfaults:\n  - at: fc.token\n    id_token: {fault}\n"),
-            )
-            .await;
+            load(&app, &case.scenario(client)).await;
             queue_login(&app, client, "camille-rochefort", "ameli").await;
             let rp = app.rp(client, secret).await;
             let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
             let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
             let result = rp.redeem(&code).await;
-            assert!(
-                result.is_err(),
-                "{client}: the relying party accepted an id_token with {fault}"
+            let Err(e) = result else {
+                panic!("{client}: the relying party accepted an id_token with {}", case.fault);
+            };
+            assert_eq!(
+                e.rejection(),
+                Some(case.rejection),
+                "{client}: {} refused for another reason: {e}",
+                case.id
             );
-            if fault.contains("signature: bad") {
+            if case.id == "id_token.signature_bad" {
                 // The journal's own check agrees (no shortcut for a token the hub altered).
                 let j: Value = plain_http()
                     .get(app.url("/_fcmock/api/journal?endpoint=fc.token"))
@@ -101,6 +94,30 @@ async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
                 assert_eq!(j["exchanges"][0]["jwts"][0]["signature_verified"], false, "{j}");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn spoiled_userinfo_is_refused_for_the_catalogues_reason() {
+    // The library's relying party checks userinfo as a careful portal does:
+    // signed, by a published key, about the id_token's subject.
+    for case in TOKEN_FAULTS.iter().filter(|c| c.target == TokenTarget::Userinfo) {
+        let app = TestApp::spawn().await;
+        let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
+        load(&app, &case.scenario(PRIVATE_CLIENT)).await;
+        queue_login(&app, PRIVATE_CLIENT, "camille-rochefort", "ameli").await;
+        let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+        let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
+        let login = rp.redeem(&code).await.unwrap();
+        let info = rp.0.userinfo(&login.access_token()).await.unwrap();
+        assert_eq!(info.status, 200, "{}: {}", case.id, info.body);
+        let verdict = rp
+            .verify_userinfo(&info, login.claims.subject().as_str(), app.clock.now())
+            .await;
+        let Err(e) = verdict else {
+            panic!("{}: the relying party accepted a spoiled userinfo", case.id);
+        };
+        assert_eq!(e.rejection(), Some(case.rejection), "{}: {e}", case.id);
     }
 }
 
@@ -178,27 +195,21 @@ async fn spoiled_userinfo() {
 
 #[tokio::test]
 async fn identity_provider_faults_surface_as_franceconnect_pages() {
-    let cases: [(&str, &str); 11] = [
-        ("  - at: idp.ameli.token\n    status: 503\n", "Y020026"),
-        ("  - at: idp.ameli.token\n    status: 401\n", "Y020026"),
-        ("  - at: idp.ameli.token\n    status: 500\n", "Y020026"),
-        ("  - at: idp.ameli.token\n    garbage: true\n", "Y020026"),
-        ("  - at: idp.ameli.token\n    reset: true\n", "Y020026"),
-        ("  - at: idp.ameli.userinfo\n    status: 502\n", "Y020027"),
-        ("  - at: idp.ameli.userinfo\n    garbage: true\n", "Y020027"),
-        ("  - at: idp.ameli.userinfo\n    drop_claims: [sub]\n", "Y020029"),
-        ("  - at: idp.ameli.token\n    set_claims: { acr: eidas3 }\n", "Y100018"),
-        ("  - at: idp.ameli.login\n    redirect: { state: wrong }\n", "Y020022"),
-        ("  - at: idp.ameli.login\n    redirect: { code: missing }\n", "Y020025"),
-    ];
-    for (fault, code) in cases {
+    // Every identity-provider fault of the catalogue gives its page.
+    for case in IDP_FAULTS {
         let app = TestApp::spawn().await;
-        load(&app, &format!("name: fi\nclients: [{PUBLIC_CLIENT}]\nfaults:\n{fault}")).await;
+        load(&app, &case.scenario(PUBLIC_CLIENT, "ameli")).await;
         let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
         let (url, _, _) = rp.authorize_url(&["profile"], &[]);
         let (login, password) = account(&app, "camille-rochefort", "ameli");
         let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;
-        assert_eq!(page.error_code().as_deref(), Some(code), "{fault}: {}", page.body);
+        assert_eq!(
+            page.error_code().as_deref(),
+            Some(case.code),
+            "{}: {}",
+            case.id,
+            page.body
+        );
     }
     // A missing state at the callback.
     let app = TestApp::spawn().await;

@@ -240,8 +240,10 @@ async fn check(req: reqwest::RequestBuilder, what: &str) -> Result<(), TestCaseE
         );
     } else if ctype.starts_with("text/html") {
         let page = Page {
+            url: String::new(),
             status,
             location: None,
+            content_type: ctype.clone(),
             body,
         };
         let code = page.error_code();

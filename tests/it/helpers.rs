@@ -1,21 +1,16 @@
-//! Test harness: spawn fcmock on port 0, a browser, a relying party.
+//! Test harness: spawn fcmock on port 0; the library's browser and relying
+//! party (`fcmock::agent`), with the tests' fixed values and panics on
+//! transport failures.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use fcmock::agent::{self, Expect, Jwks, RelyingParty};
+pub use fcmock::agent::{AgentError, LoginResult, Page};
 use fcmock::clock::Clock;
 use fcmock::config::{self, Source};
 use fcmock::rng::Rng;
 use fcmock::server::{AppState, Urls, serve};
-use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreProviderMetadata,
-    CoreTokenResponse,
-};
-use openidconnect::{
-    AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, Nonce, OAuth2TokenResponse as _, RedirectUrl, Scope, TokenResponse as _,
-};
-use scraper::{Html, Selector};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -91,35 +86,14 @@ impl TestApp {
 
     /// A fresh browser that waits up to `timeout` for each answer.
     pub fn browser_with_timeout(&self, timeout: Duration) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(timeout)
-                .build()
-                .unwrap(),
-        }
+        Browser(agent::Browser::new(timeout).unwrap())
     }
 
-    /// A relying party registered as `client_id`.
+    /// A relying party registered as `client_id` (the library's agent).
     pub async fn rp(&self, client_id: &str, secret: &str) -> Rp {
-        let http = plain_http();
-        let meta = CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer()).unwrap(), &http)
+        Rp(RelyingParty::discover(&self.issuer(), client_id, secret, REDIRECT)
             .await
-            .expect("discovery");
-        let client = CoreClient::from_provider_metadata(
-            meta,
-            ClientId::new(client_id.to_owned()),
-            Some(ClientSecret::new(secret.to_owned())),
-        )
-        .set_redirect_uri(RedirectUrl::new(REDIRECT.to_owned()).unwrap())
-        .set_auth_type(AuthType::RequestBody);
-        Rp {
-            client,
-            http,
-            issuer: self.issuer(),
-            client_id: client_id.to_owned(),
-        }
+            .expect("discovery"))
     }
 
     /// Authorize URL with hand-picked parameters (for the error surfaces).
@@ -152,131 +126,48 @@ pub fn plain_http() -> reqwest::Client {
         .unwrap()
 }
 
-/// What a browser got back.
-#[derive(Debug)]
-pub struct Page {
-    pub status: u16,
-    pub location: Option<String>,
-    pub body: String,
-}
-
-impl Page {
-    pub fn html(&self) -> Html {
-        Html::parse_document(&self.body)
-    }
-
-    /// Text of the element with `data-testid`.
-    pub fn testid(&self, id: &str) -> Option<String> {
-        let sel = Selector::parse(&format!("[data-testid=\"{id}\"]")).unwrap();
-        self.html()
-            .select(&sel)
-            .next()
-            .map(|e| e.text().collect::<String>().trim().to_owned())
-    }
-
+/// Test-side reading of the agent's pages: a missing form fails the test.
+pub trait TestPage {
     /// The form containing the element `data-testid` (or with it), as (action, fields).
-    pub fn form_of(&self, testid: &str) -> (String, Vec<(String, String)>) {
-        let html = self.html();
-        let form_sel = Selector::parse("form").unwrap();
-        let input_sel = Selector::parse("input").unwrap();
-        let marker = Selector::parse(&format!("[data-testid=\"{testid}\"]")).unwrap();
-        for form in html.select(&form_sel) {
-            let matches = form.value().attr("data-testid") == Some(testid) || form.select(&marker).next().is_some();
-            if !matches {
-                continue;
-            }
-            let action = form.value().attr("action").unwrap_or_default().to_owned();
-            let mut fields: Vec<(String, String)> = form
-                .select(&input_sel)
-                .filter(|i| i.value().attr("type") != Some("checkbox"))
-                .filter_map(|i| {
-                    Some((
-                        i.value().attr("name")?.to_owned(),
-                        i.value().attr("value").unwrap_or_default().to_owned(),
-                    ))
-                })
-                .collect();
-            // A <select> sends its selected option (or its first), as a browser does.
-            let select_sel = Selector::parse("select").unwrap();
-            let option_sel = Selector::parse("option").unwrap();
-            for select in form.select(&select_sel) {
-                let Some(name) = select.value().attr("name") else {
-                    continue;
-                };
-                let options: Vec<_> = select.select(&option_sel).collect();
-                let chosen = options
-                    .iter()
-                    .find(|o| o.value().attr("selected").is_some())
-                    .or(options.first());
-                if let Some(o) = chosen {
-                    let value = o
-                        .value()
-                        .attr("value")
-                        .map_or_else(|| o.text().collect(), str::to_owned);
-                    fields.push((name.to_owned(), value));
-                }
-            }
-            return (action, fields);
-        }
-        panic!("no form with data-testid {testid} in:\n{}", self.body);
-    }
+    fn form_of(&self, testid: &str) -> (String, Vec<(String, String)>);
+}
 
-    /// The page's FranceConnect error code, if it is an error page.
-    pub fn error_code(&self) -> Option<String> {
-        self.testid("error-code")
+impl TestPage for Page {
+    fn form_of(&self, testid: &str) -> (String, Vec<(String, String)>) {
+        let form = self.form(testid).unwrap_or_else(|e| panic!("{e} in:\n{}", self.body));
+        (form.action, form.fields)
     }
 }
 
-/// A cookie-keeping HTTP client that does not follow redirects by itself.
-pub struct Browser {
-    pub http: reqwest::Client,
-}
+/// The library's browser; a transport failure fails the test.
+pub struct Browser(pub agent::Browser);
 
 impl Browser {
     pub async fn get(&self, url: &str) -> Page {
-        to_page(self.http.get(url).send().await.unwrap()).await
+        self.0.get(url).await.unwrap()
     }
 
     pub async fn post(&self, url: &str, fields: &[(String, String)]) -> Page {
-        to_page(self.http.post(url).form(fields).send().await.unwrap()).await
+        self.0.post(url, fields).await.unwrap()
     }
 
     /// Follows redirects until a page, or until a redirect leaves fcmock
     /// (to the service provider): then returns the redirect with its Location.
-    pub async fn follow(&self, mut page: Page, base: &str) -> Page {
-        for _ in 0..20 {
-            match &page.location {
-                Some(loc) if (300..400).contains(&page.status) && loc.starts_with(base) => {
-                    page = self.get(loc).await;
-                }
-                _ => return page,
-            }
-        }
-        panic!("redirect loop");
+    pub async fn follow(&self, page: Page, base: &str) -> Page {
+        self.0.follow(page, base).await.unwrap()
     }
 
     pub async fn open(&self, url: &str, base: &str) -> Page {
-        let p = self.get(url).await;
-        self.follow(p, base).await
+        self.0.open(url, base).await.unwrap()
     }
 
     /// Submits the form holding `testid`, with `extra` fields set or replaced.
     pub async fn submit(&self, page: &Page, testid: &str, extra: &[(&str, &str)], base: &str) -> Page {
-        let (action, mut fields) = page.form_of(testid);
-        for (k, v) in extra {
-            fields.retain(|(n, _)| n != k);
-            fields.push(((*k).to_owned(), (*v).to_owned()));
-        }
-        let p = self.post(&action, &fields).await;
-        self.follow(p, base).await
+        self.0
+            .submit(page, testid, extra, base)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", page.body))
     }
-}
-
-async fn to_page(resp: reqwest::Response) -> Page {
-    let status = resp.status().as_u16();
-    let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
-    let body = resp.text().await.unwrap();
-    Page { status, location, body }
 }
 
 /// Query parameters of a URL.
@@ -284,122 +175,59 @@ pub fn query(url: &str) -> HashMap<String, String> {
     url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
 }
 
-type RpClient =
-    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+/// The library's relying party, with the tests' fixed state and nonce.
+pub struct Rp(pub RelyingParty);
 
-/// A relying party (service provider) built with the `openidconnect` crate.
-pub struct Rp {
-    pub client: RpClient,
-    pub http: reqwest::Client,
-    pub issuer: String,
-    pub client_id: String,
-}
-
-/// What a successful login gives the relying party.
-pub struct LoginResult {
-    pub tokens: CoreTokenResponse,
-    pub claims: CoreIdTokenClaims,
-    pub raw_id_token: String,
+impl std::ops::Deref for Rp {
+    type Target = RelyingParty;
+    fn deref(&self) -> &RelyingParty {
+        &self.0
+    }
 }
 
 impl Rp {
-    /// The authorize URL for `scopes` (+ openid), FranceConnect's extra parameters included.
+    /// The authorize URL for `scopes` (+ openid) at eidas1, with the tests' state and nonce.
     pub fn authorize_url(&self, scopes: &[&str], extra: &[(&str, &str)]) -> (String, String, String) {
-        let mut req = self
-            .client
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                || CsrfToken::new(STATE.to_owned()),
-                || Nonce::new(NONCE.to_owned()),
-            )
-            .add_extra_param("acr_values", "eidas1");
-        for s in scopes {
-            req = req.add_scope(Scope::new((*s).to_owned()));
-        }
-        for (k, v) in extra {
-            req = req.add_extra_param(*k, *v);
-        }
-        let (url, st, nonce) = req.url();
-        (url.to_string(), st.secret().clone(), nonce.secret().clone())
+        self.0.authorize_url(scopes, "eidas1", STATE, NONCE, extra)
     }
 
     /// Redeems `code` and verifies the id_token (signature against the JWKS, iss, aud, exp, nonce).
-    pub async fn redeem(&self, code: &str) -> Result<LoginResult, String> {
-        let tokens = self
-            .client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .map_err(|e| e.to_string())?
-            .request_async(&self.http)
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-        let id_token = tokens.id_token().ok_or("no id_token")?;
-        let verifier = self.client.id_token_verifier().set_allowed_algs(vec![
-            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        ]);
-        let claims = id_token
-            .claims(&verifier, &Nonce::new(NONCE.to_owned()))
-            .map_err(|e| e.to_string())?
-            .clone();
-        let raw_id_token = id_token.to_string();
-        Ok(LoginResult {
-            tokens,
-            claims,
-            raw_id_token,
-        })
+    pub async fn redeem(&self, code: &str) -> Result<LoginResult, AgentError> {
+        self.0.redeem(code, NONCE).await
     }
 
     /// Calls userinfo and verifies the JWT against the platform's JWKS with a JOSE library.
     pub async fn userinfo(&self, access_token: &str) -> (reqwest::StatusCode, String, Value) {
-        let resp = self
-            .http
-            .get(format!("{}/userinfo", self.issuer))
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let ct = resp
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let body = resp.text().await.unwrap();
+        let info = self.0.userinfo(access_token).await.unwrap();
+        let status = reqwest::StatusCode::from_u16(info.status).unwrap();
         if !status.is_success() {
-            return (status, ct, serde_json::from_str(&body).unwrap_or(Value::Null));
+            return (
+                status,
+                info.content_type,
+                serde_json::from_str(&info.body).unwrap_or(Value::Null),
+            );
         }
-        (
-            status,
-            ct,
-            verify_jwt(&self.http, &self.issuer, &body, &self.client_id).await,
-        )
+        let claims = verify_jwt(&self.http, &self.issuer, &info.body, &self.client_id).await;
+        (status, info.content_type, claims)
     }
 
     pub fn access_token(result: &LoginResult) -> String {
-        result.tokens.access_token().secret().clone()
+        result.access_token()
     }
 }
 
 /// Verifies a JWS against the platform's published JWKS (jsonwebtoken), returning its claims.
 pub async fn verify_jwt(http: &reqwest::Client, issuer: &str, jwt: &str, aud: &str) -> Value {
-    let jwks: jsonwebtoken::jwk::JwkSet = http
-        .get(format!("{issuer}/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let header = jsonwebtoken::decode_header(jwt).unwrap();
-    let kid = header.kid.clone().expect("kid in header");
-    let jwk = jwks.find(&kid).unwrap_or_else(|| panic!("kid {kid} not in JWKS"));
-    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
-    let mut validation = jsonwebtoken::Validation::new(header.alg);
-    // exp is checked when present; checktoken's JWS has none (as on FranceConnect).
-    validation.required_spec_claims = ["aud".to_owned(), "iss".to_owned()].into_iter().collect();
-    validation.set_audience(&[aud]);
-    validation.set_issuer(&[issuer]);
-    jsonwebtoken::decode::<Value>(jwt, &key, &validation).unwrap().claims
+    let jwks = Jwks::fetch(http, issuer, &format!("{issuer}/jwks")).await.unwrap();
+    let expect = Expect {
+        audience: aud,
+        nonce: None,
+        now: Clock::system().now(),
+        // exp is checked when present; checktoken's JWS has none (as on FranceConnect).
+        id_token_rules: false,
+    };
+    jwks.verify(jwt.trim(), &expect)
+        .unwrap_or_else(|e| panic!("{e}: {jwt}"))
 }
 
 /// Drives a browser from authorize through the wall and the identity
