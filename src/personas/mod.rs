@@ -3,6 +3,8 @@
 pub mod avatar;
 pub mod generate;
 pub mod nir;
+mod tables;
+mod yaml;
 
 use crate::config::{Config, Persona};
 use crate::crypto::sub::compute_sub;

@@ -1,0 +1,318 @@
+//! Phase two of configuration: check values and references, build the model.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::raw::{
+    RawAccount, RawAutoLogin, RawClient, RawDataProvider, RawDocument, RawIdentity, RawIdp, RawPersona, RawPlatform,
+    RawRelative, Regime, RnippOutcome,
+};
+use super::{
+    Account, Address, AutoLogin, Client, ClientType, Config, ConfigError, ConfigErrors, CredentialStyle, DataProvider,
+    Family, IdpConfig, IdpSource, LocalAccount, Persona, PlatformSettings, Relative, Source, Tax,
+};
+use crate::cog;
+use crate::crypto::Alg;
+use crate::identity::{GENDERS, Identity, check_birthdate};
+use crate::oidc::scopes;
+
+mod client;
+mod data_provider;
+mod identity;
+mod idp;
+mod persona;
+mod platform;
+#[cfg(test)]
+mod tests;
+
+use client::build_client;
+use data_provider::build_data_provider;
+use idp::build_idp;
+use persona::{attach_persona_faults, build_persona, check_unique_logins, persona_faults};
+use platform::build_platform;
+
+const ACR_VALUES: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
+const PROMPTS: [&str; 2] = ["login", "consent"];
+
+/// Collects errors while building.
+struct Errors(Vec<ConfigError>);
+
+impl Errors {
+    fn at(&mut self, file: &str, line: u64, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigError {
+            file: file.to_owned(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+    fn spanned<T>(&mut self, file: &str, s: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
+        self.at(file, s.referenced.line(), field, message);
+    }
+}
+
+/// An entry with the file it came from (named `Located` so that it does not
+/// shadow the standard `From` trait).
+struct Located<T> {
+    file: String,
+    /// Position in its own file, for field paths the user can find.
+    index: usize,
+    item: Spanned<T>,
+}
+
+pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
+    let mut errors = Errors(Vec::new());
+    let mut platform: Vec<(String, RawPlatform)> = Vec::new();
+    let mut clients: Vec<Located<RawClient>> = Vec::new();
+    let mut idps: Vec<Located<RawIdp>> = Vec::new();
+    let mut personas: Vec<Located<RawPersona>> = Vec::new();
+    let mut data_providers: Vec<Located<RawDataProvider>> = Vec::new();
+
+    for src in sources {
+        if src.text.trim().is_empty() {
+            continue;
+        }
+        match serde_saphyr::from_str::<RawDocument>(&src.text) {
+            Ok(doc) => {
+                if let Some(p) = doc.platform {
+                    platform.push((src.name.clone(), p));
+                }
+                let file = || src.name.clone();
+                clients.extend(doc.clients.into_iter().enumerate().map(|(index, item)| Located {
+                    file: file(),
+                    index,
+                    item,
+                }));
+                idps.extend(
+                    doc.identity_providers
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, item)| Located {
+                            file: file(),
+                            index,
+                            item,
+                        }),
+                );
+                data_providers.extend(doc.data_providers.into_iter().enumerate().map(|(index, item)| Located {
+                    file: file(),
+                    index,
+                    item,
+                }));
+                personas.extend(doc.personas.into_iter().enumerate().map(|(index, item)| Located {
+                    file: file(),
+                    index,
+                    item,
+                }));
+            }
+            Err(e) => {
+                let line = e.location().map_or(0, |l| l.line());
+                errors.at(&src.name, line, "", parse_message(&e));
+            }
+        }
+    }
+    if !errors.0.is_empty() {
+        return Err(ConfigErrors(errors.0));
+    }
+
+    let clients = dedupe(clients, |c| c.client_id.value.clone());
+    let idps = dedupe(idps, |i| i.id.value.clone());
+    let personas = dedupe(personas, |p| p.id.value.clone());
+    let raw_personas = &personas;
+
+    let platform = build_platform(&platform, &mut errors);
+    let idps: Vec<IdpConfig> = idps.iter().filter_map(|e| build_idp(e, e.index, &mut errors)).collect();
+    let idp_ids: HashSet<&str> = idps.iter().map(|i| i.id.as_str()).collect();
+    let personas: Vec<Persona> = personas
+        .iter()
+        .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
+        .collect();
+    check_unique_logins(&personas, &mut errors);
+    let mut personas = personas;
+    attach_persona_faults(&mut personas, raw_personas, &clients, &idp_ids, &mut errors);
+    let clients: Vec<Client> = clients
+        .iter()
+        .filter_map(|e| build_client(e, e.index, &idp_ids, &personas, &mut errors))
+        .collect();
+    for (file, p) in &platform.1 {
+        for hint in p {
+            if !idp_ids.contains(hint.value.as_str()) {
+                errors.spanned(
+                    file,
+                    hint,
+                    "platform.allowed_idp_hints",
+                    unknown("identity provider", &hint.value, &idp_ids),
+                );
+            }
+        }
+    }
+    if !errors.0.is_empty() {
+        return Err(ConfigErrors(errors.0));
+    }
+    let data_providers = dedupe(data_providers, |d| d.id.value.clone());
+    let data_providers: Vec<Arc<DataProvider>> = data_providers
+        .iter()
+        .filter_map(|e| build_data_provider(e, &mut errors))
+        .map(Arc::new)
+        .collect();
+    if !errors.0.is_empty() {
+        return Err(ConfigErrors(errors.0));
+    }
+    Ok(Config {
+        data_providers,
+        platform: platform.0,
+        clients: clients.into_iter().map(Arc::new).collect(),
+        idps: idps.into_iter().map(Arc::new).collect(),
+        personas: personas.into_iter().map(Arc::new).collect(),
+        sources: sources.iter().map(|s| s.name.clone()).collect(),
+        clients_by_id: HashMap::new(),
+        idps_by_id: HashMap::new(),
+        personas_by_id: HashMap::new(),
+    })
+}
+
+/// Validates personas added at run time against a configuration in force:
+/// the document may hold only `personas`; identity providers and clients
+/// must exist; logins stay unique (a persona with an existing id replaces it).
+pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Persona>, ConfigErrors> {
+    let mut errors = Errors(Vec::new());
+    let doc = match serde_saphyr::from_str::<RawDocument>(&source.text) {
+        Ok(d) => d,
+        Err(e) => {
+            let line = e.location().map_or(0, |l| l.line());
+            errors.at(&source.name, line, "", parse_message(&e));
+            return Err(ConfigErrors(errors.0));
+        }
+    };
+    if doc.platform.is_some() || !doc.clients.is_empty() || !doc.identity_providers.is_empty() {
+        errors.at(
+            &source.name,
+            0,
+            "",
+            "only `personas:` can be added at run time; restart with --config to change anything else",
+        );
+    }
+    if doc.personas.is_empty() {
+        errors.at(&source.name, 0, "personas", "no persona to add: send `personas: [ … ]`");
+    }
+    let idp_ids: HashSet<&str> = config.idps.iter().map(|i| i.id.as_str()).collect();
+    let raw: Vec<Located<RawPersona>> = doc
+        .personas
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| Located {
+            file: source.name.clone(),
+            index,
+            item,
+        })
+        .collect();
+    let mut added: Vec<Persona> = raw
+        .iter()
+        .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
+        .collect();
+    let new_ids: HashSet<&str> = added.iter().map(|p| p.id.as_str()).collect();
+    let mut all: Vec<Persona> = config
+        .personas
+        .iter()
+        .filter(|p| !new_ids.contains(p.id.as_str()))
+        .map(|p| (**p).clone())
+        .collect();
+    let first_new = all.len();
+    all.append(&mut added);
+    check_unique_logins(&all, &mut errors);
+    let known = super::fault_parse::Known {
+        clients: config.clients.iter().map(|c| c.client_id.clone()).collect(),
+        personas: all.iter().map(|p| p.id.clone()).collect(),
+        idps: idp_ids.iter().map(|i| (*i).to_owned()).collect(),
+    };
+    let mut new_personas = all.split_off(first_new);
+    for e in &raw {
+        let r = &e.item.value;
+        let faults = persona_faults(e, &known, &mut errors);
+        if let Some(p) = new_personas.iter_mut().find(|p| p.id == r.id.value) {
+            p.faults = faults;
+        }
+    }
+    if errors.0.is_empty() {
+        Ok(new_personas)
+    } else {
+        Err(ConfigErrors(errors.0))
+    }
+}
+
+/// Turns serde-saphyr's message into ours (position is reported separately).
+pub(crate) fn parse_message(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let mut first = text.lines().next().unwrap_or("invalid YAML").trim();
+    // serde-saphyr writes the position into its message; we print the line ourselves.
+    first = first.strip_prefix("error: ").unwrap_or(first);
+    if let Some(rest) = first.strip_prefix("line ")
+        && let Some((_, msg)) = rest.split_once(": ")
+    {
+        first = msg;
+    }
+    let first = first.split(" at line ").next().unwrap_or(first);
+    if first.contains("unknown field") {
+        format!("{first}; remove the field or fix its spelling")
+    } else if first.contains("unknown variant") {
+        format!("{first}; use one of the listed values")
+    } else {
+        first.to_owned()
+    }
+}
+
+/// Later entries with the same key replace earlier ones (user files override
+/// the default bundle), keeping the first position.
+fn dedupe<T>(items: Vec<Located<T>>, key: impl Fn(&T) -> String) -> Vec<Located<T>> {
+    let mut out: Vec<Located<T>> = Vec::new();
+    let mut pos: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        let k = key(&item.item.value);
+        match pos.get(&k) {
+            Some(&i) => {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = item;
+                }
+            }
+            None => {
+                pos.insert(k, out.len());
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+fn unknown(what: &str, value: &str, known: &HashSet<&str>) -> String {
+    let mut list: Vec<&str> = known.iter().copied().collect();
+    list.sort_unstable();
+    format!("unknown {what} `{value}`; known: {}", list.join(", "))
+}
+
+/// A PEM key: the configured file (an unreadable one is reported at its
+/// line), else the committed key of a built-in provider with this `id`.
+fn key_text(
+    path: Option<&Spanned<String>>,
+    builtin: &[(&str, &str)],
+    id: &str,
+    (file, field): (&str, &str),
+    errors: &mut Errors,
+) -> Option<String> {
+    match path {
+        Some(path) => match std::fs::read_to_string(&path.value) {
+            Ok(text) => Some(text),
+            Err(err) => {
+                errors.spanned(file, path, field, format!("cannot read `{}`: {err}", path.value));
+                None
+            }
+        },
+        None => builtin.iter().find(|(k, _)| *k == id).map(|(_, pem)| (*pem).to_owned()),
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,280 @@
+//! The provider's browser side: authorize (checks, then the login page in the
+//! provider's credential style), login (a persona's account, or a magic
+//! persona's fault), and cancel back to FranceConnect.
+
+use super::*;
+
+pub(super) fn credential_labels(style: CredentialStyle) -> (&'static str, &'static str, &'static str) {
+    match style {
+        CredentialStyle::FiscalNumber => (
+            "Numéro fiscal",
+            "13 chiffres, en haut de votre dernière déclaration de revenus",
+            "Mot de passe",
+        ),
+        CredentialStyle::Nir => (
+            "Numéro de sécurité sociale",
+            "15 chiffres, sur votre carte Vitale",
+            "Mot de passe",
+        ),
+        CredentialStyle::Email => (
+            "Adresse électronique",
+            "celle de votre Identité Numérique",
+            "Mot de passe",
+        ),
+        CredentialStyle::Pin => (
+            "Adresse électronique",
+            "celle de votre application France Identité",
+            "Code secret (4 chiffres)",
+        ),
+        CredentialStyle::Login => ("Identifiant", "", "Mot de passe"),
+    }
+}
+
+pub(super) fn accounts_of<'a>(
+    cfg: &'a crate::config::Config,
+    idp: &str,
+) -> impl Iterator<Item = (&'a Arc<Persona>, &'a crate::config::Account)> {
+    let idp = idp.to_owned();
+    cfg.personas.iter().filter_map(move |p| p.account(&idp).map(|a| (p, a)))
+}
+
+pub(super) fn login_page(
+    state: &IdpState,
+    rt: &IdpRuntime,
+    uid: &str,
+    inter: &IdpInteraction,
+    error: Option<&str>,
+    login_value: String,
+) -> Response {
+    let (login_label, login_hint, password_label) = credential_labels(rt.config.credential);
+    let cfg = state.config();
+    let personas = accounts_of(&cfg, &rt.config.id)
+        .map(|(p, a)| {
+            let label = format!("{} {}", a.identity.given_name, a.identity.family_name.to_uppercase());
+            (p.id.clone(), a.login.clone(), a.password.clone(), label)
+        })
+        .collect();
+    let acr_default = inter
+        .acr_requested
+        .clone()
+        .filter(|a| rt.config.acr.contains(a))
+        .or_else(|| rt.config.acr.first().cloned())
+        .unwrap_or_else(|| "eidas1".to_owned());
+    let iss = issuer(state, &rt.config.id);
+    render(
+        if error.is_some() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        },
+        &IdpLoginPage {
+            idp_name: &rt.config.name,
+            action: format!("{iss}{}", ip::LOGIN),
+            interaction: uid,
+            login_label,
+            login_hint,
+            password_label,
+            login_value,
+            acr_choices: rt.config.acr.clone(),
+            acr_default,
+            personas,
+            cancel_url: format!("{iss}{}?interaction={uid}", ip::CANCEL),
+            error,
+        },
+    )
+}
+
+pub(super) async fn authorize(
+    State(state): State<IdpState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let rt = match runtime(&state, &id) {
+        Ok(rt) => rt,
+        Err(r) => return *r,
+    };
+    let params = parse_form(q.as_deref().unwrap_or(""));
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let bad = |msg: String| error_page(StatusCode::BAD_REQUEST, &msg);
+    if get("client_id").as_deref() != Some(rt.config.hub_client_id.as_str()) {
+        return bad(format!(
+            "client_id inconnu : ce fournisseur n'a qu'un client, FranceConnect (`{}`).",
+            rt.config.hub_client_id
+        ));
+    }
+    let redirect_uri = get("redirect_uri").unwrap_or_default();
+    if !is_hub_url(&state, p::OIDC_CALLBACK, Some(&redirect_uri)) {
+        return bad(format!(
+            "redirect_uri non enregistrée ; attendue : {}",
+            hub_urls(&state, p::OIDC_CALLBACK).join(" ou ")
+        ));
+    }
+    if get("response_type").as_deref() != Some("code") {
+        return bad("response_type doit valoir `code`.".to_owned());
+    }
+    if !get("scope").is_some_and(|s| s.split(' ').any(|x| x == "openid")) {
+        return bad("scope doit contenir `openid`.".to_owned());
+    }
+    let (Some(st), Some(nonce)) = (
+        get("state").filter(|s| !s.is_empty()),
+        get("nonce").filter(|s| !s.is_empty()),
+    ) else {
+        return bad("state et nonce sont obligatoires.".to_owned());
+    };
+    let uid = state.rng.token();
+    let inter = IdpInteraction {
+        redirect_uri,
+        state: st,
+        nonce,
+        acr_requested: get("acr_values").and_then(|a| a.split(' ').next().map(str::to_owned)),
+        login_hint: get("login_hint"),
+    };
+    let now = state.clock.now_ms();
+    if let Some(flow) = state.journal.flow_of(&inter.state, now) {
+        state.journal.link(&uid, &flow, now);
+    }
+    rt.interactions
+        .insert(uid.clone(), inter.clone(), now + INTERACTION_TTL_MS);
+    login_page(
+        &state,
+        &rt,
+        &uid,
+        &inter,
+        None,
+        inter.login_hint.clone().unwrap_or_default(),
+    )
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct LoginForm {
+    interaction: Option<String>,
+    login: Option<String>,
+    password: Option<String>,
+    acr: Option<String>,
+}
+
+pub(super) async fn login(
+    State(state): State<IdpState>,
+    Path(id): Path<String>,
+    rc: Option<axum::Extension<RequestContext>>,
+    crate::web::PageForm(form): crate::web::PageForm<LoginForm>,
+) -> Response {
+    let rt = match runtime(&state, &id) {
+        Ok(rt) => rt,
+        Err(r) => return *r,
+    };
+    let uid = form.interaction.unwrap_or_default();
+    let now = state.clock.now_ms();
+    let Some(inter) = rt.interactions.get(&uid, now) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Cette page de connexion a expiré. Recommencez depuis le service.",
+        );
+    };
+    let login = form.login.unwrap_or_default().trim().to_owned();
+    let password = form.password.unwrap_or_default();
+    let cfg = state.config();
+    let found = accounts_of(&cfg, &id).find(|(_, a)| a.login == login);
+    let Some((persona, account)) = found.filter(|(_, a)| a.password == password) else {
+        return login_page(
+            &state,
+            &rt,
+            &uid,
+            &inter,
+            Some("Identifiant ou mot de passe incorrect."),
+            login,
+        );
+    };
+    let acr = form
+        .acr
+        .filter(|a| rt.config.acr.contains(a))
+        .or_else(|| inter.acr_requested.clone().filter(|a| rt.config.acr.contains(a)))
+        .or_else(|| rt.config.acr.first().cloned())
+        .unwrap_or_default();
+    rt.interactions.remove(&uid);
+    let code = state.rng.token();
+    let grant = IdpGrant {
+        sub: hex::encode(Sha256::digest(account.login.as_bytes())),
+        identity: account.identity.clone(),
+        nonce: inter.nonce.clone(),
+        acr,
+        auth_time: state.clock.now(),
+    };
+    if let Some(flow) = state.journal.flow_of(&uid, now) {
+        state.journal.link(&code, &flow, now);
+        state.journal.describe_flow(&flow, None, Some(&persona.id), now);
+    }
+    rt.codes.insert(code.clone(), grant, now + CODE_TTL_MS);
+    // Scripted faults on the redirect back to FranceConnect.
+    let mut state_param = Some(inter.state.clone());
+    let mut code_param = Some(code);
+    for action in content_faults(
+        &state.scenarios,
+        &state.rng,
+        rc.as_deref(),
+        &format!("idp.{id}.login"),
+        Some(&persona.id),
+    ) {
+        if let Action::IdpRedirect { state: s, code_missing } = action {
+            match s.as_deref() {
+                Some("missing") => state_param = None,
+                Some(_) => state_param = Some(format!("wrong-{}", state.rng.hex(8))),
+                None => {}
+            }
+            if code_missing {
+                code_param = None;
+            }
+        }
+    }
+    let mut params: Vec<(&str, &str)> = Vec::new();
+    if let Some(c) = &code_param {
+        params.push(("code", c));
+    }
+    if let Some(s) = &state_param {
+        params.push(("state", s));
+    }
+    Redirect::to(&with_query(&inter.redirect_uri, &params)).into_response()
+}
+
+/// Applies an identity provider's claim faults.
+pub(super) fn spoil_idp_claims(
+    state: &IdpState,
+    rc: Option<&RequestContext>,
+    endpoint: &str,
+    claims: &mut Map<String, Value>,
+) {
+    for action in content_faults(&state.scenarios, &state.rng, rc, endpoint, None) {
+        if let Action::IdpClaims { drop, set } = action {
+            for (k, v) in set {
+                claims.insert(k, v);
+            }
+            for k in drop {
+                claims.remove(&k);
+            }
+        }
+    }
+}
+
+pub(super) async fn cancel(State(state): State<IdpState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let rt = match runtime(&state, &id) {
+        Ok(rt) => rt,
+        Err(r) => return *r,
+    };
+    let uid = parse_form(q.as_deref().unwrap_or(""))
+        .into_iter()
+        .find(|(k, _)| k == "interaction")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let Some(inter) = rt.interactions.take(&uid, state.clock.now_ms()) else {
+        return error_page(StatusCode::BAD_REQUEST, "Cette page de connexion a expiré.");
+    };
+    Redirect::to(&with_query(
+        &inter.redirect_uri,
+        &[
+            ("error", "access_denied"),
+            ("error_description", "User canceled the authentication"),
+            ("state", &inter.state),
+        ],
+    ))
+    .into_response()
+}

@@ -1,0 +1,219 @@
+//! The provider's back channel: discovery, JWKS, token (the hub's code
+//! exchange), userinfo and end_session.
+
+use super::login::spoil_idp_claims;
+use super::*;
+
+pub(super) async fn discovery(State(state): State<IdpState>, Path(id): Path<String>) -> Response {
+    let rt = match runtime(&state, &id) {
+        Ok(rt) => rt,
+        Err(r) => return *r,
+    };
+    let iss = issuer(&state, &id);
+    Json(json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}{}", ip::AUTHORIZE),
+        "token_endpoint": format!("{iss}{}", ip::TOKEN),
+        "userinfo_endpoint": format!("{iss}{}", ip::USERINFO),
+        "jwks_uri": format!("{iss}{}", ip::JWKS),
+        "end_session_endpoint": format!("{iss}{}", ip::END_SESSION),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "grant_types_supported": ["authorization_code"],
+        "id_token_signing_alg_values_supported": [rt.config.signing_alg.as_str()],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "scopes_supported": ["openid", "profile", "email", "birth", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "preferred_username"],
+        "claims_supported": ["sub", "given_name", "family_name", "preferred_username", "birthdate", "gender", "birthplace", "birthcountry", "email", "acr", "amr"],
+        "acr_values_supported": rt.config.acr,
+    }))
+    .into_response()
+}
+
+use axum::Json;
+
+pub(super) async fn jwks(State(state): State<IdpState>, Path(id): Path<String>) -> Response {
+    match runtime(&state, &id) {
+        Ok(rt) => Json(rt.keys.jwks()).into_response(),
+        Err(r) => *r,
+    }
+}
+
+pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+}
+
+pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+pub(super) async fn token(
+    State(state): State<IdpState>,
+    Path(id): Path<String>,
+    rc: Option<axum::Extension<RequestContext>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let rt = match runtime(&state, &id) {
+        Ok(rt) => rt,
+        Err(r) => return *r,
+    };
+    let form: HashMap<String, String> = parse_form(&body).into_iter().collect();
+    let (client_id, secret) = match basic_credentials(&headers) {
+        Some(c) => c,
+        None => (
+            form.get("client_id").cloned().unwrap_or_default(),
+            form.get("client_secret").cloned().unwrap_or_default(),
+        ),
+    };
+    if client_id != rt.config.hub_client_id || secret != rt.config.hub_client_secret {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        );
+    }
+    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "unsupported grant_type requested",
+        );
+    }
+    if !is_hub_url(&state, p::OIDC_CALLBACK, form.get("redirect_uri").map(String::as_str)) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "grant request is invalid (redirect_uri mismatch)",
+        );
+    }
+    let now = state.clock.now_ms();
+    let Some(grant) = form.get("code").and_then(|c| rt.codes.take(c, now)) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "grant request is invalid (authorization code not found)",
+        );
+    };
+    let iat = state.clock.now();
+    let mut claims = json!({
+        "iss": issuer(&state, &id),
+        "sub": grant.sub,
+        "aud": rt.config.hub_client_id,
+        "exp": iat + TOKEN_TTL_MS / 1000,
+        "iat": iat,
+        "nonce": grant.nonce,
+        "acr": grant.acr,
+        "amr": rt.config.amr,
+        "auth_time": grant.auth_time,
+    });
+    if let Some(map) = claims.as_object_mut() {
+        spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.token"), map);
+    }
+    let id_token = match rt.keys.signer(rt.config.signing_alg).and_then(|k| k.sign(&claims)) {
+        Ok(t) => t,
+        Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
+    };
+    let access_token = state.rng.token();
+    if let Some(flow) = form.get("code").and_then(|c| state.journal.flow_of(c, now)) {
+        state.journal.link(&access_token, &flow, now);
+    }
+    rt.tokens.insert(access_token.clone(), grant, now + TOKEN_TTL_MS);
+    let mut resp = Json(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_TTL_MS / 1000,
+        "id_token": id_token,
+        "scope": "openid profile email birth",
+    }))
+    .into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// The identity as this provider returns it at userinfo.
+pub(super) fn identity_claims(sub: &str, id: &Identity) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(sub));
+    out.insert("given_name".into(), json!(id.given_name));
+    out.insert("family_name".into(), json!(id.family_name));
+    if let Some(u) = &id.preferred_username {
+        out.insert("preferred_username".into(), json!(u));
+    }
+    out.insert("gender".into(), json!(id.gender));
+    out.insert("birthdate".into(), json!(id.birthdate));
+    out.insert("birthplace".into(), json!(id.birthplace));
+    out.insert("birthcountry".into(), json!(id.birthcountry));
+    if let Some(e) = &id.email {
+        out.insert("email".into(), json!(e));
+    }
+    out
+}
+
+pub(super) async fn userinfo(
+    State(state): State<IdpState>,
+    Path(id): Path<String>,
+    rc: Option<axum::Extension<RequestContext>>,
+    headers: HeaderMap,
+) -> Response {
+    let rt = match runtime(&state, &id) {
+        Ok(rt) => rt,
+        Err(r) => return *r,
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .unwrap_or_default();
+    match rt.tokens.get(token, state.clock.now_ms()) {
+        Some(g) => {
+            let mut claims = identity_claims(&g.sub, &g.identity);
+            spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.userinfo"), &mut claims);
+            Json(Value::Object(claims)).into_response()
+        }
+        None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "invalid token provided"),
+    }
+}
+
+pub(super) async fn end_session(
+    State(state): State<IdpState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if let Err(r) = runtime(&state, &id) {
+        return *r;
+    }
+    let params = parse_form(q.as_deref().unwrap_or(""));
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    match get("post_logout_redirect_uri") {
+        Some(uri) if is_hub_url(&state, p::LOGOUT_CALLBACK, Some(&uri)) => {
+            let target = match get("state") {
+                Some(s) => with_query(&uri, &[("state", &s)]),
+                None => uri,
+            };
+            Redirect::to(&target).into_response()
+        }
+        Some(other) => error_page(
+            StatusCode::BAD_REQUEST,
+            &format!("post_logout_redirect_uri non enregistrée : {other}"),
+        ),
+        None => render(
+            StatusCode::OK,
+            &MessagePage {
+                heading: "Vous êtes déconnecté(e)",
+                body: "Vous êtes déconnecté(e) de ce fournisseur d'identité simulé.",
+            },
+        ),
+    }
+}
