@@ -19,7 +19,9 @@ pub struct Rng {
 }
 
 impl Rng {
-    /// A generator seeded from the operating system.
+    /// A generator seeded from the operating system (the one place fcmock
+    /// draws from it; `--seed` replaces it).
+    #[allow(clippy::disallowed_methods)]
     pub fn from_entropy() -> Self {
         Self {
             inner: Arc::new(Mutex::new(StdRng::from_entropy())),

@@ -230,7 +230,10 @@ pub fn encrypt(
         (KeyManagement::RsaOaep | KeyManagement::RsaOaep256, PublicKey::Rsa(pk)) => {
             let mut cek = vec![0u8; 32];
             random(&mut cek);
-            let mut rng = rand::rngs::OsRng;
+            // OAEP's padding randomness also comes from the injected generator.
+            let mut seed = [0u8; 32];
+            random(&mut seed);
+            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_seed(seed);
             let wrapped = if alg == KeyManagement::RsaOaep {
                 pk.encrypt(&mut rng, rsa::Oaep::new::<sha1::Sha1>(), &cek)
             } else {
@@ -409,10 +412,8 @@ mod tests {
 
     #[test]
     fn round_trips_for_each_algorithm_and_wrong_keys_fail() {
-        let random = |buf: &mut [u8]| {
-            use rand::RngCore as _;
-            rand::rngs::OsRng.fill_bytes(buf);
-        };
+        let rng = crate::rng::Rng::seeded(42);
+        let random = move |buf: &mut [u8]| rng.fill(buf);
         let ec = PrivateKey::Ec(p256::SecretKey::from_slice(&[7u8; 32]).unwrap());
         let pem = include_str!("../../keys/fc-rs256.pem");
         let rsa = PrivateKey::Rsa(Box::new(

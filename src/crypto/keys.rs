@@ -140,9 +140,7 @@ impl SigningKey {
             detail: e.to_string(),
         })?;
         let der = doc.contents();
-        if let Ok(pair) =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &ring::rand::SystemRandom::new())
-        {
+        if let Ok(pair) = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &ring_random()) {
             let point = pair.public_key().as_ref();
             let (x, y) = match (point.get(1..33), point.get(33..65)) {
                 (Some(x), Some(y)) => (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y)),
@@ -241,7 +239,7 @@ impl SigningKey {
         let mut out = URL_SAFE_NO_PAD.encode(header.to_string());
         out.push('.');
         URL_SAFE_NO_PAD.encode_string(payload, &mut out);
-        let rng = ring::rand::SystemRandom::new();
+        let rng = ring_random();
         let signature = match &self.signer {
             Signer::Ec(pair) => pair
                 .sign(&rng, out.as_bytes())
@@ -426,6 +424,15 @@ pub fn fresh_rs256(rng: &crate::rng::Rng) -> Result<SigningKey, KeyError> {
     SigningKey::from_pem(&pem_text, "generated RSA key", None)
 }
 
+/// ring's randomness: ring takes only its own `SecureRandom`, which cannot be
+/// fed from the injected generator. It serves ECDSA's per-signature nonce
+/// (signature bytes differ between runs; what is signed does not), ring's
+/// key-pair consistency check, and `fcmock keys generate`.
+#[allow(clippy::disallowed_types)]
+fn ring_random() -> ring::rand::SystemRandom {
+    ring::rand::SystemRandom::new()
+}
+
 /// Writes a new P-256 key and a new RSA-2048 key (PKCS#8 PEM) into `dir`.
 ///
 /// Returns the paths written.
@@ -435,12 +442,13 @@ pub fn generate_into(dir: &Path, prefix: &str) -> Result<Vec<String>, KeyError> 
         detail: e.to_string(),
     };
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, &e))?;
-    let rng = ring::rand::SystemRandom::new();
+    // Keys a user keeps: drawn from the operating system, never from a seed.
+    let rng = ring_random();
     let ec = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
         .map_err(|e| KeyError::Sign(e.to_string()))?;
     let ec_pem = pem::encode(&pem::Pem::new("PRIVATE KEY", ec.as_ref().to_vec()));
-    let mut os_rng = rand::rngs::OsRng;
-    let rsa_key = rsa::RsaPrivateKey::new(&mut os_rng, 2048).map_err(|e| KeyError::Sign(e.to_string()))?;
+    let mut os_seeded = crate::rng::Rng::from_entropy().derive();
+    let rsa_key = rsa::RsaPrivateKey::new(&mut os_seeded, 2048).map_err(|e| KeyError::Sign(e.to_string()))?;
     let rsa_pem = rsa_key
         .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
         .map_err(|e| KeyError::Sign(e.to_string()))?;

@@ -88,38 +88,35 @@ pub(super) async fn authorize(
     State(state): State<IdpState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
-) -> Response {
-    let rt = match runtime(&state, &id) {
-        Ok(rt) => rt,
-        Err(r) => return *r,
-    };
+) -> Result<Response, IdpError> {
+    let rt = runtime(&state, &id)?;
     let params = parse_form(q.as_deref().unwrap_or(""));
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let bad = |msg: String| error_page(StatusCode::BAD_REQUEST, &msg);
+    let bad = |msg: String| IdpError::page(StatusCode::BAD_REQUEST, msg);
     if get("client_id").as_deref() != Some(rt.config.hub_client_id.as_str()) {
-        return bad(format!(
+        return Err(bad(format!(
             "client_id inconnu : ce fournisseur n'a qu'un client, FranceConnect (`{}`).",
             rt.config.hub_client_id
-        ));
+        )));
     }
     let redirect_uri = get("redirect_uri").unwrap_or_default();
     if !is_hub_url(&state, p::OIDC_CALLBACK, Some(&redirect_uri)) {
-        return bad(format!(
+        return Err(bad(format!(
             "redirect_uri non enregistrée ; attendue : {}",
             hub_urls(&state, p::OIDC_CALLBACK).join(" ou ")
-        ));
+        )));
     }
     if get("response_type").as_deref() != Some("code") {
-        return bad("response_type doit valoir `code`.".to_owned());
+        return Err(bad("response_type doit valoir `code`.".to_owned()));
     }
     if !get("scope").is_some_and(|s| s.split(' ').any(|x| x == "openid")) {
-        return bad("scope doit contenir `openid`.".to_owned());
+        return Err(bad("scope doit contenir `openid`.".to_owned()));
     }
     let (Some(st), Some(nonce)) = (
         get("state").filter(|s| !s.is_empty()),
         get("nonce").filter(|s| !s.is_empty()),
     ) else {
-        return bad("state et nonce sont obligatoires.".to_owned());
+        return Err(bad("state et nonce sont obligatoires.".to_owned()));
     };
     let uid = state.rng.token();
     let inter = IdpInteraction {
@@ -135,14 +132,14 @@ pub(super) async fn authorize(
     }
     rt.interactions
         .insert(uid.clone(), inter.clone(), now + INTERACTION_TTL_MS);
-    login_page(
+    Ok(login_page(
         &state,
         &rt,
         &uid,
         &inter,
         None,
         inter.login_hint.clone().unwrap_or_default(),
-    )
+    ))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -158,32 +155,29 @@ pub(super) async fn login(
     Path(id): Path<String>,
     rc: Option<axum::Extension<RequestContext>>,
     crate::web::PageForm(form): crate::web::PageForm<LoginForm>,
-) -> Response {
-    let rt = match runtime(&state, &id) {
-        Ok(rt) => rt,
-        Err(r) => return *r,
-    };
+) -> Result<Response, IdpError> {
+    let rt = runtime(&state, &id)?;
     let uid = form.interaction.unwrap_or_default();
     let now = state.clock.now_ms();
     let Some(inter) = rt.interactions.get(&uid, now) else {
-        return error_page(
+        return Err(IdpError::page(
             StatusCode::BAD_REQUEST,
             "Cette page de connexion a expiré. Recommencez depuis le service.",
-        );
+        ));
     };
     let login = form.login.unwrap_or_default().trim().to_owned();
     let password = form.password.unwrap_or_default();
     let cfg = state.config();
     let found = accounts_of(&cfg, &id).find(|(_, a)| a.login == login);
     let Some((persona, account)) = found.filter(|(_, a)| a.password == password) else {
-        return login_page(
+        return Ok(login_page(
             &state,
             &rt,
             &uid,
             &inter,
             Some("Identifiant ou mot de passe incorrect."),
             login,
-        );
+        ));
     };
     let acr = form
         .acr
@@ -233,7 +227,7 @@ pub(super) async fn login(
     if let Some(s) = &state_param {
         params.push(("state", s));
     }
-    Redirect::to(&with_query(&inter.redirect_uri, &params)).into_response()
+    Ok(Redirect::to(&with_query(&inter.redirect_uri, &params)).into_response())
 }
 
 /// Applies an identity provider's claim faults.
@@ -255,20 +249,24 @@ pub(super) fn spoil_idp_claims(
     }
 }
 
-pub(super) async fn cancel(State(state): State<IdpState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
-    let rt = match runtime(&state, &id) {
-        Ok(rt) => rt,
-        Err(r) => return *r,
-    };
+pub(super) async fn cancel(
+    State(state): State<IdpState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, IdpError> {
+    let rt = runtime(&state, &id)?;
     let uid = parse_form(q.as_deref().unwrap_or(""))
         .into_iter()
         .find(|(k, _)| k == "interaction")
         .map(|(_, v)| v)
         .unwrap_or_default();
     let Some(inter) = rt.interactions.take(&uid, state.clock.now_ms()) else {
-        return error_page(StatusCode::BAD_REQUEST, "Cette page de connexion a expiré.");
+        return Err(IdpError::page(
+            StatusCode::BAD_REQUEST,
+            "Cette page de connexion a expiré.",
+        ));
     };
-    Redirect::to(&with_query(
+    Ok(Redirect::to(&with_query(
         &inter.redirect_uri,
         &[
             ("error", "access_denied"),
@@ -276,5 +274,5 @@ pub(super) async fn cancel(State(state): State<IdpState>, Path(id): Path<String>
             ("state", &inter.state),
         ],
     ))
-    .into_response()
+    .into_response())
 }

@@ -75,8 +75,11 @@ impl IdpState {
     }
 }
 
+mod error;
 mod login;
 mod tokens;
+
+pub use error::IdpError;
 
 use login::{authorize, cancel, login};
 use tokens::{discovery, end_session, jwks, token, userinfo};
@@ -203,22 +206,12 @@ fn is_hub_url(state: &IdpState, path: &str, candidate: Option<&str>) -> bool {
     candidate.is_some_and(|c| hub_urls(state, path).iter().any(|u| u == c))
 }
 
-fn error_page(status: StatusCode, body: &str) -> Response {
-    render(
-        status,
-        &MessagePage {
-            heading: "Erreur du fournisseur d'identité",
-            body,
-        },
-    )
-}
-
 /// The built-in provider `id`, or the page saying there is none.
-fn runtime(state: &IdpState, id: &str) -> Result<Arc<IdpRuntime>, Box<Response>> {
+fn runtime(state: &IdpState, id: &str) -> Result<Arc<IdpRuntime>, IdpError> {
     state.idps.get(id).cloned().ok_or_else(|| {
-        Box::new(error_page(
+        IdpError::page(
             StatusCode::NOT_FOUND,
-            &format!("Aucun fournisseur d'identité « {id} » n'est servi ici."),
-        ))
+            format!("Aucun fournisseur d'identité « {id} » n'est servi ici."),
+        )
     })
 }

@@ -4,13 +4,10 @@
 use super::login::spoil_idp_claims;
 use super::*;
 
-pub(super) async fn discovery(State(state): State<IdpState>, Path(id): Path<String>) -> Response {
-    let rt = match runtime(&state, &id) {
-        Ok(rt) => rt,
-        Err(r) => return *r,
-    };
+pub(super) async fn discovery(State(state): State<IdpState>, Path(id): Path<String>) -> Result<Response, IdpError> {
+    let rt = runtime(&state, &id)?;
     let iss = issuer(&state, &id);
-    Json(json!({
+    Ok(Json(json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}{}", ip::AUTHORIZE),
         "token_endpoint": format!("{iss}{}", ip::TOKEN),
@@ -26,20 +23,13 @@ pub(super) async fn discovery(State(state): State<IdpState>, Path(id): Path<Stri
         "claims_supported": ["sub", "given_name", "family_name", "preferred_username", "birthdate", "gender", "birthplace", "birthcountry", "email", "acr", "amr"],
         "acr_values_supported": rt.config.acr,
     }))
-    .into_response()
+    .into_response())
 }
 
 use axum::Json;
 
-pub(super) async fn jwks(State(state): State<IdpState>, Path(id): Path<String>) -> Response {
-    match runtime(&state, &id) {
-        Ok(rt) => Json(rt.keys.jwks()).into_response(),
-        Err(r) => *r,
-    }
-}
-
-pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+pub(super) async fn jwks(State(state): State<IdpState>, Path(id): Path<String>) -> Result<Response, IdpError> {
+    Ok(Json(runtime(&state, &id)?.keys.jwks()).into_response())
 }
 
 pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -62,11 +52,8 @@ pub(super) async fn token(
     rc: Option<axum::Extension<RequestContext>>,
     headers: HeaderMap,
     body: String,
-) -> Response {
-    let rt = match runtime(&state, &id) {
-        Ok(rt) => rt,
-        Err(r) => return *r,
-    };
+) -> Result<Response, IdpError> {
+    let rt = runtime(&state, &id)?;
     let form: HashMap<String, String> = parse_form(&body).into_iter().collect();
     let (client_id, secret) = match basic_credentials(&headers) {
         Some(c) => c,
@@ -76,33 +63,33 @@ pub(super) async fn token(
         ),
     };
     if client_id != rt.config.hub_client_id || secret != rt.config.hub_client_secret {
-        return oauth_error(
+        return Err(IdpError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "client authentication failed",
-        );
+        ));
     }
     if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
-        return oauth_error(
+        return Err(IdpError::oauth(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "unsupported grant_type requested",
-        );
+        ));
     }
     if !is_hub_url(&state, p::OIDC_CALLBACK, form.get("redirect_uri").map(String::as_str)) {
-        return oauth_error(
+        return Err(IdpError::oauth(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "grant request is invalid (redirect_uri mismatch)",
-        );
+        ));
     }
     let now = state.clock.now_ms();
     let Some(grant) = form.get("code").and_then(|c| rt.codes.take(c, now)) else {
-        return oauth_error(
+        return Err(IdpError::oauth(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "grant request is invalid (authorization code not found)",
-        );
+        ));
     };
     let iat = state.clock.now();
     let mut claims = json!({
@@ -121,7 +108,13 @@ pub(super) async fn token(
     }
     let id_token = match rt.keys.signer(rt.config.signing_alg).and_then(|k| k.sign(&claims)) {
         Ok(t) => t,
-        Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
+        Err(e) => {
+            return Err(IdpError::oauth(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                e.to_string(),
+            ));
+        }
     };
     let access_token = state.rng.token();
     if let Some(flow) = form.get("code").and_then(|c| state.journal.flow_of(c, now)) {
@@ -138,7 +131,7 @@ pub(super) async fn token(
     .into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    Ok(resp)
 }
 
 /// The identity as this provider returns it at userinfo.
@@ -165,11 +158,8 @@ pub(super) async fn userinfo(
     Path(id): Path<String>,
     rc: Option<axum::Extension<RequestContext>>,
     headers: HeaderMap,
-) -> Response {
-    let rt = match runtime(&state, &id) {
-        Ok(rt) => rt,
-        Err(r) => return *r,
-    };
+) -> Result<Response, IdpError> {
+    let rt = runtime(&state, &id)?;
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -180,9 +170,13 @@ pub(super) async fn userinfo(
         Some(g) => {
             let mut claims = identity_claims(&g.sub, &g.identity);
             spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.userinfo"), &mut claims);
-            Json(Value::Object(claims)).into_response()
+            Ok(Json(Value::Object(claims)).into_response())
         }
-        None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "invalid token provided"),
+        None => Err(IdpError::oauth(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "invalid token provided",
+        )),
     }
 }
 
@@ -190,10 +184,8 @@ pub(super) async fn end_session(
     State(state): State<IdpState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = runtime(&state, &id) {
-        return *r;
-    }
+) -> Result<Response, IdpError> {
+    runtime(&state, &id)?;
     let params = parse_form(q.as_deref().unwrap_or(""));
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     match get("post_logout_redirect_uri") {
@@ -202,18 +194,18 @@ pub(super) async fn end_session(
                 Some(s) => with_query(&uri, &[("state", &s)]),
                 None => uri,
             };
-            Redirect::to(&target).into_response()
+            Ok(Redirect::to(&target).into_response())
         }
-        Some(other) => error_page(
+        Some(other) => Err(IdpError::page(
             StatusCode::BAD_REQUEST,
-            &format!("post_logout_redirect_uri non enregistrée : {other}"),
-        ),
-        None => render(
+            format!("post_logout_redirect_uri non enregistrée : {other}"),
+        )),
+        None => Ok(render(
             StatusCode::OK,
             &MessagePage {
                 heading: "Vous êtes déconnecté(e)",
                 body: "Vous êtes déconnecté(e) de ce fournisseur d'identité simulé.",
             },
-        ),
+        )),
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use std::sync::Arc;
 
-use super::{DecodedJwt, Exchange, Journal, Party, StreamedFault, fingerprint};
+use super::{DecodedJwt, ErrorCode, Exchange, Journal, Party, StreamedFault, fingerprint};
 use crate::clock::Clock;
 use crate::oidc::form::parse_form;
 
@@ -235,18 +235,13 @@ fn decode_jwt(state: &Recorder, location: &str, jwt: &str) -> DecodedJwt {
     }
 }
 
-/// FranceConnect's error code in a response, if any.
-fn error_code(body: &str, location: Option<&str>) -> Option<String> {
-    if let Some(i) = body.find("data-testid=\"error-code\">") {
-        let rest = body.get(i + 25..)?;
-        return rest.split('<').next().map(str::to_owned);
+/// The error code of a response: what the error type said
+/// ([`ErrorCode`]), or else the `error` of a redirect's query.
+fn error_code(declared: Option<&ErrorCode>, location: Option<&str>) -> Option<String> {
+    if let Some(code) = declared {
+        return Some(code.0.clone());
     }
-    if let Some(i) = body.find("fs-technique-erreurs/?code=") {
-        let rest = body.get(i + 27..)?;
-        return rest.split('&').next().map(str::to_owned);
-    }
-    let loc = location?;
-    let url = url::Url::parse(loc).ok()?;
+    let url = url::Url::parse(location?).ok()?;
     url.query_pairs()
         .find(|(k, _)| k == "error")
         .map(|(_, v)| v.into_owned())
@@ -429,7 +424,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         exchange.jwts.push(decode_jwt(&state, "response.id_token", id_token));
     }
     exchange.response_body = keep_body(&rtext, &rtype);
-    exchange.error_code = error_code(&rtext, location.as_deref());
+    exchange.error_code = error_code(rparts.extensions.get::<ErrorCode>(), location.as_deref());
     exchange.response_content_type = rtype;
     exchange.location = location;
     finish(exchange, flow);

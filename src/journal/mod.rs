@@ -141,6 +141,13 @@ impl Filter {
 #[derive(Debug, Clone, Copy)]
 pub struct StreamedFault(pub &'static str);
 
+/// The FranceConnect error code a response carries: an error page's `Y…`
+/// code, a back-channel error's code, or the OAuth `error` of a redirect.
+/// Set as a response extension by the roles' error types, so that the
+/// recorder never reads it out of a body.
+#[derive(Debug, Clone)]
+pub struct ErrorCode(pub String);
+
 /// The bounded journal.
 pub struct Journal {
     capacity: usize,

@@ -67,27 +67,25 @@ impl AuthorizeRequest {
     }
 }
 
-pub(crate) async fn authorize_get(state: PlatformView, jar: CookieJar, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn authorize_get(
+    state: PlatformView,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HubError> {
     let params = parse_form(query.as_deref().unwrap_or(""));
     start(&state, jar, params).await
 }
 
-pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: String) -> Response {
+pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: String) -> Result<Response, HubError> {
     start(&state, jar, parse_form(&body)).await
 }
 
 /// Decodes `application/x-www-form-urlencoded` pairs, keeping duplicates.
 pub(crate) use crate::oidc::form::parse_form;
 
-async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Response {
-    let req = match validate(state, &params) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    match begin_interaction(state, jar, req).await {
-        Ok(resp) => resp,
-        Err(e) => e.into_response(),
-    }
+async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Result<Response, HubError> {
+    let req = validate(state, &params)?;
+    begin_interaction(state, jar, req).await
 }
 
 /// Validates an authorization request (every rule of FranceConnect v2).

@@ -16,11 +16,12 @@ use super::view::PlatformView;
 use super::{Step, session};
 use crate::paths::platform as p;
 
-pub(crate) async fn oidc_callback(state: PlatformView, jar: CookieJar, RawQuery(query): RawQuery) -> Response {
-    match callback(&state, &jar, query.as_deref().unwrap_or("")).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+pub(crate) async fn oidc_callback(
+    state: PlatformView,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Result<Response, HubError> {
+    callback(&state, &jar, query.as_deref().unwrap_or("")).await
 }
 
 async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<Response, HubError> {

@@ -19,6 +19,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::journal::ErrorCode;
 use crate::web::{ErrorPage, render};
 
 /// The partner documentation page FranceConnect points `error_uri` at.
@@ -226,15 +231,14 @@ impl IntoResponse for HubError {
         match self {
             HubError::Page(p) => {
                 tracing::info!(code = p.code, detail = %p.detail, "error page");
-                let error_id = uuid::Uuid::new_v4().to_string();
                 let page = ErrorPage {
                     code: p.code,
-                    error_id,
+                    error_id: error_id().to_string(),
                     message: p.message,
                     detail: &p.detail,
                     back: p.back,
                 };
-                render(p.status, &page)
+                with_code(render(p.status, &page), p.code)
             }
             HubError::Redirect(r) => {
                 tracing::info!(error = r.error, description = %r.description, "error redirected to the service provider");
@@ -249,7 +253,7 @@ impl IntoResponse for HubError {
                         ("iss", &r.iss),
                     ],
                 );
-                Redirect::to(&target).into_response()
+                with_code(Redirect::to(&target).into_response(), r.error)
             }
         }
     }
@@ -280,7 +284,7 @@ impl OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let id = uuid::Uuid::new_v4();
+        let id = error_id();
         let body = json!({
             "error": self.error,
             "error_description": self.description,
@@ -299,8 +303,26 @@ impl IntoResponse for OAuthError {
                 headers.insert(header::WWW_AUTHENTICATE, v);
             }
         }
-        resp
+        with_code(resp, self.code)
     }
+}
+
+/// Marks a response with its error code for the journal.
+fn with_code(mut resp: Response, code: &str) -> Response {
+    resp.extensions_mut().insert(ErrorCode(code.to_owned()));
+    resp
+}
+
+/// The id of an error, in FranceConnect's UUID shape. Ids number the errors
+/// of a run (hashed, so they look random), rather than coming from the
+/// operating system: a seeded run shows the same ids.
+fn error_id() -> uuid::Uuid {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let digest = Sha256::digest(format!("fcmock error {n}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// `GET /api/v2/`: FranceConnect sends visitors to its public site.

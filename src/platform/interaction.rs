@@ -78,21 +78,15 @@ fn save_interaction(state: &PlatformView, inter: Interaction) {
 }
 
 /// `GET /interaction/{uid}`: the wall, or the next step if the identity is known (SSO).
-pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Response {
-    let (_, sess, inter) = match load_interaction(&state, &jar, Some(&uid)) {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Result<Response, HubError> {
+    let (_, sess, inter) = load_interaction(&state, &jar, Some(&uid))?;
     if matches!(inter.step, Step::Authenticated(_)) {
-        return Redirect::to(&url(&state, &p::interaction_verify(&uid))).into_response();
+        return Ok(Redirect::to(&url(&state, &p::interaction_verify(&uid))).into_response());
     }
     if matches!(inter.step, Step::Verified { .. }) {
-        return Redirect::to(&url(&state, &p::interaction_consent(&uid))).into_response();
+        return Ok(Redirect::to(&url(&state, &p::interaction_consent(&uid))).into_response());
     }
-    let client = match client_of(&state, &inter) {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
+    let client = client_of(&state, &inter)?;
     let idps = state
         .config()
         .idps
@@ -104,7 +98,7 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
             (i.id.clone(), i.name.clone(), i.active && reaches)
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &WallPage {
             sp_name: &client.name,
@@ -114,7 +108,7 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
             cancel_action: url(&state, p::REDIRECT_TO_SP_WITH_ERROR),
             banner: inter.banner.clone(),
         },
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,11 +124,8 @@ pub(crate) async fn redirect_to_idp(
     state: PlatformView,
     jar: CookieJar,
     PageForm(form): PageForm<RedirectToIdpForm>,
-) -> Response {
-    match redirect_to_idp_inner(&state, &jar, form).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
+) -> Result<Response, HubError> {
+    redirect_to_idp_inner(&state, &jar, form).await
 }
 
 async fn redirect_to_idp_inner(
@@ -217,8 +208,12 @@ pub(crate) struct CsrfForm {
 }
 
 /// `POST /redirect-to-sp-with-error`: the user gave up on the wall.
-pub(crate) async fn cancel_to_sp(state: PlatformView, jar: CookieJar, PageForm(form): PageForm<CsrfForm>) -> Response {
-    cancel_to_sp_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn cancel_to_sp(
+    state: PlatformView,
+    jar: CookieJar,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, HubError> {
+    cancel_to_sp_inner(&state, &jar, &form)
 }
 
 fn cancel_to_sp_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
@@ -308,8 +303,8 @@ pub(crate) fn issue_code(state: &PlatformView, inter: &Interaction, login: &Logi
 }
 
 /// `GET /interaction/{uid}/verify`.
-pub(crate) async fn verify(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Response {
-    verify_inner(&state, &jar, &uid).unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn verify(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Result<Response, HubError> {
+    verify_inner(&state, &jar, &uid)
 }
 
 fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Response, HubError> {
@@ -400,15 +395,22 @@ fn consent_page(
 }
 
 /// `GET /interaction/{uid}/consent`.
-pub(crate) async fn consent(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Response {
-    let result = load_interaction(&state, &jar, Some(&uid))
-        .and_then(|(_, sess, inter)| consent_page(&state, &sess, &inter, None, StatusCode::OK));
-    result.unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn consent(
+    state: PlatformView,
+    jar: CookieJar,
+    Path(uid): Path<String>,
+) -> Result<Response, HubError> {
+    let (_, sess, inter) = load_interaction(&state, &jar, Some(&uid))?;
+    consent_page(&state, &sess, &inter, None, StatusCode::OK)
 }
 
 /// `POST /login`: the user confirmed; back to the service provider with a code.
-pub(crate) async fn login(state: PlatformView, jar: CookieJar, PageForm(form): PageForm<CsrfForm>) -> Response {
-    login_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn login(
+    state: PlatformView,
+    jar: CookieJar,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, HubError> {
+    login_inner(&state, &jar, &form)
 }
 
 fn login_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {

@@ -40,8 +40,12 @@ fn logout_step(state: &PlatformView, path: &str, csrf: String) -> Response {
 }
 
 /// `GET /api/v2/session/end`.
-pub(crate) async fn session_end(state: PlatformView, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
-    session_end_inner(&state, &jar, q.as_deref()).unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn session_end(
+    state: PlatformView,
+    jar: CookieJar,
+    RawQuery(q): RawQuery,
+) -> Result<Response, HubError> {
+    session_end_inner(&state, &jar, q.as_deref())
 }
 
 fn session_end_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
@@ -112,10 +116,8 @@ pub(crate) async fn disconnect_from_idp(
     state: PlatformView,
     jar: CookieJar,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Response {
-    disconnect_from_idp_inner(&state, &jar, &form)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, HubError> {
+    disconnect_from_idp_inner(&state, &jar, &form).await
 }
 
 async fn disconnect_from_idp_inner(
@@ -159,8 +161,12 @@ async fn disconnect_from_idp_inner(
 }
 
 /// `GET /api/v2/client/logout-callback`: back from the identity provider.
-pub(crate) async fn logout_callback(state: PlatformView, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
-    logout_callback_inner(&state, &jar, q.as_deref()).unwrap_or_else(IntoResponse::into_response)
+pub(crate) async fn logout_callback(
+    state: PlatformView,
+    jar: CookieJar,
+    RawQuery(q): RawQuery,
+) -> Result<Response, HubError> {
+    logout_callback_inner(&state, &jar, q.as_deref())
 }
 
 fn logout_callback_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
@@ -195,8 +201,8 @@ pub(crate) async fn session_end_confirm(
     state: PlatformView,
     jar: CookieJar,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Response {
-    session_end_confirm_inner(&state, &jar, &form).unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, HubError> {
+    session_end_confirm_inner(&state, &jar, &form)
 }
 
 fn session_end_confirm_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfOnly) -> Result<Response, HubError> {

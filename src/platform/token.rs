@@ -103,24 +103,14 @@ pub(crate) async fn token(
     rc: Option<Extension<RequestContext>>,
     headers: HeaderMap,
     body: String,
-) -> Response {
-    let sealed = match token_inner(&state, rc.as_deref(), &headers, &body) {
-        Ok((mut v, client)) => match seal_field(&state, &client, &mut v).await {
-            Ok(()) => Ok(v),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
-    match sealed {
-        Ok(v) => {
-            let mut resp = (StatusCode::OK, axum::Json(v)).into_response();
-            let h = resp.headers_mut();
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-            resp
-        }
-        Err(e) => e.into_response(),
-    }
+) -> Result<Response, OAuthError> {
+    let (mut v, client) = token_inner(&state, rc.as_deref(), &headers, &body)?;
+    seal_field(&state, &client, &mut v).await?;
+    let mut resp = (StatusCode::OK, axum::Json(v)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(resp)
 }
 
 fn token_inner(
@@ -426,22 +416,35 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-async fn userinfo_response(state: &PlatformView, rc: Option<&RequestContext>, token: Option<String>) -> Response {
+async fn userinfo_response(
+    state: &PlatformView,
+    rc: Option<&RequestContext>,
+    token: Option<String>,
+) -> Result<Response, OAuthError> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return invalid_token("no access token provided (no access token provided)", "Y04146A2").into_response();
+        return Err(invalid_token(
+            "no access token provided (no access token provided)",
+            "Y04146A2",
+        ));
     };
     let grant = match state.hub.access_tokens.lookup(&token, state.clock.now_ms()) {
         Lookup::Live(g) => g,
         Lookup::Expired => {
-            return invalid_token("invalid token provided (access token is expired)", "Y040001").into_response();
+            return Err(invalid_token(
+                "invalid token provided (access token is expired)",
+                "Y040001",
+            ));
         }
         Lookup::Missing => {
-            return invalid_token("invalid token provided (access token not found)", "Y040001").into_response();
+            return Err(invalid_token(
+                "invalid token provided (access token not found)",
+                "Y040001",
+            ));
         }
     };
     let cfg = state.config();
     let Some(client) = cfg.client(&grant.client_id) else {
-        return invalid_token("invalid token provided (client not found)", "Y040001").into_response();
+        return Err(invalid_token("invalid token provided (client not found)", "Y040001"));
     };
     let mut claims = userinfo_claims(state, &grant);
     let mut spoil = None;
@@ -452,30 +455,27 @@ async fn userinfo_response(state: &PlatformView, rc: Option<&RequestContext>, to
         }
     }
     if spoil.as_ref().and_then(|f| f.signature.as_deref()) == Some("unsigned") {
-        return (StatusCode::OK, axum::Json(Value::Object(claims))).into_response();
+        return Ok((StatusCode::OK, axum::Json(Value::Object(claims))).into_response());
     }
     let signed = state.hub.keys.signer(client.signing_alg).and_then(|k| match &spoil {
         Some(f) => sign_spoiled(f, &k, &claims),
         None => k.sign(&claims),
     });
-    let sealed = match signed {
-        Ok(jwt) => seal(state, client, jwt).await,
-        Err(e) => Err(OAuthError::new(
+    let jwt = signed.map_err(|e| {
+        OAuthError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             e.to_string(),
             "Y000000",
-        )),
-    };
-    match sealed {
-        Ok(jwt) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/jwt; charset=utf-8")],
-            jwt,
         )
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
+    })?;
+    let sealed = seal(state, client, jwt).await?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/jwt; charset=utf-8")],
+        sealed,
+    )
+        .into_response())
 }
 
 /// `GET /api/v2/userinfo` (token in the header, or in the query as FranceConnect accepts).
@@ -484,7 +484,7 @@ pub(crate) async fn userinfo_get(
     rc: Option<Extension<RequestContext>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
-) -> Response {
+) -> Result<Response, OAuthError> {
     let from_query = parse_form(q.as_deref().unwrap_or(""))
         .into_iter()
         .find(|(k, _)| k == "access_token")
@@ -498,7 +498,7 @@ pub(crate) async fn userinfo_post(
     rc: Option<Extension<RequestContext>>,
     headers: HeaderMap,
     body: String,
-) -> Response {
+) -> Result<Response, OAuthError> {
     let from_body = parse_form(&body)
         .into_iter()
         .find(|(k, _)| k == "access_token")
@@ -507,29 +507,28 @@ pub(crate) async fn userinfo_post(
 }
 
 /// `POST /api/v2/token/revocation` (RFC 7009: 200 whatever the token was).
-pub(crate) async fn revocation(state: PlatformView, headers: HeaderMap, body: String) -> Response {
-    let result = form_map(&body).and_then(|form| {
-        let client = authenticate(&state, &headers, &form)?;
-        let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
-            return Err(bad_request(
-                "invalid_request",
-                "missing required parameter 'token'",
-                "Y000400",
-            ));
-        };
-        let now = state.clock.now_ms();
-        if state
-            .hub
-            .access_tokens
-            .get(token, now)
-            .is_some_and(|g| g.client_id == client.client_id)
-        {
-            state.hub.access_tokens.remove(token);
-        }
-        Ok(())
-    });
-    match result {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => e.into_response(),
+pub(crate) async fn revocation(
+    state: PlatformView,
+    headers: HeaderMap,
+    body: String,
+) -> Result<StatusCode, OAuthError> {
+    let form = form_map(&body)?;
+    let client = authenticate(&state, &headers, &form)?;
+    let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
+        return Err(bad_request(
+            "invalid_request",
+            "missing required parameter 'token'",
+            "Y000400",
+        ));
+    };
+    let now = state.clock.now_ms();
+    if state
+        .hub
+        .access_tokens
+        .get(token, now)
+        .is_some_and(|g| g.client_id == client.client_id)
+    {
+        state.hub.access_tokens.remove(token);
     }
+    Ok(StatusCode::OK)
 }

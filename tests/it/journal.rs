@@ -324,3 +324,48 @@ async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
         .layer(MockConnectInfo("127.0.0.1:5000".parse::<SocketAddr>().unwrap()));
     assert_eq!(local.oneshot(req(None)).await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn the_journal_records_each_error_code_from_the_error_itself() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    // An error page: no redirect_uri → Y030007.
+    let page = browser
+        .get(&app.authorize_url(&[("client_id", PUBLIC_CLIENT), ("response_type", "code")]))
+        .await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"));
+    // A back-channel error: a code that does not exist.
+    let token = plain_http()
+        .post(format!("{}/token", app.issuer()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "nope"),
+            ("redirect_uri", REDIRECT),
+            ("client_id", PUBLIC_CLIENT),
+            ("client_secret", PUBLIC_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 400);
+    // A redirected error: eidas2 on FranceConnect v2, after a valid client and redirect_uri.
+    let mut params = valid_params(PUBLIC_CLIENT);
+    params.retain(|(k, _)| *k != "acr_values");
+    params.push(("acr_values", "eidas2".to_owned()));
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let redirected = browser.get(&app.authorize_url(&pairs)).await;
+    assert_eq!(query(redirected.location.as_deref().unwrap())["error"], "invalid_acr");
+
+    let authorize = get_json(&app, "/_fcmock/api/journal?endpoint=fc.authorize").await;
+    let codes: Vec<&str> = authorize["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["error_code"].as_str())
+        .collect();
+    assert!(codes.contains(&"Y030007"), "{authorize}");
+    assert!(codes.contains(&"invalid_acr"), "{authorize}");
+    let token = get_json(&app, "/_fcmock/api/journal?endpoint=fc.token").await;
+    let code = token["exchanges"][0]["error_code"].as_str().unwrap_or_default();
+    assert!(code.starts_with('Y') && code.len() >= 7, "{token}");
+}
