@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ControlState;
+use super::{ControlError, ControlState};
 use crate::journal::{Filter, export, fingerprint};
 
-/// A control API error: `{"error": message}` with `status`.
-pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": message.into()}))).into_response()
+/// A control API error as a response (for the guard, a middleware).
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    ControlError::new(status, message).into_response()
 }
 
 /// Loopback callers always pass; others need `Authorization: Bearer <control token>`.
@@ -49,51 +49,49 @@ pub(crate) async fn guard(State(state): State<ControlState>, mut req: Request, n
     }
 }
 
-fn parse_filter(query: Option<&str>) -> Result<Filter, Box<Response>> {
+fn parse_filter(query: Option<&str>) -> Result<Filter, ControlError> {
     serde_urlencoded::from_str::<Filter>(query.unwrap_or("")).map_err(|e| {
-        Box::new(error(
+        ControlError::new(
             StatusCode::BAD_REQUEST,
             format!("bad journal query: {e}; parameters: client_id, persona, flow, endpoint, since, until, limit"),
-        ))
+        )
     })
 }
 
 /// `GET /_fcmock/api/journal`.
-pub(crate) async fn journal(State(state): State<ControlState>, RawQuery(q): RawQuery) -> Response {
-    match parse_filter(q.as_deref()) {
-        Ok(f) => {
-            let items = state.journal.query(&f, state.clock.now_ms());
-            Json(json!({
-                "count": items.len(),
-                "capacity": state.journal.capacity(),
-                "exchanges": items.iter().map(AsRef::as_ref).collect::<Vec<&crate::journal::Exchange>>(),
-            }))
-            .into_response()
-        }
-        Err(r) => *r,
-    }
+pub(crate) async fn journal(
+    State(state): State<ControlState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ControlError> {
+    let f = parse_filter(q.as_deref())?;
+    let items = state.journal.query(&f, state.clock.now_ms());
+    Ok(Json(json!({
+        "count": items.len(),
+        "capacity": state.journal.capacity(),
+        "exchanges": items.iter().map(AsRef::as_ref).collect::<Vec<&crate::journal::Exchange>>(),
+    }))
+    .into_response())
 }
 
 /// `GET /_fcmock/api/journal/har`.
-pub(crate) async fn journal_har(State(state): State<ControlState>, RawQuery(q): RawQuery) -> Response {
-    match parse_filter(q.as_deref()) {
-        Ok(f) => {
-            let items = state.journal.query(&f, state.clock.now_ms());
-            let mut resp = Json(export::har(&items, &state.urls.public)).into_response();
-            resp.headers_mut().insert(
-                header::CONTENT_DISPOSITION,
-                axum::http::HeaderValue::from_static("attachment; filename=\"fcmock.har\""),
-            );
-            resp
-        }
-        Err(r) => *r,
-    }
+pub(crate) async fn journal_har(
+    State(state): State<ControlState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ControlError> {
+    let f = parse_filter(q.as_deref())?;
+    let items = state.journal.query(&f, state.clock.now_ms());
+    let mut resp = Json(export::har(&items, &state.urls.public)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"fcmock.har\""),
+    );
+    Ok(resp)
 }
 
 /// `DELETE /_fcmock/api/journal`.
-pub(crate) async fn journal_clear(State(state): State<ControlState>) -> Response {
+pub(crate) async fn journal_clear(State(state): State<ControlState>) -> Result<Response, ControlError> {
     state.journal.clear();
-    StatusCode::NO_CONTENT.into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,17 +110,17 @@ pub(crate) struct VerifyQuery {
 pub(crate) async fn journal_verify(
     State(state): State<ControlState>,
     q: Result<Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, ControlError> {
     let Query(q) = match q {
         Ok(q) => q,
         Err(e) => {
-            return error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "{}; parameters: endpoint (required), client_id, flow, persona, token",
                     e.body_text()
                 ),
-            );
+            ));
         }
     };
     let filter = Filter {
@@ -152,7 +150,7 @@ pub(crate) async fn journal_verify(
             })
         })
         .collect();
-    Json(json!({"count": calls.len(), "calls": calls})).into_response()
+    Ok(Json(json!({"count": calls.len(), "calls": calls})).into_response())
 }
 
 fn clock_json(state: &ControlState) -> Json<Value> {
@@ -186,17 +184,17 @@ pub(crate) struct ClockChange {
 pub(crate) async fn clock_set(
     State(state): State<ControlState>,
     body: Result<Json<ClockChange>, axum::extract::rejection::JsonRejection>,
-) -> Response {
+) -> Result<Response, ControlError> {
     let Json(change) = match body {
         Ok(b) => b,
         Err(e) => {
-            return error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "{}; fields: advance_seconds, now_ms, now (RFC 3339), frozen",
                     e.body_text()
                 ),
-            );
+            ));
         }
     };
     let c = &state.clock;
@@ -208,10 +206,10 @@ pub(crate) async fn clock_set(
         (None, Some(text)) => match chrono::DateTime::parse_from_rfc3339(text) {
             Ok(t) => Some(t.timestamp_millis()),
             Err(e) => {
-                return error(
+                return Err(ControlError::new(
                     StatusCode::BAD_REQUEST,
                     format!("`now` is not an RFC 3339 time ({e}), e.g. 2026-11-22T10:00:00Z"),
-                );
+                ));
             }
         },
         (None, None) => None,
@@ -221,52 +219,38 @@ pub(crate) async fn clock_set(
     }
     if let Some(secs) = change.advance_seconds {
         if !secs.is_finite() || secs.abs() > 10.0 * 365.0 * 86_400.0 {
-            return error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 "advance_seconds must be a finite number of at most ten years",
-            );
+            ));
         }
         c.advance_ms((secs * 1000.0).round() as i64);
     }
-    clock_json(&state).into_response()
+    Ok(clock_json(&state).into_response())
 }
 
 /// `POST /_fcmock/api/reset`: back to a fresh start (stores, queues, journal, clock).
-pub(crate) async fn reset(State(state): State<ControlState>) -> Response {
+pub(crate) async fn reset(State(state): State<ControlState>) -> Result<Response, ControlError> {
     state.reset();
-    StatusCode::NO_CONTENT.into_response()
-}
-
-/// 400 with every located error of a scenario or persona document.
-fn located_errors(errors: &crate::config::ConfigErrors) -> Response {
-    let list: Vec<Value> = errors
-        .0
-        .iter()
-        .map(|e| json!({"line": e.line, "field": e.field, "message": e.message}))
-        .collect();
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"error": errors.to_string().trim_end(), "errors": list})),
-    )
-        .into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /_fcmock/api/scenarios`: a scenario as YAML or JSON in the body.
-pub(crate) async fn scenario_load(State(state): State<ControlState>, body: String) -> Response {
+pub(crate) async fn scenario_load(State(state): State<ControlState>, body: String) -> Result<Response, ControlError> {
     match crate::scenarios::parse::parse("request body", &body, &state.config()) {
         Ok(s) => {
             let name = s.name.clone();
             let faults = s.faults.len();
             match state.load_scenario(s) {
-                Ok(id) => (
+                Ok(id) => Ok((
                     StatusCode::CREATED,
                     Json(json!({"id": id, "name": name, "faults": faults})),
                 )
-                    .into_response(),
-                Err(e) => error(StatusCode::CONFLICT, e),
+                    .into_response()),
+                Err(e) => Err(ControlError::new(StatusCode::CONFLICT, e)),
             }
         }
-        Err(errors) => located_errors(&errors),
+        Err(errors) => Err(ControlError::document(&errors)),
     }
 }
 
@@ -302,14 +286,14 @@ pub(crate) async fn scenario_list(State(state): State<ControlState>) -> Json<Val
 pub(crate) async fn scenario_remove(
     State(state): State<ControlState>,
     axum::extract::Path(id): axum::extract::Path<String>,
-) -> Response {
+) -> Result<Response, ControlError> {
     if state.scenarios.remove(&id) {
-        StatusCode::NO_CONTENT.into_response()
+        Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        error(
+        Err(ControlError::new(
             StatusCode::NOT_FOUND,
             format!("no removable scenario `{id}`; see GET /_fcmock/api/scenarios"),
-        )
+        ))
     }
 }
 
@@ -323,32 +307,32 @@ pub(crate) struct RotateBody {
 pub(crate) async fn keys_rotate(
     State(state): State<ControlState>,
     body: Result<Json<RotateBody>, axum::extract::rejection::JsonRejection>,
-) -> Response {
+) -> Result<Response, ControlError> {
     let Json(b) = match body {
         Ok(b) => b,
         Err(e) => {
-            return error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "{}; expected {{\"step\": \"publish|activate|retire|rotate\"}}",
                     e.body_text()
                 ),
-            );
+            ));
         }
     };
     match crate::platform::KeyStep::parse(&b.step).and_then(|step| state.platform.rotate_keys(step)) {
         Ok(()) => {
             let (published, active) = state.platform.fc.keys.kids();
-            Json(json!({"published": published, "active": active})).into_response()
+            Ok(Json(json!({"published": published, "active": active})).into_response())
         }
-        Err(e) => error(StatusCode::BAD_REQUEST, e),
+        Err(e) => Err(ControlError::new(StatusCode::BAD_REQUEST, e)),
     }
 }
 
 /// `POST /_fcmock/api/personas`: add personas (`personas: [ … ]`, YAML or JSON) while running.
-pub(crate) async fn personas_add(State(state): State<ControlState>, body: String) -> Response {
+pub(crate) async fn personas_add(State(state): State<ControlState>, body: String) -> Result<Response, ControlError> {
     match state.add_personas("request body", &body) {
-        Ok(ids) => (StatusCode::CREATED, Json(json!({"added": ids}))).into_response(),
-        Err(errors) => located_errors(&errors),
+        Ok(ids) => Ok((StatusCode::CREATED, Json(json!({"added": ids}))).into_response()),
+        Err(errors) => Err(ControlError::document(&errors)),
     }
 }

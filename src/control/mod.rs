@@ -13,10 +13,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 mod api;
+mod error;
 pub mod openapi;
 mod personas;
 mod state;
 
+pub use error::ControlError;
 pub use state::ControlState;
 
 use axum::extract::RawQuery;
@@ -164,40 +166,40 @@ struct NextLoginBody {
 async fn next_login(
     State(state): State<ControlState>,
     body: Result<Json<NextLoginBody>, axum::extract::rejection::JsonRejection>,
-) -> Response {
+) -> Result<Response, ControlError> {
     let Json(body) = match body {
         Ok(b) => b,
         Err(e) => {
-            return api::error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "expected a JSON body {{\"client_id\", \"persona\", \"idp\"}}: {}",
                     e.body_text()
                 ),
-            );
+            ));
         }
     };
     let cfg = state.config();
     let Some(client) = cfg.client(&body.client_id) else {
-        return api::error(
+        return Err(ControlError::new(
             StatusCode::NOT_FOUND,
             format!("unknown client_id `{}`; see GET {}", body.client_id, m::API_CLIENTS),
-        );
+        ));
     };
     let persona = match (&body.persona, &body.tags) {
         (Some(id), None) => match cfg.persona(id) {
             Some(p) => p.clone(),
             None => {
-                return api::error(
+                return Err(ControlError::new(
                     StatusCode::NOT_FOUND,
                     format!("unknown persona `{id}`; see GET {}", m::API_PERSONAS),
-                );
+                ));
             }
         },
         (None, Some(tags)) => match cfg.select(tags, body.idp.as_deref()).next() {
             Some(p) => p.clone(),
             None => {
-                return api::error(
+                return Err(ControlError::new(
                     StatusCode::NOT_FOUND,
                     format!(
                         "no persona carries all of [{}]{}; see GET {}",
@@ -208,14 +210,14 @@ async fn next_login(
                             .unwrap_or_default(),
                         m::API_PERSONAS
                     ),
-                );
+                ));
             }
         },
         _ => {
-            return api::error(
+            return Err(ControlError::new(
                 StatusCode::BAD_REQUEST,
                 "give either `persona` (an id) or `tags` (a selection), not both",
-            );
+            ));
         }
     };
     let idp = match body.idp {
@@ -223,26 +225,26 @@ async fn next_login(
         None => match persona.accounts.first() {
             Some(a) => a.idp.clone(),
             None => {
-                return api::error(
+                return Err(ControlError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     format!("persona `{}` has no identity-provider account", persona.id),
-                );
+                ));
             }
         },
     };
     if persona.account(&idp).is_none() {
         let has: Vec<&str> = persona.accounts.iter().map(|a| a.idp.as_str()).collect();
-        return api::error(
+        return Err(ControlError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
                 "persona `{}` has no account at `{idp}`; it has accounts at: {}",
                 persona.id,
                 has.join(", ")
             ),
-        );
+        ));
     }
     if let Some(i) = cfg.idp(&idp).filter(|i| !i.platforms.contains(&client.platform)) {
-        return api::error(
+        return Err(ControlError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
                 "identity provider `{idp}` is not on {} (its platforms: {}), where client `{}` is registered",
@@ -250,13 +252,13 @@ async fn next_login(
                 i.platforms.iter().map(|p| p.label()).collect::<Vec<_>>().join(", "),
                 client.name
             ),
-        );
+        ));
     }
     if !client.allows_idp(&idp) {
-        return api::error(
+        return Err(ControlError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("client `{}` does not allow identity provider `{idp}`", client.name),
-        );
+        ));
     }
     match state.platform.view(client.platform).hub.push_next_login(
         &client.client_id,
@@ -265,12 +267,12 @@ async fn next_login(
             idp: idp.clone(),
         },
     ) {
-        Ok(pending) => (
+        Ok(pending) => Ok((
             StatusCode::CREATED,
             Json(json!({"client_id": client.client_id, "persona": persona.id, "idp": idp, "pending": pending})),
         )
-            .into_response(),
-        Err(why) => api::error(StatusCode::TOO_MANY_REQUESTS, why.to_owned()),
+            .into_response()),
+        Err(why) => Err(ControlError::new(StatusCode::TOO_MANY_REQUESTS, why.to_owned())),
     }
 }
 

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::DpState;
@@ -33,8 +32,11 @@ fn person(family: &str, usage: Option<&str>, given: &str, birthdate: &str, gende
     })
 }
 
-pub(super) async fn quotient_familial(State(state): State<DpState>, headers: HeaderMap) -> Response {
-    let (checked, persona) = match admit(
+pub(super) async fn quotient_familial(
+    State(state): State<DpState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, DpError> {
+    let (checked, persona) = admit(
         &state,
         "cnaf",
         &headers,
@@ -42,20 +44,15 @@ pub(super) async fn quotient_familial(State(state): State<DpState>, headers: Hea
         "Le jeton n'ouvre aucune donnée familiale (aucun scope cnaf_*).",
         "Aucun allocataire ne correspond à cette identité.",
     )
-    .await
-    {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+    .await?;
     let has = |s: &str| checked.scopes.iter().any(|x| x == s);
     let Some(family) = persona.family.as_ref() else {
-        return DpError::new(
+        return Err(DpError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "no_file",
             "Aucun dossier d'allocataire pour cette personne.",
-        )
-        .into_response();
+        ));
     };
     let id = &persona.identity;
     let mut out = Map::new();
@@ -120,5 +117,5 @@ pub(super) async fn quotient_familial(State(state): State<DpState>, headers: Hea
             },
         );
     }
-    Json(Value::Object(out)).into_response()
+    Ok(Json(Value::Object(out)))
 }

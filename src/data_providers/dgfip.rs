@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::DpState;
@@ -16,17 +15,16 @@ pub(super) async fn impot_particulier(
     State(state): State<DpState>,
     Path(year): Path<String>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Json<Value>, DpError> {
     let Ok(year) = year.parse::<i64>() else {
-        return DpError::new(
+        return Err(DpError::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "year",
             format!("`{year}` n'est pas une année de revenus"),
-        )
-        .into_response();
+        ));
     };
-    let (checked, persona) = match admit(
+    let (checked, persona) = admit(
         &state,
         "dgfip",
         &headers,
@@ -34,20 +32,15 @@ pub(super) async fn impot_particulier(
         "Le jeton n'ouvre aucune donnée fiscale (aucun scope dgfip_*).",
         "Aucun foyer fiscal ne correspond à cette identité.",
     )
-    .await
-    {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+    .await?;
     let has = |s: &str| checked.scopes.iter().any(|x| x == s);
     let Some(tax) = persona.tax.as_ref() else {
-        return DpError::new(
+        return Err(DpError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "no_notice",
             "Aucun avis d'imposition pour cette personne.",
-        )
-        .into_response();
+        ));
     };
     let current = state
         .clock
@@ -58,7 +51,7 @@ pub(super) async fn impot_particulier(
         .unwrap_or(2026);
     let latest = tax.annee_revenus.map_or(current - 1, i64::from);
     if year > latest || year <= latest - YEARS_SERVED {
-        return DpError::new(
+        return Err(DpError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "no_notice",
@@ -66,8 +59,7 @@ pub(super) async fn impot_particulier(
                 "Aucun avis pour les revenus {year} (années disponibles : {} à {latest}).",
                 latest - YEARS_SERVED + 1
             ),
-        )
-        .into_response();
+        ));
     }
     let id = &persona.identity;
     let mut out = Map::new();
@@ -134,5 +126,5 @@ pub(super) async fn impot_particulier(
     if has("dgfip_inddeficit") {
         out.insert("indDeficit".into(), json!(false));
     }
-    Json(Value::Object(out)).into_response()
+    Ok(Json(Value::Object(out)))
 }

@@ -260,15 +260,15 @@ pub(crate) fn persona_of(state: &DpState, introspection: &Value) -> Option<std::
 }
 
 /// `GET /dp/{id}/jwks`: the data provider's public encryption key.
-async fn jwks(State(state): State<DpState>, Path(id): Path<String>) -> Response {
-    match state.config().data_provider_by_id(&id) {
-        Some(dp) => Json(json!({"keys": [dp.public_jwk]})).into_response(),
-        None => DpError::new(
+async fn jwks(State(state): State<DpState>, Path(id): Path<String>) -> Result<Json<Value>, DpError> {
+    let cfg = state.config();
+    let dp = cfg.data_provider_by_id(&id).ok_or_else(|| {
+        DpError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "provider",
             "fournisseur de données inconnu",
         )
-        .into_response(),
-    }
+    })?;
+    Ok(Json(json!({"keys": [dp.public_jwk]})))
 }

@@ -210,21 +210,7 @@ impl HubError {
     }
 }
 
-/// Appends query parameters to a URL that may already have some.
-pub(crate) fn with_query(base: &str, params: &[(&str, &str)]) -> String {
-    match url::Url::parse(base) {
-        Ok(mut u) => {
-            {
-                let mut q = u.query_pairs_mut();
-                for (k, v) in params {
-                    q.append_pair(k, v);
-                }
-            }
-            u.into()
-        }
-        Err(_) => base.to_owned(),
-    }
-}
+pub(crate) use crate::oidc::form::with_query;
 
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {

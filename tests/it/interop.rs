@@ -1,46 +1,67 @@
 //! Interoperability: another JOSE implementation (Python's jwcrypto) decrypts
 //! and verifies what fcmock encrypts and signs. jwcrypto is installed from
-//! PyPI into the cargo target directory on first use, so `cargo test` needs
-//! nothing installed by hand.
+//! PyPI into the cargo target directory on first use (wherever
+//! `CARGO_TARGET_DIR` puts it), so `cargo test` needs nothing installed by
+//! hand.
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::helpers::*;
 
-/// A folder where jwcrypto is importable (installing it there if needed).
-fn python_path() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-python");
-    let importable = || {
-        Command::new("python3")
-            .args(["-c", "import jwcrypto"])
-            .env("PYTHONPATH", &dir)
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !importable() {
-        let status = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--target",
-            ])
-            .arg(&dir)
-            .arg("jwcrypto")
-            .status()
-            .expect("python3 with pip");
-        assert!(
-            status.success() && importable(),
-            "could not install jwcrypto from PyPI into {}",
-            dir.display()
-        );
-    }
-    dir
+fn importable(dir: &Path) -> bool {
+    Command::new("python3")
+        .args(["-c", "import jwcrypto"])
+        .env("PYTHONPATH", dir)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A folder where jwcrypto is importable, installed once per target
+/// directory (`CARGO_TARGET_TMPDIR` follows `CARGO_TARGET_DIR`). The install
+/// goes to a folder of this process's own and is renamed into place, so two
+/// test runs at once never see a half-installed package; within one run the
+/// tests share one install.
+fn python_path() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python");
+            if importable(&dir) {
+                return dir;
+            }
+            let staging = dir.with_extension(format!("partial-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&staging);
+            let status = Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--target",
+                ])
+                .arg(&staging)
+                .arg("jwcrypto")
+                .status()
+                .expect("python3 with pip");
+            assert!(status.success(), "could not install jwcrypto from PyPI");
+            if dir.exists() && !importable(&dir) {
+                // A broken earlier install: set it aside.
+                let _ = std::fs::rename(&dir, dir.with_extension(format!("broken-{}", std::process::id())));
+            }
+            if std::fs::rename(&staging, &dir).is_err() {
+                // Another run installed it first: use theirs.
+                let _ = std::fs::remove_dir_all(&staging);
+            }
+            assert!(importable(&dir), "jwcrypto is not importable from {}", dir.display());
+            dir
+        })
+        .clone()
 }
 
 fn jwcrypto(key: &str, jwks: &str, answer: &str) -> Value {

@@ -22,6 +22,7 @@ mod hub;
 mod interop;
 mod journal;
 mod journey;
+mod layers;
 mod personas;
 mod props;
 mod tokens;
