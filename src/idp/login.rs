@@ -188,6 +188,7 @@ pub(super) async fn login(
     rt.interactions.remove(&uid);
     let code = state.rng.token();
     let grant = IdpGrant {
+        redirect_uri: inter.redirect_uri.clone(),
         sub: hex::encode(Sha256::digest(account.login.as_bytes())),
         identity: account.identity.clone(),
         nonce: inter.nonce.clone(),

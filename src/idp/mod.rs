@@ -107,6 +107,8 @@ struct IdpInteraction {
 
 #[derive(Debug, Clone)]
 struct IdpGrant {
+    /// Where the code was sent (the token request must name it again).
+    redirect_uri: String,
     sub: String,
     identity: std::sync::Arc<Identity>,
     nonce: String,

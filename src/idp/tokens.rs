@@ -3,6 +3,7 @@
 
 use super::login::spoil_idp_claims;
 use super::*;
+use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
 
 pub(super) async fn discovery(State(state): State<IdpState>, Path(id): Path<String>) -> Result<Response, IdpError> {
     let rt = runtime(&state, &id)?;
@@ -69,43 +70,36 @@ pub(super) async fn token(
             "client authentication failed",
         ));
     }
-    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
-        return Err(IdpError::oauth(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "unsupported grant_type requested",
-        ));
-    }
-    if !is_hub_url(&state, p::OIDC_CALLBACK, form.get("redirect_uri").map(String::as_str)) {
-        return Err(IdpError::oauth(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "grant request is invalid (redirect_uri mismatch)",
-        ));
+    let refuse = |e: GrantError| IdpError::oauth(StatusCode::BAD_REQUEST, e.oauth_error(), e.description());
+    let request = GrantRequest::parse(&form).map_err(refuse)?;
+    if !is_hub_url(&state, p::OIDC_CALLBACK, Some(request.redirect_uri)) {
+        return Err(refuse(GrantError::RedirectMismatch));
     }
     let now = state.clock.now_ms();
-    let Some(grant) = form.get("code").and_then(|c| rt.codes.take(c, now)) else {
-        return Err(IdpError::oauth(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "grant request is invalid (authorization code not found)",
-        ));
+    let grant = rt
+        .codes
+        .take(request.code, now)
+        .ok_or_else(|| refuse(GrantError::CodeNotFound))?;
+    let issued = IssuedCode {
+        client_id: &rt.config.hub_client_id,
+        redirect_uri: &grant.redirect_uri,
+        code_challenge: None,
     };
-    let iat = state.clock.now();
-    let mut claims = json!({
-        "iss": issuer(&state, &id),
-        "sub": grant.sub,
-        "aud": rt.config.hub_client_id,
-        "exp": iat + TOKEN_TTL_MS / 1000,
-        "iat": iat,
-        "nonce": grant.nonce,
-        "acr": grant.acr,
-        "amr": rt.config.amr,
-        "auth_time": grant.auth_time,
-    });
-    if let Some(map) = claims.as_object_mut() {
-        spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.token"), map);
+    request.check(&client_id, &issued).map_err(refuse)?;
+    let iss = issuer(&state, &id);
+    let mut claims = IdTokenClaims {
+        iss: &iss,
+        sub: &grant.sub,
+        aud: &rt.config.hub_client_id,
+        iat: state.clock.now(),
+        ttl: TOKEN_TTL_MS / 1000,
+        nonce: &grant.nonce,
+        acr: &grant.acr,
+        auth_time: grant.auth_time,
+        amr: Some(&rt.config.amr),
     }
+    .to_map();
+    spoil_idp_claims(&state, rc.as_deref(), &format!("idp.{id}.token"), &mut claims);
     let id_token = match rt.keys.signer(rt.config.signing_alg).and_then(|k| k.sign(&claims)) {
         Ok(t) => t,
         Err(e) => {
@@ -121,13 +115,12 @@ pub(super) async fn token(
         state.journal.link(&access_token, &flow, now);
     }
     rt.tokens.insert(access_token.clone(), grant, now + TOKEN_TTL_MS);
-    let mut resp = Json(json!({
-        "access_token": access_token,
-        "token_type": "Bearer",
-        "expires_in": TOKEN_TTL_MS / 1000,
-        "id_token": id_token,
-        "scope": "openid profile email birth",
-    }))
+    let mut resp = Json(token_response(
+        &access_token,
+        TOKEN_TTL_MS / 1000,
+        &id_token,
+        "openid profile email birth",
+    ))
     .into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -8,10 +8,7 @@ use axum::Extension;
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use sha2::{Digest as _, Sha256};
 
 use super::authorize::parse_form;
 use super::error::OAuthError;
@@ -20,6 +17,7 @@ use super::{AccessGrant, CodeGrant};
 use crate::config::Client;
 use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
+use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
 use crate::oidc::scopes;
 use crate::oidc::store::Lookup;
 use crate::scenarios::Action;
@@ -29,6 +27,19 @@ const MISMATCH: &str = "client authentication failed (the registered client toke
 
 fn bad_request(error: &'static str, description: impl Into<String>, code: &'static str) -> OAuthError {
     OAuthError::new(StatusCode::BAD_REQUEST, error, description, code)
+}
+
+/// A refused grant, with FranceConnect's code for it.
+fn grant_error(e: GrantError) -> OAuthError {
+    let code = match e {
+        GrantError::MissingCode => "Y048017B",
+        GrantError::MissingGrantType | GrantError::UnsupportedGrantType | GrantError::MissingRedirectUri => "Y000400",
+        GrantError::CodeNotFound
+        | GrantError::ClientMismatch
+        | GrantError::RedirectMismatch
+        | GrantError::PkceFailed => "Y049E20B",
+    };
+    bad_request(e.oauth_error(), e.description(), code)
 }
 
 fn invalid_client(description: impl Into<String>, code: &'static str) -> OAuthError {
@@ -121,39 +132,8 @@ fn token_inner(
 ) -> Result<(Value, Arc<Client>), OAuthError> {
     let form = form_map(body)?;
     let client = authenticate(state, headers, &form)?;
-    match form.get("grant_type").map(String::as_str) {
-        None | Some("") => {
-            return Err(bad_request(
-                "invalid_request",
-                "missing required parameter 'grant_type'",
-                "Y000400",
-            ));
-        }
-        Some("authorization_code") => {}
-        Some(_) => {
-            return Err(bad_request(
-                "unsupported_grant_type",
-                "unsupported grant_type requested",
-                "Y000400",
-            ));
-        }
-    }
-    let Some(code) = form.get("code").filter(|c| !c.is_empty()) else {
-        return Err(bad_request(
-            "invalid_request",
-            "missing required parameter 'code' (undefined)",
-            "Y048017B",
-        ));
-    };
-    let Some(redirect_uri) = form.get("redirect_uri").filter(|c| !c.is_empty()) else {
-        return Err(bad_request(
-            "invalid_request",
-            "missing required parameter 'redirect_uri'",
-            "Y000400",
-        ));
-    };
-    let invalid_grant =
-        |why: &str| bad_request("invalid_grant", format!("grant request is invalid ({why})"), "Y049E20B");
+    let request = GrantRequest::parse(&form).map_err(grant_error)?;
+    let code = request.code;
     let now = state.clock.now_ms();
     let Some(grant): Option<CodeGrant> = state.hub.codes.take(code, now) else {
         if let Some(at) = state.hub.used_codes.take(code, now) {
@@ -161,20 +141,14 @@ fn token_inner(
             state.hub.access_tokens.remove(&at);
             tracing::info!("authorization code replayed: its access token is revoked");
         }
-        return Err(invalid_grant("authorization code not found"));
+        return Err(grant_error(GrantError::CodeNotFound));
     };
-    if grant.client_id != client.client_id {
-        return Err(invalid_grant("authorization code client mismatch"));
-    }
-    if &grant.redirect_uri != redirect_uri {
-        return Err(invalid_grant("authorization code redirect_uri mismatch"));
-    }
-    if let Some(challenge) = &grant.code_challenge {
-        let verifier = form.get("code_verifier").map(String::as_str).unwrap_or("");
-        if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != *challenge {
-            return Err(invalid_grant("PKCE verification failed"));
-        }
-    }
+    let issued = IssuedCode {
+        client_id: &grant.client_id,
+        redirect_uri: &grant.redirect_uri,
+        code_challenge: grant.code_challenge.as_deref(),
+    };
+    request.check(&client.client_id, &issued).map_err(grant_error)?;
     let cfg = state.config();
     let p = &cfg.platform;
     let access_token = state.rng.token();
@@ -189,25 +163,26 @@ fn token_inner(
     state
         .hub
         .used_codes
-        .insert(code.clone(), access_token.clone(), now + at_ttl * 1000);
+        .insert(code.to_owned(), access_token.clone(), now + at_ttl * 1000);
     if let Some(flow) = state.journal.flow_of(code, now) {
         state.journal.link(&access_token, &flow, now);
     }
 
     let iat = state.clock.now();
     let g = &grant.grant;
-    let mut claims = Map::new();
-    claims.insert("iss".into(), json!(state.issuer()));
-    claims.insert("sub".into(), json!(g.sub));
-    claims.insert("aud".into(), json!(g.client_id));
-    claims.insert("exp".into(), json!(iat + i64::try_from(p.id_token_ttl).unwrap_or(60)));
-    claims.insert("iat".into(), json!(iat));
-    claims.insert("nonce".into(), json!(grant.nonce));
-    claims.insert("acr".into(), json!(g.acr));
-    claims.insert("auth_time".into(), json!(g.auth_time));
-    if g.amr_in_id_token {
-        claims.insert("amr".into(), json!(g.amr));
+    let issuer = state.issuer();
+    let mut claims = IdTokenClaims {
+        iss: &issuer,
+        sub: &g.sub,
+        aud: &g.client_id,
+        iat,
+        ttl: i64::try_from(p.id_token_ttl).unwrap_or(60),
+        nonce: &grant.nonce,
+        acr: &g.acr,
+        auth_time: g.auth_time,
+        amr: g.amr_in_id_token.then_some(g.amr.as_slice()),
     }
+    .to_map();
     // Scripted faults on the id_token (relying-party tests).
     let mut spoil = None;
     for action in content_faults(&state.scenarios, &state.rng, rc, &state.kind.endpoint("token"), None) {
@@ -233,13 +208,7 @@ fn token_inner(
             )
         })?;
     Ok((
-        json!({
-            "access_token": access_token,
-            "expires_in": at_ttl,
-            "id_token": id_token,
-            "scope": g.scopes.join(" "),
-            "token_type": "Bearer",
-        }),
+        token_response(&access_token, at_ttl, &id_token, &g.scopes.join(" ")),
         client,
     ))
 }
