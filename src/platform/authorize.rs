@@ -16,7 +16,7 @@ use super::error::HubError;
 use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{Interaction, Login, NextLogin, Step, interaction, session};
-use crate::config::Client;
+use crate::config::{Client, Config, PlatformKind};
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 
@@ -84,13 +84,38 @@ pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: St
 pub(crate) use crate::oidc::form::parse_form;
 
 async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Result<Response, HubError> {
-    let req = validate(state, &params)?;
+    let config = state.config();
+    let rules = Rules {
+        config: &config,
+        kind: state.kind,
+        issuer: state.issuer(),
+        public_url: &state.urls.public,
+    };
+    let req = validate(&rules, &params)?;
     begin_interaction(state, jar, req).await
 }
 
-/// Validates an authorization request (every rule of FranceConnect v2).
-pub(crate) fn validate(state: &PlatformView, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
-    let cfg = state.config();
+/// What authorize validation reads: the configuration in force and which
+/// platform the request came to. Nothing else: validation is a pure function.
+pub(crate) struct Rules<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) kind: PlatformKind,
+    /// This platform's issuer (`iss` on redirected errors).
+    pub(crate) issuer: String,
+    /// fcmock's public URL (named in explanations).
+    pub(crate) public_url: &'a str,
+}
+
+impl Rules<'_> {
+    fn is_plus(&self) -> bool {
+        self.kind == PlatformKind::Fcplus
+    }
+}
+
+/// Validates an authorization request (every rule of FranceConnect v2 and
+/// FranceConnect+), or says which error surface answers it.
+pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
+    let cfg = state.config;
     let mut map: HashMap<&str, &str> = HashMap::new();
     let mut problems: Vec<String> = Vec::new();
     for (k, v) in params {
@@ -178,7 +203,7 @@ pub(crate) fn validate(state: &PlatformView, params: &[(String, String)]) -> Res
             "Y04EA6EF",
             format!(
                 "client_id `{client_id}` inconnu de cette plateforme. Clients enregistrés : voir {}/_fcmock/api/clients",
-                state.urls.public
+                state.public_url
             ),
         ));
     };
@@ -186,7 +211,7 @@ pub(crate) fn validate(state: &PlatformView, params: &[(String, String)]) -> Res
         return Err(HubError::page("Y04C013C", redirect_help(client, &redirect_uri)));
     }
 
-    let iss = state.issuer();
+    let iss = state.issuer.clone();
     let redirect = |error: &'static str, description: String| {
         HubError::redirect(&redirect_uri, Some(&st), &iss, error, description)
     };
@@ -377,7 +402,7 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
         state.url(&p::interaction(&uid))
     } else if let Some(hint) = inter.request.idp_hint.clone() {
         let (url, st, nonce) = fi::authorize_url(state, &hint, &inter.request.acr).await?;
-        state.journal.link(&st, &uid, now);
+        state.journal.link(st.as_str(), &uid, now);
         inter.step = Step::AtIdp {
             idp: hint,
             state: st,
@@ -429,17 +454,4 @@ fn headless_login(state: &PlatformView, next: &NextLogin, requested_acr: &str) -
 }
 
 #[cfg(test)]
-mod tests {
-    use super::pick_acr;
-
-    #[test]
-    fn acr_rules() {
-        assert_eq!(pick_acr("eidas1"), "eidas1");
-        assert_eq!(pick_acr("niveau_inconnu"), "eidas1");
-        assert_eq!(pick_acr("eidas3 eidas2"), "eidas2");
-        assert_eq!(pick_acr("eidas2 eidas1"), "eidas1");
-        assert_eq!(super::pick_acr_plus(""), "eidas3");
-        assert_eq!(super::pick_acr_plus("eidas1"), "eidas3");
-        assert_eq!(super::pick_acr_plus("eidas3 eidas2"), "eidas2");
-    }
-}
+mod tests;

@@ -55,7 +55,7 @@ async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<
             "le paramètre state est absent de la réponse du fournisseur d'identité",
         ));
     };
-    if got_state != expected_state {
+    if got_state != expected_state.as_str() {
         return Err(HubError::page(
             "Y020022",
             format!(

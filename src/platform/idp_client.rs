@@ -25,6 +25,7 @@ use super::error::HubError;
 use super::{Login, PlatformState, PlatformView};
 use crate::config::{IdpConfig, IdpSource};
 use crate::identity::{Identity, check_fi_identity, normalise};
+use crate::oidc::ids::{Nonce as IdNonce, OAuthState};
 use crate::paths::{IDP_PREFIX, idp as ip, platform as p};
 
 /// The scopes FranceConnect v2 asks identity providers for.
@@ -181,7 +182,7 @@ pub(crate) async fn authorize_url(
     state: &PlatformView,
     idp: &str,
     fs_acr: &str,
-) -> Result<(String, String, String), HubError> {
+) -> Result<(String, OAuthState, IdNonce), HubError> {
     let cfg = idp_config(state, idp)?;
     let ep = endpoints(state, &cfg).await?;
     let client = client(state, &cfg, &ep, CoreJsonWebKeySet::new(Vec::new()))?;
@@ -213,7 +214,7 @@ pub(crate) async fn authorize_url(
         req = req.add_scope(Scope::new(s.to_owned()));
     }
     let (url, _, _) = req.url();
-    Ok((url.to_string(), st, nonce))
+    Ok((url.to_string(), OAuthState::new(st), IdNonce::new(nonce)))
 }
 
 async fn jwks(
@@ -250,7 +251,7 @@ pub(crate) async fn exchange(
     state: &PlatformView,
     idp: &str,
     code: &str,
-    nonce: &str,
+    nonce: &IdNonce,
     fs_acr: &str,
 ) -> Result<Login, HubError> {
     let cfg = idp_config(state, idp)?;
@@ -274,7 +275,7 @@ pub(crate) async fn exchange(
         ));
     };
     let clock = state.clock.clone();
-    let expected_nonce = Nonce::new(nonce.to_owned());
+    let expected_nonce = Nonce::new(nonce.as_str().to_owned());
     let verify = |client: &CoreClient<_, _, _, _, _, _>| {
         let verifier = client
             .id_token_verifier()

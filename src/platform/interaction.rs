@@ -177,7 +177,7 @@ async fn redirect_to_idp_inner(
         ));
     }
     let (target, st, nonce) = fi::authorize_url(state, &idp_id, &inter.request.acr).await?;
-    state.journal.link(&st, &inter.uid, state.clock.now_ms());
+    state.journal.link(st.as_str(), &inter.uid, state.clock.now_ms());
     inter.step = Step::AtIdp {
         idp: idp_id,
         state: st,

@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use crate::crypto::KeyRing;
 use crate::identity::NormalisedIdentity;
+use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::store::ExpiringStore;
 use crate::paths::platform as p;
 
@@ -182,7 +183,11 @@ pub(crate) enum Step {
     /// Waiting for the user to pick an identity provider.
     Wall,
     /// Sent to identity provider `idp` with this state and nonce.
-    AtIdp { idp: String, state: String, nonce: String },
+    AtIdp {
+        idp: String,
+        state: OAuthState,
+        nonce: Nonce,
+    },
     /// The identity provider answered; the RNIPP step is next.
     Authenticated(Login),
     /// Identity verified and `sub` computed; consent is next.
