@@ -65,26 +65,96 @@ impl Delay {
     }
 }
 
+/// A fault option written as one word in a file (`signature: bad`).
+pub trait FaultWord: Copy + 'static {
+    /// Every word, with its meaning.
+    const WORDS: &'static [(&'static str, Self)];
+
+    /// The word for `value` as written in files.
+    fn word(self) -> &'static str
+    where
+        Self: PartialEq,
+    {
+        Self::WORDS.iter().find(|(_, v)| *v == self).map_or("", |(w, _)| w)
+    }
+}
+
+/// How a token's signature is spoiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureFault {
+    /// Corrupted: it no longer verifies.
+    Bad,
+    /// `alg: none` and no signature.
+    None,
+    /// Plain JSON instead of a JWT (userinfo only).
+    Unsigned,
+}
+
+impl FaultWord for SignatureFault {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("bad", SignatureFault::Bad),
+        ("none", SignatureFault::None),
+        ("unsigned", SignatureFault::Unsigned),
+    ];
+}
+
+/// How a token's `kid` header is spoiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KidFault {
+    /// No `kid` in the header.
+    Absent,
+    /// A `kid` the JWKS does not publish.
+    Unknown,
+}
+
+impl FaultWord for KidFault {
+    const WORDS: &'static [(&'static str, Self)] = &[("absent", KidFault::Absent), ("unknown", KidFault::Unknown)];
+}
+
+/// How a `nonce` (or a `state`) sent back is spoiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EchoFault {
+    /// Another value than the one sent.
+    Wrong,
+    /// Left out.
+    Missing,
+}
+
+impl FaultWord for EchoFault {
+    const WORDS: &'static [(&'static str, Self)] = &[("wrong", EchoFault::Wrong), ("missing", EchoFault::Missing)];
+}
+
+/// How a token's `sub` is spoiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubFault {
+    /// Another subject than the pairwise one (userinfo: not the id_token's).
+    Changed,
+}
+
+impl FaultWord for SubFault {
+    const WORDS: &'static [(&'static str, Self)] = &[("changed", SubFault::Changed)];
+}
+
 /// How FranceConnect's id_token (or userinfo) is spoiled.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TokenFault {
-    /// `bad`: signature corrupted; `none`: `alg: none`, no signature; `unsigned`
-    /// (userinfo only): plain JSON instead of a JWT.
-    pub signature: Option<String>,
-    pub kid: Option<String>,
+    pub signature: Option<SignatureFault>,
+    pub kid: Option<KidFault>,
     /// Claims replaced (or added).
     pub set: Map<String, Value>,
     /// Claims removed.
     pub drop: Vec<String>,
     /// An extra audience (aud becomes an array).
     pub extra_aud: Option<String>,
-    /// `wrong` or `missing`.
-    pub nonce: Option<String>,
+    pub nonce: Option<EchoFault>,
     pub expired: bool,
     pub iat_future: bool,
     pub nbf_future: bool,
-    /// `changed`: a sub other than the pairwise one (userinfo: mismatch with the id_token).
-    pub sub: Option<String>,
+    pub sub: Option<SubFault>,
 }
 
 /// What a fault does.
@@ -122,7 +192,7 @@ pub enum Action {
     },
     /// An identity provider's redirect back to FranceConnect spoiled.
     IdpRedirect {
-        state: Option<String>,
+        state: Option<EchoFault>,
         code_missing: bool,
     },
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
-use super::fault::{Action, Delay, Fault, TokenFault, When};
+use super::fault::{Action, Delay, EchoFault, Fault, FaultWord, KidFault, SignatureFault, SubFault, TokenFault, When};
 use super::{Config, ConfigError};
 
 /// Platform endpoints faults may target (the journal's names, without `fc.`).
@@ -197,6 +197,22 @@ fn check_endpoint(at: &str, known: &Known) -> Result<(), String> {
     ))
 }
 
+/// The meaning of a one-word option, or a located error listing the words.
+fn word<T: Copy>(
+    v: &Option<Spanned<String>>,
+    field: &str,
+    allowed: &[(&str, T)],
+    errors: &mut Errors<'_>,
+) -> Option<T> {
+    let v = v.as_ref()?;
+    let found = allowed.iter().find(|(w, _)| *w == v.value).map(|(_, t)| *t);
+    if found.is_none() {
+        let words: Vec<&str> = allowed.iter().map(|(w, _)| *w).collect();
+        errors.at(v, field, format!("`{}` is not one of {}", v.value, words.join(", ")));
+    }
+    found
+}
+
 fn token_fault(raw: &Spanned<RawToken>, field: &str, userinfo: bool, errors: &mut Errors<'_>) -> TokenFault {
     let r = &raw.value;
     let mut set = r.set.clone();
@@ -205,27 +221,16 @@ fn token_fault(raw: &Spanned<RawToken>, field: &str, userinfo: bool, errors: &mu
             set.insert(k.to_owned(), Value::String(v.clone()));
         }
     }
-    let allowed_sig: &[&str] = if userinfo {
-        &["bad", "none", "unsigned"]
+    let signatures = if userinfo {
+        SignatureFault::WORDS
     } else {
-        &["bad", "none"]
-    };
-    let pick = |v: &Option<Spanned<String>>, name: &str, allowed: &[&str], errors: &mut Errors<'_>| -> Option<String> {
-        let v = v.as_ref()?;
-        if !allowed.contains(&v.value.as_str()) {
-            errors.at(
-                v,
-                format!("{field}.{name}"),
-                format!("`{}` is not one of {}", v.value, allowed.join(", ")),
-            );
-        }
-        Some(v.value.clone())
+        SignatureFault::WORDS.get(..2).unwrap_or_default()
     };
     TokenFault {
-        signature: pick(&r.signature, "signature", allowed_sig, errors),
-        kid: pick(&r.kid, "kid", &["absent", "unknown"], errors),
-        nonce: pick(&r.nonce, "nonce", &["wrong", "missing"], errors),
-        sub: pick(&r.sub, "sub", &["changed"], errors),
+        signature: word(&r.signature, &format!("{field}.signature"), signatures, errors),
+        kid: word(&r.kid, &format!("{field}.kid"), KidFault::WORDS, errors),
+        nonce: word(&r.nonce, &format!("{field}.nonce"), EchoFault::WORDS, errors),
+        sub: word(&r.sub, &format!("{field}.sub"), SubFault::WORDS, errors),
         set,
         drop: r.drop.clone(),
         extra_aud: r.extra_aud.clone(),
@@ -384,12 +389,12 @@ pub fn build_fault(
                 "redirect faults go at `idp.ID.login` (the provider sending the user back)",
             );
         }
-        let state = red.value.state.as_ref().map(|s| {
-            if !["wrong", "missing"].contains(&s.value.as_str()) {
-                errors.at(s, format!("{field}.redirect.state"), "`wrong` or `missing`");
-            }
-            s.value.clone()
-        });
+        let state = word(
+            &red.value.state,
+            &format!("{field}.redirect.state"),
+            EchoFault::WORDS,
+            errors,
+        );
         let code_missing = red.value.code.as_ref().is_some_and(|c| {
             if c.value != "missing" {
                 errors.at(c, format!("{field}.redirect.code"), "only `missing`");

@@ -3,6 +3,7 @@
 //! persona's fault), and cancel back to FranceConnect.
 
 use super::*;
+use crate::config::fault::EchoFault;
 
 pub(super) fn credential_labels(style: CredentialStyle) -> (&'static str, &'static str, &'static str) {
     match style {
@@ -211,9 +212,9 @@ pub(super) async fn login(
         Some(&persona.id),
     ) {
         if let Action::IdpRedirect { state: s, code_missing } = action {
-            match s.as_deref() {
-                Some("missing") => state_param = None,
-                Some(_) => state_param = Some(format!("wrong-{}", state.rng.hex(8))),
+            match s {
+                Some(EchoFault::Missing) => state_param = None,
+                Some(EchoFault::Wrong) => state_param = Some(format!("wrong-{}", state.rng.hex(8))),
                 None => {}
             }
             if code_missing {

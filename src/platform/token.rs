@@ -15,6 +15,7 @@ use super::error::OAuthError;
 use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant};
 use crate::config::Client;
+use crate::config::fault::SignatureFault;
 use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
 use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
@@ -423,7 +424,7 @@ async fn userinfo_response(
             spoil = Some(f);
         }
     }
-    if spoil.as_ref().and_then(|f| f.signature.as_deref()) == Some("unsigned") {
+    if spoil.as_ref().and_then(|f| f.signature) == Some(SignatureFault::Unsigned) {
         return Ok((StatusCode::OK, axum::Json(Value::Object(claims))).into_response());
     }
     let signed = state.hub.keys.signer(client.signing_alg).and_then(|k| match &spoil {

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::{Action, Ctx, Scenarios, TokenFault};
+use crate::config::fault::{EchoFault, KidFault, SignatureFault};
 use crate::crypto::{KeyError, SigningKey};
 use crate::journal::RequestContext;
 
@@ -40,11 +41,11 @@ pub fn spoil_claims(f: &TokenFault, claims: &mut Map<String, Value>, now: i64) {
     if f.nbf_future {
         claims.insert("nbf".into(), json!(now + 3600));
     }
-    match f.nonce.as_deref() {
-        Some("missing") => {
+    match f.nonce {
+        Some(EchoFault::Missing) => {
             claims.remove("nonce");
         }
-        Some(_) => {
+        Some(EchoFault::Wrong) => {
             let wrong = format!(
                 "wrong-{}",
                 claims.get("nonce").and_then(Value::as_str).unwrap_or("nonce")
@@ -72,17 +73,17 @@ pub fn spoil_claims(f: &TokenFault, claims: &mut Map<String, Value>, now: i64) {
 
 /// Signs `claims` as the fault says (bad signature, `alg: none`, kid absent or unknown).
 pub fn sign_spoiled(f: &TokenFault, key: &SigningKey, claims: &Map<String, Value>) -> Result<String, KeyError> {
-    if f.signature.as_deref() == Some("none") {
+    if f.signature == Some(SignatureFault::None) {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).map_err(|e| KeyError::Sign(e.to_string()))?);
         return Ok(format!("{header}.{payload}."));
     }
-    let token = match f.kid.as_deref() {
-        Some("absent") => key.sign_with_kid(claims, None)?,
-        Some(_) => key.sign_with_kid(claims, Some("fcmock-unknown-kid"))?,
+    let token = match f.kid {
+        Some(KidFault::Absent) => key.sign_with_kid(claims, None)?,
+        Some(KidFault::Unknown) => key.sign_with_kid(claims, Some("fcmock-unknown-kid"))?,
         None => key.sign(claims)?,
     };
-    if f.signature.as_deref() == Some("bad") {
+    if f.signature == Some(SignatureFault::Bad) {
         return Ok(corrupt_signature(&token));
     }
     Ok(token)
@@ -113,7 +114,7 @@ mod tests {
         let key = SigningKey::from_pem(include_str!("../../keys/fc-es256.pem"), "t", None).unwrap();
         let claims: Map<String, Value> = serde_json::from_value(json!({"sub": "s", "nonce": "n", "aud": "a"})).unwrap();
         let bad = TokenFault {
-            signature: Some("bad".into()),
+            signature: Some(SignatureFault::Bad),
             ..TokenFault::default()
         };
         let ring = KeyRing::new(vec![
@@ -129,7 +130,7 @@ mod tests {
         );
         let none = sign_spoiled(
             &TokenFault {
-                signature: Some("none".into()),
+                signature: Some(SignatureFault::None),
                 ..TokenFault::default()
             },
             &key,
@@ -140,7 +141,7 @@ mod tests {
         let mut c = claims.clone();
         spoil_claims(
             &TokenFault {
-                nonce: Some("missing".into()),
+                nonce: Some(EchoFault::Missing),
                 extra_aud: Some("evil".into()),
                 ..TokenFault::default()
             },
