@@ -40,7 +40,7 @@ pub enum StartError {
     #[error(transparent)]
     Idp(#[from] IdpSetupError),
     #[error("cannot load a persona's faults: {0}")]
-    Scenario(String),
+    Scenario(#[from] crate::scenarios::ScenarioError),
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
 }
@@ -96,10 +96,7 @@ impl AppState {
         control_token: Option<String>,
     ) -> Result<Self, StartError> {
         let shared = Shared::new(config, urls, clock, rng)?;
-        shared
-            .scenarios
-            .load_persona_faults(&shared.config().personas)
-            .map_err(StartError::Scenario)?;
+        shared.scenarios.load_persona_faults(&shared.config().personas)?;
         let platform = PlatformState::new(shared.clone())?;
         let idp = IdpState::new(shared.clone())?;
         let dp = DpState::new(shared.clone());

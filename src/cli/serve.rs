@@ -161,7 +161,8 @@ pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
         }
     };
     for path in &args.scenarios {
-        let loaded = read_scenario(path, &state.config()).and_then(|s| state.control.load_scenario(s));
+        let loaded =
+            read_scenario(path, &state.config()).and_then(|s| state.control.load_scenario(s).map_err(|e| e.message));
         match loaded {
             Ok(id) => tracing::info!(file = %path.display(), id = %id, "scenario in force"),
             Err(e) => {

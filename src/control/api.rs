@@ -247,7 +247,7 @@ pub(crate) async fn scenario_load(State(state): State<ControlState>, body: Strin
                     Json(json!({"id": id, "name": name, "faults": faults})),
                 )
                     .into_response()),
-                Err(e) => Err(ControlError::new(StatusCode::CONFLICT, e)),
+                Err(e) => Err(e),
             }
         }
         Err(errors) => Err(ControlError::document(&errors)),
@@ -325,7 +325,7 @@ pub(crate) async fn keys_rotate(
             let (published, active) = state.platform.fc.keys.kids();
             Ok(Json(json!({"published": published, "active": active})).into_response())
         }
-        Err(e) => Err(ControlError::new(StatusCode::BAD_REQUEST, e)),
+        Err(e) => Err(ControlError::new(StatusCode::BAD_REQUEST, e.to_string())),
     }
 }
 

@@ -7,6 +7,9 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use axum::http::StatusCode;
+
+use super::ControlError;
 use crate::config::{ConfigErrors, Source};
 use crate::idp::IdpSet;
 use crate::platform::{KeyStep, PlatformState};
@@ -43,8 +46,11 @@ impl ControlState {
         }
     }
 
-    /// Puts a scenario in force: its clock and key steps first, then its faults.
-    pub fn load_scenario(&self, scenario: Scenario) -> Result<String, String> {
+    /// Puts a scenario in force: its clock and key steps first, then its
+    /// faults. Refused (409) when a key step cannot be done or too many
+    /// scenarios are loaded.
+    pub fn load_scenario(&self, scenario: Scenario) -> Result<String, ControlError> {
+        let conflict = |e: &dyn std::fmt::Display| ControlError::new(StatusCode::CONFLICT, e.to_string());
         if let Some(c) = &scenario.clock {
             if let Some(f) = c.freeze {
                 if f { self.clock.freeze() } else { self.clock.unfreeze() }
@@ -54,9 +60,11 @@ impl ControlState {
             }
         }
         for step in &scenario.keys {
-            self.platform.rotate_keys(KeyStep::parse(step)?)?;
+            KeyStep::parse(step)
+                .and_then(|s| self.platform.rotate_keys(s))
+                .map_err(|e| conflict(&e))?;
         }
-        self.scenarios.load(scenario, false)
+        self.scenarios.load(scenario, false).map_err(|e| conflict(&e))
     }
 
     /// Adds personas (a YAML or JSON document `personas: [ … ]`) while running,

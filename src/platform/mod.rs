@@ -22,7 +22,7 @@ mod state;
 mod token;
 pub mod view;
 
-pub use state::{CLIENT_JWKS_TTL_MS, KeyStep, PlatformState};
+pub use state::{CLIENT_JWKS_TTL_MS, KeyStep, PlatformState, RotateError};
 pub use view::{PlatformKind, PlatformView};
 
 use std::collections::{HashMap, VecDeque};

@@ -35,6 +35,17 @@ const FC_NEXT_KEYS: [(&str, &str); 2] = [
 /// How long a client's JWKS fetched from its `jwks_uri` is reused.
 pub const CLIENT_JWKS_TTL_MS: i64 = 60_000;
 
+/// Why a key rotation step cannot be done.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error("unknown key step `{0}`; use publish, activate, retire or rotate")]
+    UnknownStep(String),
+    #[error("no published key is waiting: publish first")]
+    NothingPublished,
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
 /// One step of a two-step rotation of the platform's keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyStep {
@@ -58,12 +69,12 @@ impl KeyStep {
     ];
 
     /// The step named `name`, or an error listing the known ones.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    pub fn parse(name: &str) -> Result<Self, RotateError> {
         Self::ALL
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, s)| *s)
-            .ok_or_else(|| format!("unknown key step `{name}`; use publish, activate, retire or rotate"))
+            .ok_or_else(|| RotateError::UnknownStep(name.to_owned()))
     }
 }
 
@@ -113,7 +124,7 @@ impl PlatformState {
     /// One step of a two-step rotation of the FranceConnect v2 keys. The
     /// first rotation uses committed keys; later ones draw fresh keys from
     /// the injected generator, so a seeded run rotates to the same keys.
-    pub fn rotate_keys(&self, step: KeyStep) -> Result<(), String> {
+    pub fn rotate_keys(&self, step: KeyStep) -> Result<(), RotateError> {
         let keys = &self.fc.keys;
         match step {
             KeyStep::Publish => {
@@ -126,14 +137,14 @@ impl PlatformState {
                 } else {
                     fresh_pair(&self.rng)
                 };
-                keys.publish(fresh.map_err(|e| e.to_string())?);
+                keys.publish(fresh?);
                 Ok(())
             }
             KeyStep::Activate => {
                 if keys.activate() {
                     Ok(())
                 } else {
-                    Err("no published key is waiting: publish first".to_owned())
+                    Err(RotateError::NothingPublished)
                 }
             }
             KeyStep::Retire => {

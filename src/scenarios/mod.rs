@@ -90,14 +90,19 @@ pub struct Scenarios {
 /// Most scenarios in force at once.
 pub const MAX_LOADED: usize = 1000;
 
+/// Why a scenario cannot be put in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{MAX_LOADED} scenarios are loaded already; remove some (DELETE /_fcmock/api/scenarios/ID) or reset")]
+    Full,
+}
+
 impl Scenarios {
     /// Puts a scenario in force; returns its id.
-    pub fn load(&self, scenario: Scenario, builtin: bool) -> Result<String, String> {
+    pub fn load(&self, scenario: Scenario, builtin: bool) -> Result<String, ScenarioError> {
         let mut items = self.items.write();
         if items.len() >= MAX_LOADED {
-            return Err(format!(
-                "{MAX_LOADED} scenarios are loaded already; remove some (DELETE /_fcmock/api/scenarios/ID) or reset"
-            ));
+            return Err(ScenarioError::Full);
         }
         let id = format!("s{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1);
         let counters = scenario
@@ -119,7 +124,7 @@ impl Scenarios {
 
     /// Puts the personas' own faults (magic personas) in force, one built-in
     /// scenario per persona that has any.
-    pub fn load_persona_faults(&self, personas: &[Arc<crate::config::Persona>]) -> Result<(), String> {
+    pub fn load_persona_faults(&self, personas: &[Arc<crate::config::Persona>]) -> Result<(), ScenarioError> {
         for p in personas.iter().filter(|p| !p.faults.is_empty()) {
             let scenario = Scenario {
                 name: format!("persona {}", p.id),
