@@ -2,26 +2,36 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: YAML → validated model (platform settings, clients,
-//!   identity providers, personas); the default bundle is compiled in.
-//! - [`app`]: [`app::AppState`], [`app::build_router`], [`app::serve`].
-//! - [`platform`]: the FranceConnect v2 hub under `/api/v2`.
-//! - [`idp`]: the mock identity providers under `/idp/{id}`, and the hub's
-//!   OpenID Connect client of them.
-//! - [`control`]: `/_fcmock` pages, health and control API.
-//! - [`crypto`]: keys, JWKS, JWS, FranceConnect's `sub`.
-//! - [`identity`]: the pivot identity, its checks and its RNIPP normalisation.
-//! - [`oidc`]: scopes and the bounded expiring store.
-//! - [`clock`], [`rng`]: injected time and randomness.
-//! - [`cog`]: INSEE communes and countries.
-//! - [`web`]: French page templates.
+//! Layered, lowest first; a module imports its own layer or lower ones only
+//! (checked by `tests/it/layers.rs`):
+//!
+//! - leaves: [`config`] (YAML → validated model, [`config::PlatformKind`],
+//!   the fault model [`config::fault`]), [`oidc`] (the code → token core
+//!   [`oidc::provider`], rejection reasons, forms, scopes, the bounded
+//!   expiring store), [`crypto`] (keys, JWKS, JWS, JWE, FranceConnect's
+//!   `sub`), [`identity`], [`journal`], [`scenarios`] (faults in force, the
+//!   fault catalogue [`scenarios::catalogue`]), [`personas`], [`cog`],
+//!   [`web`], [`paths`], [`clock`], [`rng`];
+//! - [`shared`]: [`shared::Shared`], what every role reads;
+//! - [`agent`]: a browser and a relying party, for the tests, the bench and
+//!   the tools that drive a portal;
+//! - roles, each with its own state and error type: [`platform`]
+//!   (FranceConnect v2 under `/api/v2` and FranceConnect+, with the hub's
+//!   client of the identity providers), [`idp`] (the mock identity providers
+//!   under `/idp/{id}`), [`data_providers`] (`/dp/{id}`), [`control`]
+//!   (`/_fcmock` pages, health and control API);
+//! - [`server`] ([`server::AppState`], [`server::build_router`],
+//!   [`server::serve`]) and [`bench`](mod@bench);
+//! - [`cli`], which nothing imports.
 //!
 //! # Request flow
 //!
-//! tower layers (trace, timeout, body limit) → router → thin handler →
-//! domain function (takes the injected clock) → a typed result or a typed
-//! error whose `IntoResponse` decides between a FranceConnect error page, a
-//! redirect with `error=` and a JSON error.
+//! tower layers (trace, timeout, body limit) → journal layer → fault layer →
+//! router → handler with its role's state (axum `FromRef` from
+//! [`server::AppState`]) → domain functions (they take the injected clock)
+//! → a typed result or the role's error type, whose `IntoResponse` decides
+//! between a FranceConnect error page, a redirect with `error=` and a JSON
+//! error, and marks the response with its error code for the journal.
 
 pub mod agent;
 pub mod bench;

@@ -1,7 +1,7 @@
 //! Configuration: raw YAML → validated model.
 //!
-//! Phase one ([`raw`]) deserialises each file, refusing unknown fields; phase
-//! two ([`validate`]) checks values and cross-references and builds the
+//! Phase one (`raw`) deserialises each file, refusing unknown fields; phase
+//! two (`validate`) checks values and cross-references and builds the
 //! model below. Every error names the file, the line, the field and, where
 //! there is one, the fix. The embedded default bundle (`scenarios/default/`)
 //! is compiled into the binary; user files extend it (same id: the user's
