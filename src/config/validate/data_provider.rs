@@ -14,14 +14,7 @@ pub(super) fn build_data_provider(e: &Located<RawDataProvider>, errors: &mut Err
     let r = &e.item.value;
     let at = format!("data_providers[{}]", e.index);
     let before = errors.0.len();
-    if !is_slug(&r.id.value) {
-        errors.spanned(
-            file,
-            &r.id,
-            format!("{at}.id"),
-            "must be lowercase letters, digits, `-` or `_` (it is used in URLs)",
-        );
-    }
+    errors.slug_id(file, &r.id, &at, " (it is used in URLs)");
     for s in &r.scopes {
         if !scopes::DATA_PROVIDER_SCOPES.contains(&s.value.as_str()) {
             errors.spanned(

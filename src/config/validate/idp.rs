@@ -19,14 +19,7 @@ pub(super) fn build_idp(e: &Located<RawIdp>, index: usize, errors: &mut Errors) 
     let r = &e.item.value;
     let at = format!("identity_providers[{index}]");
     let before = errors.0.len();
-    if !is_slug(&r.id.value) {
-        errors.spanned(
-            file,
-            &r.id,
-            format!("{at}.id"),
-            "must be lowercase letters, digits, `-` or `_` (it is used in URLs)",
-        );
-    }
+    errors.slug_id(file, &r.id, &at, " (it is used in URLs)");
     let acr: Vec<String> = match &r.acr {
         Some(list) => {
             for a in list {

@@ -51,6 +51,17 @@ impl Errors {
     fn spanned<T>(&mut self, file: &str, s: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
         self.at(file, s.referenced.line(), field, message);
     }
+    /// An entry's `id` must be a slug; `why` says what depends on it.
+    fn slug_id(&mut self, file: &str, id: &Spanned<String>, at: &str, why: &str) {
+        if !is_slug(&id.value) {
+            self.spanned(
+                file,
+                id,
+                format!("{at}.id"),
+                format!("must be lowercase letters, digits, `-` or `_`{why}"),
+            );
+        }
+    }
 }
 
 /// An entry with the file it came from (named `Located` so that it does not

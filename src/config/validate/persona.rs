@@ -13,14 +13,7 @@ pub(super) fn build_persona(
     let r = &e.item.value;
     let at = format!("personas[{index}]");
     let before = errors.0.len();
-    if !is_slug(&r.id.value) {
-        errors.spanned(
-            file,
-            &r.id,
-            format!("{at}.id"),
-            "must be lowercase letters, digits, `-` or `_`",
-        );
-    }
+    errors.slug_id(file, &r.id, &at, "");
     let identity = build_identity(file, &r.identity, &format!("{at}.identity"), None, errors);
     let mut accounts = Vec::new();
     for (j, acc) in r.accounts.iter().enumerate() {
