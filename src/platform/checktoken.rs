@@ -23,28 +23,50 @@ use crate::crypto::sub::compute_sub;
 use crate::journal::fingerprint;
 use crate::oidc::store::Lookup;
 
-fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+/// A checktoken refusal: FranceConnect answers these without `error_uri`.
+#[derive(Debug)]
+pub(crate) struct CheckTokenError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
 }
 
-pub(crate) async fn checktoken(state: PlatformView, body: String) -> Response {
+fn json_error(status: StatusCode, error: &'static str, description: impl Into<String>) -> CheckTokenError {
+    CheckTokenError {
+        status,
+        error,
+        description: description.into(),
+    }
+}
+
+impl IntoResponse for CheckTokenError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": self.error, "error_description": self.description});
+        let mut resp = (self.status, Json(body)).into_response();
+        resp.extensions_mut()
+            .insert(crate::journal::ErrorCode(self.error.to_owned()));
+        resp
+    }
+}
+
+pub(crate) async fn checktoken(state: PlatformView, body: String) -> Result<Response, CheckTokenError> {
     let form: HashMap<String, String> = parse_form(&body).into_iter().collect();
     let field = |k: &str| form.get(k).filter(|v| !v.is_empty());
     let (Some(token), Some(client_id), Some(secret)) = (field("token"), field("client_id"), field("client_secret"))
     else {
-        return json_error(
+        return Err(json_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "Required parameter missing or invalid.",
-        );
+        ));
     };
     let cfg = state.config();
     let Some(dp) = cfg.data_provider(client_id).filter(|d| &d.client_secret == secret) else {
-        return json_error(
+        return Err(json_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Client authentication failed.",
-        );
+        ));
     };
     let now = state.clock.now();
     let introspection: Value = match state.hub.access_tokens.lookup(token, state.clock.now_ms()) {
@@ -81,23 +103,25 @@ pub(crate) async fn checktoken(state: PlatformView, body: String) -> Response {
     claims.insert("aud".into(), json!(dp.client_id));
     claims.insert("iat".into(), json!(now));
     claims.insert("iss".into(), json!(state.issuer()));
-    let signed = match state.hub.keys.signer(dp.signing_alg).and_then(|k| k.sign(&claims)) {
-        Ok(s) => s,
-        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
-    };
+    let server_error =
+        |e: &dyn std::fmt::Display| json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string());
+    let signed = state
+        .hub
+        .keys
+        .signer(dp.signing_alg)
+        .and_then(|k| k.sign(&claims))
+        .map_err(|e| server_error(&e))?;
     let rng = state.rng.clone();
     let encrypted = PublicKey::from_jwk(&dp.public_jwk).and_then(|pk| {
         jwe::encrypt(signed.as_bytes(), &pk, dp.encryption_alg, &Map::new(), &move |buf| {
             rng.fill(buf)
         })
     });
-    match encrypted {
-        Ok(jwe) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/token-introspection+jwt")],
-            jwe,
-        )
-            .into_response(),
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
-    }
+    let jwe = encrypted.map_err(|e| server_error(&e))?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/token-introspection+jwt")],
+        jwe,
+    )
+        .into_response())
 }
