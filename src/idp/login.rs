@@ -122,13 +122,13 @@ pub(super) async fn authorize(
     let uid = state.rng.token();
     let inter = IdpInteraction {
         redirect_uri,
-        state: st,
-        nonce,
+        state: OAuthState::new(st),
+        nonce: Nonce::new(nonce),
         acr_requested: get("acr_values").and_then(|a| a.split(' ').next().map(str::to_owned)),
         login_hint: get("login_hint"),
     };
     let now = state.clock.now_ms();
-    if let Some(flow) = state.journal.flow_of(&inter.state, now) {
+    if let Some(flow) = state.journal.flow_of(inter.state.as_str(), now) {
         state.journal.link(&uid, &flow, now);
     }
     rt.interactions
@@ -202,7 +202,7 @@ pub(super) async fn login(
     }
     rt.codes.insert(code.clone(), grant, now + CODE_TTL_MS);
     // Scripted faults on the redirect back to FranceConnect.
-    let mut state_param = Some(inter.state.clone());
+    let mut state_param = Some(inter.state.as_str().to_owned());
     let mut code_param = Some(code);
     for action in content_faults(
         &state.scenarios,
@@ -273,7 +273,7 @@ pub(super) async fn cancel(
         &[
             ("error", "access_denied"),
             ("error_description", "User canceled the authentication"),
-            ("state", &inter.state),
+            ("state", inter.state.as_str()),
         ],
     ))
     .into_response())

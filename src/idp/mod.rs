@@ -24,6 +24,7 @@ use crate::crypto::{Alg, KeyRing, SigningKey};
 use crate::identity::Identity;
 use crate::journal::RequestContext;
 use crate::oidc::form::{parse_form, with_query};
+use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::store::ExpiringStore;
 use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
 use crate::scenarios::Action;
@@ -99,8 +100,8 @@ pub struct IdpRuntime {
 #[derive(Debug, Clone)]
 struct IdpInteraction {
     redirect_uri: String,
-    state: String,
-    nonce: String,
+    state: OAuthState,
+    nonce: Nonce,
     acr_requested: Option<String>,
     login_hint: Option<String>,
 }
@@ -111,7 +112,7 @@ struct IdpGrant {
     redirect_uri: String,
     sub: String,
     identity: std::sync::Arc<Identity>,
-    nonce: String,
+    nonce: Nonce,
     acr: String,
     auth_time: i64,
 }

@@ -93,7 +93,7 @@ pub(super) async fn token(
         aud: &rt.config.hub_client_id,
         iat: state.clock.now(),
         ttl: TOKEN_TTL_MS / 1000,
-        nonce: &grant.nonce,
+        nonce: grant.nonce.as_str(),
         acr: &grant.acr,
         auth_time: grant.auth_time,
         amr: Some(&rt.config.amr),

@@ -17,6 +17,7 @@ use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{Interaction, Login, NextLogin, Step, interaction, session};
 use crate::config::{Client, Config, PlatformKind};
+use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 
@@ -48,8 +49,8 @@ const ACR_ORDER: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
 pub(crate) struct AuthorizeRequest {
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
-    pub(crate) state: String,
-    pub(crate) nonce: String,
+    pub(crate) state: OAuthState,
+    pub(crate) nonce: Nonce,
     /// Known scopes requested, in request order (unknown ones dropped).
     pub(crate) scopes: Vec<String>,
     pub(crate) acr: String,
@@ -304,8 +305,8 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
     Ok(AuthorizeRequest {
         client_id,
         redirect_uri,
-        state: st,
-        nonce,
+        state: OAuthState::new(st),
+        nonce: Nonce::new(nonce),
         scopes: scopes_out,
         acr,
         amr_requested,

@@ -224,7 +224,7 @@ fn cancel_to_sp_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) ->
     session::save(state, &sid, sess);
     Err::<Response, _>(HubError::redirect(
         &inter.request.redirect_uri,
-        Some(&inter.request.state),
+        Some(inter.request.state.as_str()),
         &state.issuer(),
         "access_denied",
         "user authentication aborted",
@@ -298,7 +298,7 @@ pub(crate) fn issue_code(state: &PlatformView, inter: &Interaction, login: &Logi
     );
     with_query(
         &req.redirect_uri,
-        &[("code", &code), ("state", &req.state), ("iss", &state.issuer())],
+        &[("code", &code), ("state", req.state.as_str()), ("iss", &state.issuer())],
     )
 }
 

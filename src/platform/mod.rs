@@ -200,7 +200,7 @@ pub(crate) struct CodeGrant {
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
     pub(crate) grant: AccessGrant,
-    pub(crate) nonce: String,
+    pub(crate) nonce: Nonce,
     pub(crate) code_challenge: Option<String>,
 }
 

@@ -178,7 +178,7 @@ fn token_inner(
         aud: &g.client_id,
         iat,
         ttl: i64::try_from(p.id_token_ttl).unwrap_or(60),
-        nonce: &grant.nonce,
+        nonce: grant.nonce.as_str(),
         acr: &g.acr,
         auth_time: g.auth_time,
         amr: g.amr_in_id_token.then_some(g.amr.as_slice()),
