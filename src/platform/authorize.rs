@@ -151,12 +151,10 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
     let client_id = require("client_id", &mut problems);
     let redirect_uri = require("redirect_uri", &mut problems);
     let scope = require("scope", &mut problems);
-    // Mandatory on FranceConnect v2; FranceConnect+ defaults to eidas3.
-    let acr_values = if state.is_plus() {
-        get("acr_values").unwrap_or_default().to_owned()
-    } else {
-        require("acr_values", &mut problems)
-    };
+    // Mandatory on both platforms: authorize-params.dto.ts has no
+    // @IsOptional on acr_values, and api-authorize.feature (@fcpHigh) expects
+    // Y030007 without it on FranceConnect+ too.
+    let acr_values = require("acr_values", &mut problems);
     let nonce = require("nonce", &mut problems);
     let st = require("state", &mut problems);
     if !redirect_uri.is_empty() && url::Url::parse(&redirect_uri).is_err() {
@@ -251,6 +249,15 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
             scopes_out.push(s.to_owned());
         }
     }
+    // FranceConnect+ refuses any list naming eidas1, with or without other
+    // values (connexion-acr-fcp-high.feature, "niveau non autorisé").
+    if state.is_plus() && acr_values.split(' ').any(|v| v == "eidas1") {
+        return Err(redirect(
+            "invalid_acr",
+            "acr_value is not valid, should be equal one of these values, expected eidas2,eidas3, got eidas1"
+                .to_owned(),
+        ));
+    }
     let acr = if state.is_plus() {
         pick_acr_plus(&acr_values)
     } else {
@@ -317,7 +324,7 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
 }
 
 /// FranceConnect+'s acr choice: eidas2 and eidas3 are known, the lowest wins,
-/// and absent or unknown values mean eidas3.
+/// and unknown values alone mean eidas3 (eidas1 is refused before).
 fn pick_acr_plus(values: &str) -> String {
     let known: Vec<&str> = values.split(' ').filter(|v| *v == "eidas2" || *v == "eidas3").collect();
     if known.contains(&"eidas2") {

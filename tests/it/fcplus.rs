@@ -282,7 +282,7 @@ async fn rsa_oaep_256_journey_at_eidas3_and_the_wall_greys_out_providers_below_i
     let browser = app.browser();
     let wall = browser
         .open(
-            &plus_authorize(&app, RSA_CLIENT, "openid given_name rnipp_given_name", None),
+            &plus_authorize(&app, RSA_CLIENT, "openid given_name rnipp_given_name", Some("eidas3")),
             &app.base,
         )
         .await;
@@ -302,13 +302,12 @@ async fn rsa_oaep_256_journey_at_eidas3_and_the_wall_greys_out_providers_below_i
         .await;
     assert_eq!(forced.error_code().as_deref(), Some("Y020017"), "{}", forced.body);
 
-    // acr_values absent: eidas3 (FranceConnect+'s default).
     let tokens = login_plus(
         &app,
         RSA_CLIENT,
         RSA_SECRET,
         "openid given_name rnipp_given_name",
-        None,
+        Some("eidas3"),
         "alix-morange",
         "franceidentite",
     )
@@ -598,10 +597,39 @@ async fn acr_values_lowest_wins_unknown_means_eidas3() {
     assert!(laposte_enabled("eidas2").await);
     assert!(!laposte_enabled("eidas3").await);
     assert!(!laposte_enabled("eidas9").await, "unknown: eidas3");
-    assert!(
-        !laposte_enabled("eidas1").await,
-        "eidas1 is not a FranceConnect+ level: eidas3"
-    );
+}
+
+#[tokio::test]
+async fn acr_values_is_mandatory_and_eidas1_is_refused_on_franceconnect_plus() {
+    let app = TestApp::spawn().await;
+    // Absent: page Y030007 (api-authorize.feature @fcpHigh; authorize-params.dto.ts
+    // has no @IsOptional on acr_values).
+    let page = app
+        .browser()
+        .get(&plus_authorize(&app, ECDH_CLIENT, "openid given_name", None))
+        .await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
+    // eidas1 alone, with an unknown value, or in a list: invalid_acr at the
+    // service provider (connexion-acr-fcp-high.feature, "niveau non autorisé").
+    for acr in ["eidas1", "eidas1 inconnu", "eidas1 eidas2 eidas3"] {
+        let page = app
+            .browser()
+            .get(&plus_authorize(&app, ECDH_CLIENT, "openid given_name", Some(acr)))
+            .await;
+        let location = page
+            .location
+            .as_deref()
+            .unwrap_or_else(|| panic!("{acr}: {}", page.body));
+        assert!(location.starts_with(REDIRECT), "{acr}: {location}");
+        let q = query(location);
+        assert_eq!(q["error"], "invalid_acr", "{acr}");
+        assert_eq!(
+            q["error_description"],
+            "acr_value is not valid, should be equal one of these values, expected eidas2,eidas3, got eidas1",
+            "{acr}"
+        );
+        assert_eq!(q["state"], STATE);
+    }
 }
 
 #[tokio::test]
