@@ -108,6 +108,8 @@ pub struct PlatformSettings {
     pub fcplus_path: String,
     pub allowed_idp_hints: Vec<String>,
     pub reject_unknown_authorize_params: bool,
+    /// Accept PKCE at authorize (FranceConnect refuses it): a deviation.
+    pub accept_pkce: bool,
     pub store_capacity: usize,
     /// Exchanges kept by the journal (0: no recording).
     pub journal_capacity: usize,
@@ -424,6 +426,9 @@ impl Config {
             if value != real {
                 out.push(format!("platform.{name} = {value} s (FranceConnect: {real} s)"));
             }
+        }
+        if p.accept_pkce {
+            out.push("platform.accept_pkce = true (FranceConnect refuses code_challenge at authorize)".to_owned());
         }
         if !p.reject_unknown_authorize_params {
             out.push(

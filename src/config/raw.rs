@@ -52,6 +52,7 @@ pub(crate) struct RawPlatform {
     pub(crate) fcplus_path: Option<Spanned<String>>,
     pub(crate) allowed_idp_hints: Option<Vec<Spanned<String>>>,
     pub(crate) reject_unknown_authorize_params: Option<bool>,
+    pub(crate) accept_pkce: Option<bool>,
     pub(crate) store_capacity: Option<Spanned<u64>>,
     pub(crate) journal_capacity: Option<u64>,
     pub(crate) seed: Option<u64>,

@@ -21,8 +21,9 @@ use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 
-/// Parameters FranceConnect's validator knows.
-const KNOWN_PARAMS: [&str; 14] = [
+/// Parameters FranceConnect's validator knows (authorize-params.dto.ts; the
+/// pipe is `forbidNonWhitelisted`, oidc-provider.controller.ts).
+const KNOWN_PARAMS: [&str; 11] = [
     "client_id",
     "redirect_uri",
     "response_type",
@@ -34,10 +35,21 @@ const KNOWN_PARAMS: [&str; 14] = [
     "claims",
     "idp_hint",
     "ui_locales",
-    "code_challenge",
-    "code_challenge_method",
-    "sp_id",
 ];
+
+/// PKCE's parameters: FranceConnect's authorize DTO does not list them, so
+/// its validation refuses them (Y030007), although its discovery advertises
+/// `code_challenge_methods_supported`. Accepted only with `platform.accept_pkce`.
+const PKCE_PARAMS: [&str; 2] = ["code_challenge", "code_challenge_method"];
+
+/// Why PKCE is refused, and how to turn it off in common libraries.
+const PKCE_HELP: &str = "FranceConnect refuse PKCE à l'autorisation : sa validation rejette tout paramètre hors de sa liste, \
+`code_challenge` et `code_challenge_method` compris, bien que sa découverte annonce `code_challenge_methods_supported`. \
+Votre bibliothèque l'active sans doute d'elle-même en lisant la découverte ; désactivez-le, par exemple : \
+ASP.NET Core `options.UsePkce = false` ; openid-client (Node, Strategy) `usePKCE: false` ; \
+oidc-client-ts `disablePKCE: true` ; angular-auth-oidc-client `disablePkce: true` ; \
+adaptateur JavaScript Keycloak `pkceMethod: false`. \
+Pour tester malgré tout un client qui ne sait pas s'en passer : `platform.accept_pkce: true` (écart signalé au démarrage).";
 
 /// FranceConnect's minimum nonce length.
 pub(crate) const NONCE_MIN: usize = 22;
@@ -124,8 +136,15 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
             problems.push(format!("le paramètre `{k}` est présent plusieurs fois"));
         }
     }
+    if !cfg.platform.accept_pkce && PKCE_PARAMS.iter().any(|k| map.contains_key(k)) {
+        problems.push(PKCE_HELP.to_owned());
+    }
     if cfg.platform.reject_unknown_authorize_params {
-        let mut unknown: Vec<&str> = map.keys().copied().filter(|k| !KNOWN_PARAMS.contains(k)).collect();
+        let mut unknown: Vec<&str> = map
+            .keys()
+            .copied()
+            .filter(|k| !KNOWN_PARAMS.contains(k) && !PKCE_PARAMS.contains(k))
+            .collect();
         unknown.sort_unstable();
         for k in unknown {
             problems.push(format!(
@@ -298,6 +317,7 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
             ));
         }
     }
+    // Only reached with `platform.accept_pkce` (refused above otherwise).
     let code_challenge = match (get("code_challenge"), get("code_challenge_method")) {
         (Some(c), Some("S256")) => Some(c.to_owned()),
         (Some(_), _) => {

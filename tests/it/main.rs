@@ -14,6 +14,7 @@ mod bench;
 mod cli;
 mod data;
 mod errors;
+mod faithful;
 mod faults;
 mod fcplus;
 mod fuzz;

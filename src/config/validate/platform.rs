@@ -15,6 +15,7 @@ pub(super) fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Erro
         fcplus_path: crate::paths::FCPLUS_PREFIX.to_owned(),
         allowed_idp_hints: Vec::new(),
         reject_unknown_authorize_params: true,
+        accept_pkce: false,
         store_capacity: 20_000,
         journal_capacity: 10_000,
         seed: None,
@@ -58,6 +59,9 @@ pub(super) fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Erro
         }
         if let Some(v) = p.reject_unknown_authorize_params {
             s.reject_unknown_authorize_params = v;
+        }
+        if let Some(v) = p.accept_pkce {
+            s.accept_pkce = v;
         }
         if let Some(v) = &p.store_capacity {
             if v.value < 10 {

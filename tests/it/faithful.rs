@@ -1,0 +1,123 @@
+//! Behaviours checked against FranceConnect's own code and BDD suite
+//! (france-connect/sources: `back/` and `quality/fcp/cypress/integration/`),
+//! each test naming the file it reproduces.
+
+use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge, Scope};
+
+use crate::helpers::*;
+
+/// The demo FranceConnect+ client (ECDH-ES).
+const PLUS_CLIENT: &str = "b7e4c1a9d2f85e36a0c9b4d7e1f28a5c3d6b9e0f2a4c7e1b8d5f3a6c9e2b4d7f";
+
+/// An authorize URL built by the `openidconnect` crate with PKCE turned on,
+/// as many libraries do by default after reading FranceConnect's discovery.
+fn pkce_authorize_url(rp: &Rp, acr: &str) -> (String, openidconnect::PkceCodeVerifier) {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, _) = rp
+        .client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            || CsrfToken::new(STATE.to_owned()),
+            || Nonce::new(NONCE.to_owned()),
+        )
+        .add_scope(Scope::new("identite_pivot".to_owned()))
+        .add_extra_param("acr_values", acr)
+        .set_pkce_challenge(challenge)
+        .url();
+    (url.to_string(), verifier)
+}
+
+#[tokio::test]
+async fn pkce_at_authorize_is_refused_on_both_platforms_with_the_way_out_explained() {
+    // oidc-provider.controller.ts: the authorize pipe is `forbidNonWhitelisted`
+    // and authorize-params.dto.ts lists neither code_challenge nor
+    // code_challenge_method; discovery still advertises them.
+    let app = TestApp::spawn().await;
+    let discovery: serde_json::Value = plain_http()
+        .get(format!("{}/.well-known/openid-configuration", app.issuer()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _) = pkce_authorize_url(&rp, "eidas1");
+    let page = app.browser().get(&url).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
+    for hint in [
+        "code_challenge",
+        "UsePkce = false",
+        "usePKCE: false",
+        "platform.accept_pkce",
+    ] {
+        assert!(
+            page.body.contains(hint),
+            "the page should mention {hint}: {}",
+            page.body
+        );
+    }
+    // The same on FranceConnect+.
+    let plus = Rp(fcmock::agent::RelyingParty::discover(
+        &format!("{}/fcplus/api/v2", app.base),
+        PLUS_CLIENT,
+        "demo-secret-fcplus-mairie-0123456789abcdef0123456789abcdef",
+        REDIRECT,
+    )
+    .await
+    .unwrap());
+    let (url, _) = pkce_authorize_url(&plus, "eidas2");
+    let page = app.browser().get(&url).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
+    // sp_id is not in the DTO either.
+    let mut params = valid_params(PUBLIC_CLIENT);
+    params.push(("sp_id", "x".to_owned()));
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = app.browser().get(&app.authorize_url(&pairs)).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn with_accept_pkce_the_verifier_is_checked_and_the_banner_says_so() {
+    let app = TestApp::spawn_with(&["platform:\n  accept_pkce: true\n"]).await;
+    assert!(
+        app.state
+            .config()
+            .deviations()
+            .iter()
+            .any(|d| d.contains("accept_pkce")),
+        "{:?}",
+        app.state.config().deviations()
+    );
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    for right_verifier in [true, false] {
+        queue_login(&app, PUBLIC_CLIENT, "camille-rochefort", "ameli").await;
+        let (url, verifier) = pkce_authorize_url(&rp, "eidas1");
+        let back = app.browser().get(&url).await;
+        let code = query(back.location.as_deref().unwrap())["code"].clone();
+        let verifier = if right_verifier {
+            verifier
+        } else {
+            openidconnect::PkceCodeVerifier::new("a-verifier-that-is-not-the-one-used-at-authorize-0123".to_owned())
+        };
+        let result = rp
+            .client
+            .exchange_code(openidconnect::AuthorizationCode::new(code))
+            .unwrap()
+            .set_pkce_verifier(verifier)
+            .request_async(&rp.http)
+            .await;
+        match (right_verifier, result) {
+            (true, Ok(_)) => {}
+            (false, Err(openidconnect::RequestTokenError::ServerResponse(e))) => {
+                assert_eq!(e.error().as_ref(), "invalid_grant");
+            }
+            (expected, other) => panic!("verifier right: {expected}, got {other:?}"),
+        }
+    }
+}
