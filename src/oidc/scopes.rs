@@ -1,4 +1,4 @@
-//! FranceConnect v2 scopes and the claims they release.
+//! FranceConnect v2 and FranceConnect+ scopes and the claims they release.
 //!
 //! FranceConnect has one scope per identity claim plus three aliases
 //! (`profile`, `birth`, `identite_pivot`). Scopes it does not know are
@@ -86,53 +86,103 @@ pub const DATA_PROVIDER_SCOPES: [&str; 39] = [
     "api_fc-liste-paiementsv1",
 ];
 
-/// FranceConnect+'s scopes for the civil-registry values (it sends the
-/// identity provider's values as the pivot identity).
-const RNIPP_SCOPES: [(&str, &[&str]); 7] = [
-    ("rnipp_given_name", &["rnipp_given_name", "rnipp_given_name_array"]),
-    ("rnipp_family_name", &["rnipp_family_name"]),
-    ("rnipp_birthdate", &["rnipp_birthdate"]),
-    ("rnipp_gender", &["rnipp_gender"]),
-    ("rnipp_birthplace", &["rnipp_birthplace"]),
-    ("rnipp_birthcountry", &["rnipp_birthcountry"]),
-    ("rnipp_given_name_array", &["rnipp_given_name_array"]),
-];
-
-/// FranceConnect+'s aliases of the rnipp scopes.
-const RNIPP_ALIASES: [(&str, &[&str]); 3] = [
+/// FranceConnect+'s identity scopes and the claims each releases, aliases
+/// included, in FranceConnect's order (back/libs/scopes data
+/// `fcp-high.scopes.ts`). Unlike FranceConnect v2: no `given_name_array`,
+/// no `idp_birthdate` or `idp_id`; the `rnipp_*` scopes release the civil
+/// registry's values *and* the identity provider's own claims.
+const PLUS_SCOPES: [(&str, &[&str]); 21] = [
     (
-        "rnipp_profile",
+        "profile",
+        &["given_name", "family_name", "birthdate", "gender", "preferred_username"],
+    ),
+    ("phone", &["phone_number"]),
+    ("birth", &["birthplace", "birthcountry"]),
+    (
+        "identite_pivot",
         &[
-            "rnipp_given_name",
-            "rnipp_family_name",
-            "rnipp_birthdate",
-            "rnipp_gender",
+            "given_name",
+            "family_name",
+            "birthdate",
+            "gender",
+            "birthplace",
+            "birthcountry",
         ],
     ),
-    ("rnipp_birth", &["rnipp_birthplace", "rnipp_birthcountry"]),
+    ("openid", &["sub"]),
+    ("gender", &["gender"]),
+    ("birthdate", &["birthdate"]),
+    ("birthcountry", &["birthcountry"]),
+    ("birthplace", &["birthplace"]),
+    ("given_name", &["given_name"]),
+    ("family_name", &["family_name"]),
+    ("email", &["email"]),
+    ("preferred_username", &["preferred_username"]),
+    ("address", &["address"]),
     (
         "rnipp_identite_pivot",
         &[
-            "rnipp_given_name",
-            "rnipp_family_name",
-            "rnipp_birthdate",
+            "gender",
             "rnipp_gender",
+            "family_name",
+            "rnipp_family_name",
+            "given_name",
+            "rnipp_given_name",
+            "rnipp_given_name_array",
+            "birthdate",
+            "rnipp_birthdate",
+            "birthplace",
             "rnipp_birthplace",
+            "birthcountry",
             "rnipp_birthcountry",
         ],
     ),
+    ("rnipp_gender", &["gender", "rnipp_gender"]),
+    ("rnipp_family_name", &["family_name", "rnipp_family_name"]),
+    (
+        "rnipp_given_name",
+        &["given_name", "rnipp_given_name", "rnipp_given_name_array"],
+    ),
+    ("rnipp_birthdate", &["birthdate", "rnipp_birthdate"]),
+    ("rnipp_birthplace", &["birthplace", "rnipp_birthplace"]),
+    ("rnipp_birthcountry", &["birthcountry", "rnipp_birthcountry"]),
 ];
 
-/// Whether a platform knows `scope` (FranceConnect+ also knows the rnipp ones).
+/// FranceConnect+'s aliases beyond the table above: `rnipp_profile` and
+/// `rnipp_birth` (also in `fcp-high.scopes.ts`; kept apart to keep the
+/// table's length readable).
+const PLUS_RNIPP_ALIASES: [(&str, &[&str]); 2] = [
+    (
+        "rnipp_profile",
+        &[
+            "given_name",
+            "rnipp_given_name",
+            "rnipp_given_name_array",
+            "family_name",
+            "rnipp_family_name",
+            "birthdate",
+            "rnipp_birthdate",
+            "gender",
+            "rnipp_gender",
+            "preferred_username",
+        ],
+    ),
+    (
+        "rnipp_birth",
+        &["birthplace", "rnipp_birthplace", "birthcountry", "rnipp_birthcountry"],
+    ),
+];
+
+fn plus_table() -> impl Iterator<Item = &'static (&'static str, &'static [&'static str])> {
+    PLUS_SCOPES.iter().chain(PLUS_RNIPP_ALIASES.iter())
+}
+
+/// Whether a platform knows `scope`.
 pub fn is_known_on(scope: &str, plus: bool) -> bool {
     if !plus {
         return is_known(scope);
     }
-    CLAIM_SCOPES.iter().any(|(s, _)| *s == scope)
-        || ALIASES.iter().any(|(s, _)| *s == scope)
-        || (DATA_PROVIDER_SCOPES.contains(&scope) && is_plus_data_scope(scope))
-        || RNIPP_SCOPES.iter().any(|(s, _)| *s == scope)
-        || RNIPP_ALIASES.iter().any(|(s, _)| *s == scope)
+    plus_table().any(|(s, _)| *s == scope) || (DATA_PROVIDER_SCOPES.contains(&scope) && is_plus_data_scope(scope))
 }
 
 /// FranceConnect+ carries only the DGFiP's, the CNAM's and the CNOUS's data scopes.
@@ -140,19 +190,13 @@ fn is_plus_data_scope(scope: &str) -> bool {
     ["dgfip_", "cnam_", "cnous_"].iter().any(|p| scope.starts_with(p))
 }
 
-/// The rnipp_* claims released by a set of scopes (FranceConnect+).
-pub fn rnipp_claims_for(scopes: &[String]) -> Vec<&'static str> {
-    let mut wanted: Vec<&str> = Vec::new();
-    for s in scopes {
-        match RNIPP_ALIASES.iter().find(|(a, _)| a == s) {
-            Some((_, parts)) => wanted.extend(parts.iter()),
-            None => wanted.push(s),
-        }
-    }
+/// The claims FranceConnect+ releases for a set of scopes (each once, in
+/// the order its table gives them; unknown scopes ignored).
+pub fn claims_for_plus(scopes: &[String]) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
-    for (scope, claims) in RNIPP_SCOPES {
-        if wanted.contains(&scope) {
-            for c in claims {
+    for (scope, claims) in plus_table() {
+        if scopes.iter().any(|s| s == scope) {
+            for c in *claims {
                 if !out.contains(c) {
                     out.push(c);
                 }
@@ -162,12 +206,35 @@ pub fn rnipp_claims_for(scopes: &[String]) -> Vec<&'static str> {
     out
 }
 
+/// The claims a platform releases for a set of scopes.
+pub fn claims_on(scopes: &[String], plus: bool) -> Vec<&'static str> {
+    if plus {
+        claims_for_plus(scopes)
+    } else {
+        claims_for(scopes)
+    }
+}
+
 /// Every FranceConnect+ scope, for its discovery document.
 pub fn all_known_plus() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = all_known().into_iter().filter(|s| is_known_on(s, true)).collect();
-    v.extend(RNIPP_SCOPES.iter().map(|(s, _)| *s));
-    v.extend(RNIPP_ALIASES.iter().map(|(s, _)| *s));
-    v
+    plus_table()
+        .map(|(s, _)| *s)
+        .chain(DATA_PROVIDER_SCOPES.into_iter().filter(|s| is_plus_data_scope(s)))
+        .collect()
+}
+
+/// Every claim a FranceConnect+ identity scope can release, for `claims_supported`.
+pub fn all_claims_plus() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (_, claims) in plus_table() {
+        for c in *claims {
+            if !out.contains(c) {
+                out.push(c);
+            }
+        }
+    }
+    out.extend(["acr", "amr"]);
+    out
 }
 
 /// Whether FranceConnect knows `scope` (identity, alias or data provider).
@@ -268,5 +335,37 @@ mod tests {
         assert_eq!(claims_for(&s(&["openid", "unknown_scope"])), vec!["sub"]);
         assert!(is_known("dgfip_rfr"));
         assert!(!is_known("address"));
+    }
+
+    #[test]
+    fn franceconnect_plus_has_its_own_table() {
+        // fcp-high.scopes.ts: no given_name_array, no idp_birthdate or idp_id.
+        assert_eq!(
+            claims_for_plus(&s(&["openid", "given_name"])),
+            vec!["sub", "given_name"]
+        );
+        assert!(!is_known_on("idp_birthdate", true) && !is_known_on("idp_id", true));
+        assert!(!all_known_plus().contains(&"idp_id"));
+        assert!(!all_claims_plus().contains(&"given_name_array"));
+        // rnipp_* scopes carry the provider's claims too.
+        assert_eq!(
+            claims_for_plus(&s(&["rnipp_identite_pivot"])),
+            vec![
+                "gender",
+                "rnipp_gender",
+                "family_name",
+                "rnipp_family_name",
+                "given_name",
+                "rnipp_given_name",
+                "rnipp_given_name_array",
+                "birthdate",
+                "rnipp_birthdate",
+                "birthplace",
+                "rnipp_birthplace",
+                "birthcountry",
+                "rnipp_birthcountry"
+            ]
+        );
+        assert_eq!(claims_for_plus(&s(&["rnipp_gender"])), vec!["gender", "rnipp_gender"]);
     }
 }

@@ -40,11 +40,8 @@ pub(crate) async fn discovery(state: PlatformView) -> Json<Value> {
     });
     if plus {
         // FranceConnect+: eidas2/eidas3, ES256 only, signed-then-encrypted tokens.
-        let mut claims = scopes::all_claims();
-        claims.extend(scopes::rnipp_claims_for(&[
-            "rnipp_identite_pivot".to_owned(),
-            "rnipp_given_name".to_owned(),
-        ]));
+        // fcp-high.scopes.ts: FranceConnect+'s own scope table.
+        let claims = scopes::all_claims_plus();
         let extra = json!({
             "scopes_supported": scopes::all_known_plus(),
             "claims_supported": claims,

@@ -356,7 +356,7 @@ fn consent_page(
         .config()
         .idp(&login.idp)
         .map_or(login.idp.clone(), |i| i.name.clone());
-    let rows = scopes::claims_for(&inter.request.scopes)
+    let rows = scopes::claims_on(&inter.request.scopes, state.is_plus())
         .into_iter()
         .filter(|c| *c != "given_name_array")
         .filter_map(|c| {

@@ -308,25 +308,18 @@ pub(crate) fn userinfo_claims(state: &PlatformView, g: &AccessGrant) -> Map<Stri
     } else {
         g.identity.clone()
     };
-    for claim in scopes::claims_for(&g.scopes) {
+    for claim in scopes::claims_on(&g.scopes, g.plus) {
         let value = match claim {
             "amr" => Some(json!(g.amr)),
             "idp_id" => Some(json!(g.idp)),
-            "idp_birthdate" if g.plus => None,
+            // FranceConnect+'s rnipp_* claims: the civil registry's values.
+            rnipp if g.plus && rnipp.starts_with("rnipp_") => rnipp
+                .strip_prefix("rnipp_")
+                .and_then(|c| identity_claim(&g.identity, c)),
             other => identity_claim(&released, other),
         };
         if let Some(v) = value {
             out.insert(claim.into(), v);
-        }
-    }
-    if g.plus {
-        for claim in scopes::rnipp_claims_for(&g.scopes) {
-            if let Some(v) = claim
-                .strip_prefix("rnipp_")
-                .and_then(|c| identity_claim(&g.identity, c))
-            {
-                out.insert(claim.into(), v);
-            }
         }
     }
     let iat = state.clock.now();

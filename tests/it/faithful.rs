@@ -121,3 +121,45 @@ async fn with_accept_pkce_the_verifier_is_checked_and_the_banner_says_so() {
         }
     }
 }
+
+#[tokio::test]
+async fn franceconnect_plus_discovery_lists_its_own_scopes_and_claims() {
+    // back/libs/scopes data fcp-high.scopes.ts: no idp_birthdate, no idp_id,
+    // no given_name_array on FranceConnect+.
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = plain_http()
+        .get(format!("{}/fcplus/api/v2/.well-known/openid-configuration", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = |k: &str| -> Vec<String> {
+        doc[k]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k}: {doc}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let scopes = list("scopes_supported");
+    for absent in ["idp_birthdate", "idp_id", "rnipp_given_name_array"] {
+        assert!(!scopes.iter().any(|s| s == absent), "{absent} in {scopes:?}");
+    }
+    for present in [
+        "rnipp_identite_pivot",
+        "rnipp_profile",
+        "rnipp_birth",
+        "identite_pivot",
+        "dgfip_rfr",
+    ] {
+        assert!(scopes.iter().any(|s| s == present), "{present} missing from {scopes:?}");
+    }
+    let claims = list("claims_supported");
+    assert!(
+        !claims.iter().any(|c| c == "given_name_array" || c == "idp_birthdate"),
+        "{claims:?}"
+    );
+    assert!(claims.iter().any(|c| c == "rnipp_given_name_array"), "{claims:?}");
+}

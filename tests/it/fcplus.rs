@@ -229,9 +229,17 @@ async fn ecdh_es_journey_encrypts_id_token_and_userinfo_with_idp_values_and_rnip
     assert_eq!(info["rnipp_birthplace"], "13055");
     assert_eq!(info["rnipp_birthcountry"], "99100");
     assert_eq!(info["rnipp_gender"], "unspecified");
-    assert!(info.get("gender").is_none(), "gender was not asked: {info}");
-    // rnipp_given_name brings rnipp_given_name_array, as given_name brings given_name_array.
+    // rnipp_identite_pivot also releases the provider's own claims, gender
+    // included (fcp-high.scopes.ts).
+    for claim in ["gender", "birthplace", "birthcountry"] {
+        assert!(
+            info.get(claim).is_some(),
+            "{claim} comes with rnipp_identite_pivot: {info}"
+        );
+    }
+    // rnipp_given_name brings rnipp_given_name_array; FranceConnect+ has no given_name_array.
     assert_eq!(info["rnipp_given_name_array"], serde_json::json!(["Alix"]));
+    assert!(info.get("given_name_array").is_none(), "{info}");
 
     // The journal names FranceConnect+'s endpoints and keeps the login one flow.
     let j: Value = plain_http()
