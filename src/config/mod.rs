@@ -139,7 +139,10 @@ pub struct Client {
     /// Identity providers shown on the wall (`None`: all active ones).
     pub idps: Option<Vec<String>>,
     pub excluded_idps: Vec<String>,
-    pub allowed_idp_hints: Vec<String>,
+    /// The identity providers an `idp_hint` may name for this client; when
+    /// set, it replaces `platform.allowed_idp_hints` (FranceConnect keeps the
+    /// list per service provider).
+    pub allowed_idp_hints: Option<Vec<String>>,
     pub allowed_prompts: Vec<String>,
     pub token_endpoint_auth_method: &'static str,
     pub auto_login: Option<AutoLogin>,

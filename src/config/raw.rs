@@ -91,8 +91,7 @@ pub(crate) struct RawClient {
     pub(crate) idps: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub(crate) excluded_idps: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub(crate) allowed_idp_hints: Vec<Spanned<String>>,
+    pub(crate) allowed_idp_hints: Option<Vec<Spanned<String>>>,
     pub(crate) allowed_prompts: Option<Vec<Spanned<String>>>,
     pub(crate) auto_login: Option<Spanned<RawAutoLogin>>,
     /// `fc` (default) or `fcplus`.

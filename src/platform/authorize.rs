@@ -174,6 +174,11 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
     // @IsOptional on acr_values, and api-authorize.feature (@fcpHigh) expects
     // Y030007 without it on FranceConnect+ too.
     let acr_values = require("acr_values", &mut problems);
+    // A missing response_type is a page; an empty one is redirected below
+    // (api-authorize.feature l.50-69).
+    if get("response_type").is_none() {
+        problems.push("le paramètre obligatoire `response_type` est absent".to_owned());
+    }
     let nonce = require("nonce", &mut problems);
     let st = require("state", &mut problems);
     if !redirect_uri.is_empty() && url::Url::parse(&redirect_uri).is_err() {
@@ -233,15 +238,24 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
     let redirect = |error: &'static str, description: String| {
         HubError::redirect(&redirect_uri, Some(&st), &iss, error, description)
     };
-    match get("response_type") {
-        None => {
+    match get("response_type").unwrap_or_default() {
+        "" => {
             return Err(redirect(
                 "invalid_request",
                 "missing required parameter 'response_type'".to_owned(),
             ));
         }
-        Some("code") => {}
-        Some(_) => {
+        "code" => {}
+        // Types that would answer in the fragment get their error there
+        // (api-authorize.feature l.116-154).
+        "id_token" | "id_token token" | "code id_token" | "code token" => {
+            return Err(redirect(
+                "unsupported_response_type",
+                "unsupported response_type requested".to_owned(),
+            )
+            .in_fragment());
+        }
+        _ => {
             return Err(redirect(
                 "unsupported_response_type",
                 "unsupported response_type requested".to_owned(),
@@ -300,11 +314,13 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
     }
     let idp_hint = get("idp_hint").map(str::to_owned);
     if let Some(hint) = &idp_hint {
-        let listed = cfg
-            .platform
+        // The client's own list, when it has one, replaces the global list
+        // (FranceConnect keeps allowedIdpHints per service provider).
+        let listed = client
             .allowed_idp_hints
+            .as_ref()
+            .unwrap_or(&cfg.platform.allowed_idp_hints)
             .iter()
-            .chain(&client.allowed_idp_hints)
             .any(|h| h == hint);
         let usable = cfg
             .idp(hint)

@@ -58,6 +58,10 @@ pub struct RedirectError {
     pub iss: String,
     pub error: &'static str,
     pub description: String,
+    /// The parameters go in the URL fragment, not the query: what
+    /// node-oidc-provider does for a response_type that would have answered
+    /// in the fragment (`id_token`, `code token`…).
+    pub in_fragment: bool,
 }
 
 /// Status and user message of each page code.
@@ -193,7 +197,16 @@ impl HubError {
             iss: iss.to_owned(),
             error,
             description: description.into(),
+            in_fragment: false,
         })
+    }
+
+    /// Sends the parameters of a redirected error in the URL fragment.
+    pub fn in_fragment(mut self) -> Self {
+        if let HubError::Redirect(r) = &mut self {
+            r.in_fragment = true;
+        }
+        self
     }
 
     /// An internal failure.
@@ -230,15 +243,20 @@ impl IntoResponse for HubError {
                 tracing::info!(error = r.error, description = %r.description, "error redirected to the service provider");
                 // FranceConnect writes the literal `undefined` when no state was sent.
                 let state = r.state.as_deref().unwrap_or("undefined");
-                let target = with_query(
-                    &r.redirect_uri,
-                    &[
-                        ("error", r.error),
-                        ("error_description", &r.description),
-                        ("state", state),
-                        ("iss", &r.iss),
-                    ],
-                );
+                let params = [
+                    ("error", r.error),
+                    ("error_description", &r.description),
+                    ("state", state),
+                    ("iss", &r.iss),
+                ];
+                let target = if r.in_fragment {
+                    let fragment = url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(params)
+                        .finish();
+                    format!("{}#{fragment}", r.redirect_uri)
+                } else {
+                    with_query(&r.redirect_uri, &params)
+                };
                 with_code(Redirect::to(&target).into_response(), r.error)
             }
         }

@@ -103,9 +103,11 @@ async fn unknown_client_and_unregistered_redirect_uri_are_pages() {
 async fn protocol_errors_are_redirected_with_state_and_iss() {
     let app = TestApp::spawn().await;
     let c = PUBLIC_CLIENT;
+    // Missing: page Y030007; empty: redirected (api-authorize.feature l.50-69).
+    expect_page(&app, &with(c, &[("response_type", None)]), "Y030007", 400).await;
     expect_redirect(
         &app,
-        &with(c, &[("response_type", None)]),
+        &with(c, &[("response_type", Some(""))]),
         "invalid_request",
         "missing required parameter 'response_type'",
     )

@@ -163,3 +163,47 @@ async fn franceconnect_plus_discovery_lists_its_own_scopes_and_claims() {
     );
     assert!(claims.iter().any(|c| c == "rnipp_given_name_array"), "{claims:?}");
 }
+
+#[tokio::test]
+async fn response_types_that_answer_in_the_fragment_get_their_error_there() {
+    // api-authorize.feature l.116-154: unsupported_response_type in the URL
+    // fragment for id_token, id_token token, code id_token and code token.
+    let app = TestApp::spawn().await;
+    for rt in ["id_token", "id_token token", "code id_token", "code token"] {
+        let mut params = valid_params(PUBLIC_CLIENT);
+        params.retain(|(k, _)| *k != "response_type");
+        params.push(("response_type", rt.to_owned()));
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = app.browser().get(&app.authorize_url(&pairs)).await;
+        let location = page.location.unwrap_or_else(|| panic!("{rt}: {}", page.body));
+        let (before, fragment) = location.split_once('#').unwrap_or_else(|| panic!("{rt}: {location}"));
+        assert_eq!(before, REDIRECT, "{rt}: nothing in the query");
+        let f: std::collections::HashMap<String, String> = url::form_urlencoded::parse(fragment.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(f["error"], "unsupported_response_type", "{rt}");
+        assert_eq!(f["state"], STATE, "{rt}");
+    }
+}
+
+#[tokio::test]
+async fn a_clients_own_idp_hint_list_replaces_the_global_one() {
+    // FranceConnect keeps allowedIdpHints per service provider: the client's
+    // list is the one in force for it.
+    let extra = "clients:\n  - client_id: hinted\n    client_secret: s\n    name: Hinted\n    redirect_uris: [\"http://localhost:3000/callback\"]\n    allowed_idp_hints: [msa]\n";
+    let app = TestApp::spawn_with(&[extra]).await;
+    let outcome = |hint: &'static str| {
+        let app = &app;
+        async move {
+            let mut params = valid_params("hinted");
+            params.push(("idp_hint", hint.to_owned()));
+            let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page = app.browser().get(&app.authorize_url(&pairs)).await;
+            let location = page.location.unwrap_or_default();
+            query(&location).get("error").cloned()
+        }
+    };
+    assert_eq!(outcome("msa").await, None, "the client's own list allows msa");
+    // ameli is in the global list, but not in this client's.
+    assert_eq!(outcome("ameli").await.as_deref(), Some("invalid_idp_hint"));
+}

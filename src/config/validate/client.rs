@@ -151,7 +151,7 @@ pub(super) fn build_client(
     for (name, list) in [
         ("idps", r.idps.as_deref().unwrap_or_default()),
         ("excluded_idps", r.excluded_idps.as_slice()),
-        ("allowed_idp_hints", r.allowed_idp_hints.as_slice()),
+        ("allowed_idp_hints", r.allowed_idp_hints.as_deref().unwrap_or_default()),
     ] {
         for i in list {
             if !idps.contains(i.value.as_str()) {
@@ -256,7 +256,10 @@ pub(super) fn build_client(
         signing_alg: r.signing_alg.unwrap_or(Alg::ES256),
         idps: r.idps.as_ref().map(|l| l.iter().map(|s| s.value.clone()).collect()),
         excluded_idps: r.excluded_idps.iter().map(|s| s.value.clone()).collect(),
-        allowed_idp_hints: r.allowed_idp_hints.iter().map(|s| s.value.clone()).collect(),
+        allowed_idp_hints: r
+            .allowed_idp_hints
+            .as_ref()
+            .map(|v| v.iter().map(|s| s.value.clone()).collect()),
         allowed_prompts: r.allowed_prompts.as_ref().map_or_else(
             || PROMPTS.iter().map(|p| (*p).to_owned()).collect(),
             |l| l.iter().map(|s| s.value.clone()).collect(),
