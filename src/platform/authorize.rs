@@ -169,7 +169,11 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
     };
     let client_id = require("client_id", &mut problems);
     let redirect_uri = require("redirect_uri", &mut problems);
-    let scope = require("scope", &mut problems);
+    // An empty scope is redirected below (no openid); a missing one is a page.
+    let scope = match get("scope") {
+        Some(v) => v.to_owned(),
+        None => require("scope", &mut problems),
+    };
     // Mandatory on both platforms: authorize-params.dto.ts has no
     // @IsOptional on acr_values, and api-authorize.feature (@fcpHigh) expects
     // Y030007 without it on FranceConnect+ too.
@@ -231,6 +235,17 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
         ));
     };
     if !client.accepts_redirect_uri(&redirect_uri) {
+        // node-oidc-provider checks the openid scope first: without it, an
+        // unregistered redirect_uri gives Y040001 (api-authorize.feature l.223-234).
+        if !scope.split(' ').any(|s| s == "openid") {
+            return Err(HubError::page(
+                "Y040001",
+                format!(
+                    "le scope ne contient pas `openid`, et {}",
+                    redirect_help(client, &redirect_uri)
+                ),
+            ));
+        }
         return Err(HubError::page("Y04C013C", redirect_help(client, &redirect_uri)));
     }
 

@@ -64,43 +64,42 @@ pub struct RedirectError {
     pub in_fragment: bool,
 }
 
-/// Status and user message of each page code.
+/// Status and user message of each page code. Statuses follow FranceConnect's
+/// error list (back/_doc/erreurs.md); messages, its BDD suite where it asserts
+/// them.
 fn catalogue(code: &str) -> (StatusCode, &'static str) {
     use StatusCode as S;
     match code {
-        "Y030007" => (
+        // Wording asserted by FranceConnect's BDD suite (PROTOCOL.md, 2026-11 audit).
+        "Y030007" | "Y040001" => (
             S::BAD_REQUEST,
-            "La demande de connexion envoyée par le service est invalide.",
+            "Une erreur technique est survenue, fermez l'onglet de votre navigateur et reconnectez-vous.",
         ),
-        "Y04EA6EF" => (
+        "Y04EA6EF" | "Y04C013C" => (
             S::BAD_REQUEST,
-            "Le service qui vous a redirigé n'est pas connu de FranceConnect.",
-        ),
-        "Y04C013C" => (
-            S::BAD_REQUEST,
-            "L'adresse de retour demandée n'est pas enregistrée pour ce service.",
+            "Une erreur de communication avec le fournisseur de service est survenue. Veuillez réessayer ultérieurement.",
         ),
         "Y100009" => (
             S::BAD_REQUEST,
             "Ce service n'est pas autorisé à demander la méthode d'authentification utilisée.",
         ),
         "Y010006" => (
-            S::BAD_REQUEST,
+            S::FORBIDDEN,
             "Votre identité n'a pas pu être vérifiée : plusieurs personnes correspondent dans le répertoire de l'INSEE.",
         ),
         "Y010008" => (
-            S::BAD_REQUEST,
+            S::FORBIDDEN,
             "Votre identité n'a pas pu être vérifiée : elle est introuvable dans le répertoire de l'INSEE.",
         ),
         "Y010015" => (
-            S::BAD_REQUEST,
+            S::FORBIDDEN,
             "Votre identité n'a pas pu être vérifiée : la personne est déclarée décédée.",
         ),
         "Y020017" => (
-            S::BAD_REQUEST,
+            S::INTERNAL_SERVER_ERROR,
             "Ce fournisseur d'identité est momentanément indisponible.",
         ),
-        "Y020019" => (S::BAD_REQUEST, "Ce fournisseur d'identité n'existe pas."),
+        "Y020019" => (S::INTERNAL_SERVER_ERROR, "Ce fournisseur d'identité n'existe pas."),
         "Y020021" => (
             S::BAD_REQUEST,
             "La réponse du fournisseur d'identité est incomplète (state manquant).",
@@ -110,7 +109,7 @@ fn catalogue(code: &str) -> (StatusCode, &'static str) {
             "La réponse du fournisseur d'identité ne correspond pas à votre demande (state invalide).",
         ),
         "Y020023" => (
-            S::BAD_REQUEST,
+            S::FORBIDDEN,
             "Ce fournisseur d'identité n'est pas disponible pour ce service.",
         ),
         "Y020025" => (
@@ -126,7 +125,7 @@ fn catalogue(code: &str) -> (StatusCode, &'static str) {
             "Le fournisseur d'identité n'a pas transmis votre identité (échec de userinfo).",
         ),
         "Y020029" => (
-            S::BAD_GATEWAY,
+            S::INTERNAL_SERVER_ERROR,
             "Le fournisseur d'identité a transmis une identité sans identifiant (sub).",
         ),
         "Y100001" => (
@@ -142,16 +141,16 @@ fn catalogue(code: &str) -> (StatusCode, &'static str) {
             "Aucune session FranceConnect n'est ouverte : la déconnexion est impossible.",
         ),
         "Y190001" => (
-            S::BAD_REQUEST,
-            "Votre session a expiré ou est introuvable. Recommencez depuis le service.",
+            S::UNAUTHORIZED,
+            "Votre session a expiré ou est invalide, fermez l'onglet de votre navigateur et reconnectez-vous.",
         ),
         "Y470001" => (
-            S::BAD_REQUEST,
-            "Le formulaire envoyé est incomplet (jeton CSRF manquant).",
+            S::UNAUTHORIZED,
+            "Le formulaire envoyé n'est plus valide (jeton CSRF invalide).",
         ),
         "Y470002" => (
             S::BAD_REQUEST,
-            "Le formulaire envoyé n'est plus valide (jeton CSRF invalide).",
+            "Le formulaire envoyé est incomplet (jeton CSRF manquant).",
         ),
         "Y600006" => (
             S::BAD_REQUEST,

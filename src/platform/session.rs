@@ -65,13 +65,16 @@ pub(crate) fn load(state: &PlatformView, jar: &CookieJar) -> Result<(String, Ses
     }
 }
 
-/// Checks a form's `csrfToken` against the session.
+/// Checks a form's `csrfToken` against the session: missing or empty gives
+/// `Y470002` (400), wrong gives `Y470001` (401), as FranceConnect's csrf
+/// service does (libs/csrf csrf.service.ts; error-code enum BAD=1, MISSING=2;
+/// information-consentement.feature).
 pub(crate) fn check_csrf(session: &Session, token: Option<&str>) -> Result<(), HubError> {
     match token {
-        None | Some("") => Err(HubError::page("Y470001", "le champ csrfToken est absent du formulaire")),
+        None | Some("") => Err(HubError::page("Y470002", "le champ csrfToken est absent du formulaire")),
         Some(t) if t == session.csrf => Ok(()),
         Some(_) => Err(HubError::page(
-            "Y470002",
+            "Y470001",
             "le champ csrfToken ne correspond pas à la session (formulaire périmé ou envoyé depuis une autre session)",
         )),
     }

@@ -200,8 +200,23 @@ async fn forms_without_or_with_a_wrong_csrf_token_are_refused() {
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let wall = browser.open(&app.authorize_url(&pairs), &app.base).await;
     let (action, _) = wall.form_of("idp-ameli");
+    // Missing or empty: Y470002 (400); wrong: Y470001 (401) — libs/csrf
+    // csrf.service.ts, information-consentement.feature l.246-284.
     let missing = browser.post(&action, &[("providerUid".into(), "ameli".into())]).await;
-    assert_eq!(missing.error_code().as_deref(), Some("Y470001"));
+    assert_eq!(
+        (missing.status, missing.error_code().as_deref()),
+        (400, Some("Y470002"))
+    );
+    let empty = browser
+        .post(
+            &action,
+            &[
+                ("providerUid".into(), "ameli".into()),
+                ("csrfToken".into(), String::new()),
+            ],
+        )
+        .await;
+    assert_eq!((empty.status, empty.error_code().as_deref()), (400, Some("Y470002")));
     let wrong = browser
         .post(
             &action,
@@ -211,8 +226,8 @@ async fn forms_without_or_with_a_wrong_csrf_token_are_refused() {
             ],
         )
         .await;
-    assert_eq!(wrong.error_code().as_deref(), Some("Y470002"));
-    // Without the session cookie at all: session not found.
+    assert_eq!((wrong.status, wrong.error_code().as_deref()), (401, Some("Y470001")));
+    // Without the session cookie at all: session not found (401, erreurs.md).
     let stranger = app
         .browser()
         .post(
@@ -220,7 +235,14 @@ async fn forms_without_or_with_a_wrong_csrf_token_are_refused() {
             &[("providerUid".into(), "ameli".into()), ("csrfToken".into(), "x".into())],
         )
         .await;
-    assert_eq!(stranger.error_code().as_deref(), Some("Y190001"));
+    assert_eq!(
+        (stranger.status, stranger.error_code().as_deref()),
+        (401, Some("Y190001"))
+    );
+    assert_eq!(
+        stranger.testid("error-message").as_deref(),
+        Some("Votre session a expiré ou est invalide, fermez l'onglet de votre navigateur et reconnectez-vous.")
+    );
 }
 
 #[tokio::test]

@@ -178,9 +178,8 @@ async fn response_types_that_answer_in_the_fragment_get_their_error_there() {
         let location = page.location.unwrap_or_else(|| panic!("{rt}: {}", page.body));
         let (before, fragment) = location.split_once('#').unwrap_or_else(|| panic!("{rt}: {location}"));
         assert_eq!(before, REDIRECT, "{rt}: nothing in the query");
-        let f: std::collections::HashMap<String, String> = url::form_urlencoded::parse(fragment.as_bytes())
-            .into_owned()
-            .collect();
+        let f: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(fragment.as_bytes()).into_owned().collect();
         assert_eq!(f["error"], "unsupported_response_type", "{rt}");
         assert_eq!(f["state"], STATE, "{rt}");
     }
@@ -206,4 +205,67 @@ async fn a_clients_own_idp_hint_list_replaces_the_global_one() {
     assert_eq!(outcome("msa").await, None, "the client's own list allows msa");
     // ameli is in the global list, but not in this client's.
     assert_eq!(outcome("ameli").await.as_deref(), Some("invalid_idp_hint"));
+}
+
+/// The authorize answer for the valid parameters changed by `change`.
+async fn authorize_with(app: &TestApp, change: &[(&'static str, Option<&str>)]) -> Page {
+    let mut params = valid_params(PUBLIC_CLIENT);
+    for (k, v) in change {
+        params.retain(|(n, _)| n != k);
+        if let Some(v) = v {
+            params.push((k, (*v).to_owned()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.browser().get(&app.authorize_url(&pairs)).await
+}
+
+#[tokio::test]
+async fn an_empty_scope_is_redirected_and_no_openid_with_a_bad_redirect_is_y040001() {
+    // api-authorize.feature l.223-234.
+    let app = TestApp::spawn().await;
+    let empty = authorize_with(&app, &[("scope", Some(""))]).await;
+    let q = query(empty.location.as_deref().unwrap_or_else(|| panic!("{}", empty.body)));
+    assert_eq!(q["error"], "invalid_request");
+    assert_eq!(
+        q["error_description"],
+        "openid scope must be requested when using the acr_values parameter"
+    );
+    let page = authorize_with(
+        &app,
+        &[
+            ("scope", Some("profile")),
+            ("redirect_uri", Some("https://ailleurs.example/cb")),
+        ],
+    )
+    .await;
+    assert_eq!(page.error_code().as_deref(), Some("Y040001"), "{}", page.body);
+    // With openid, the same redirect_uri is Y04C013C.
+    let page = authorize_with(&app, &[("redirect_uri", Some("https://ailleurs.example/cb"))]).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y04C013C"));
+}
+
+#[tokio::test]
+async fn error_pages_carry_franceconnects_sentence_and_fcmocks_explanation_apart() {
+    // Wording asserted by FranceConnect's BDD suite (PROTOCOL.md, 2026-11 audit).
+    let app = TestApp::spawn().await;
+    let cases: [(&[(&'static str, Option<&str>)], &str, &str); 2] = [
+        (
+            &[("client_id", Some("inconnu"))],
+            "Y04EA6EF",
+            "Une erreur de communication avec le fournisseur de service est survenue. Veuillez réessayer ultérieurement.",
+        ),
+        (
+            &[("nonce", None)],
+            "Y030007",
+            "Une erreur technique est survenue, fermez l'onglet de votre navigateur et reconnectez-vous.",
+        ),
+    ];
+    for (change, code, sentence) in cases {
+        let page = authorize_with(&app, change).await;
+        assert_eq!(page.error_code().as_deref(), Some(code));
+        assert_eq!(page.testid("error-message").as_deref(), Some(sentence), "{code}");
+        assert!(page.body.contains("Explication de fcmock"), "{code}");
+        assert!(page.testid("error-detail").is_some_and(|d| !d.is_empty()), "{code}");
+    }
 }
