@@ -207,8 +207,11 @@ async fn a_clients_own_idp_hint_list_replaces_the_global_one() {
     assert_eq!(outcome("ameli").await.as_deref(), Some("invalid_idp_hint"));
 }
 
+/// Changes to the valid authorize parameters: (name, new value or removed).
+type Change<'a> = &'a [(&'static str, Option<&'a str>)];
+
 /// The authorize answer for the valid parameters changed by `change`.
-async fn authorize_with(app: &TestApp, change: &[(&'static str, Option<&str>)]) -> Page {
+async fn authorize_with(app: &TestApp, change: Change<'_>) -> Page {
     let mut params = valid_params(PUBLIC_CLIENT);
     for (k, v) in change {
         params.retain(|(n, _)| n != k);
@@ -249,7 +252,7 @@ async fn an_empty_scope_is_redirected_and_no_openid_with_a_bad_redirect_is_y0400
 async fn error_pages_carry_franceconnects_sentence_and_fcmocks_explanation_apart() {
     // Wording asserted by FranceConnect's BDD suite (PROTOCOL.md, 2026-11 audit).
     let app = TestApp::spawn().await;
-    let cases: [(&[(&'static str, Option<&str>)], &str, &str); 2] = [
+    let cases: [(Change<'_>, &str, &str); 2] = [
         (
             &[("client_id", Some("inconnu"))],
             "Y04EA6EF",
