@@ -299,6 +299,15 @@ pub(crate) async fn exchange(
         }
     };
     let acr = claims.auth_context_ref().map(|a| a.to_string()).unwrap_or_default();
+    // An acr FranceConnect does not know at all is Y100001; a known one the
+    // provider may not return is Y100018 (connexion-acr-fcp-low.feature,
+    // "erreur FI retourne un niveau inconnu").
+    if !["eidas1", "eidas2", "eidas3"].contains(&acr.as_str()) {
+        return Err(HubError::page(
+            "Y100001",
+            format!("`{idp}` a renvoyé acr `{acr}`, un niveau inconnu de FranceConnect (eidas1, eidas2 ou eidas3)"),
+        ));
+    }
     if !cfg.acr.contains(&acr) {
         return Err(HubError::page(
             "Y100018",

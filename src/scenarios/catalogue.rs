@@ -120,7 +120,7 @@ impl IdpFaultCase {
 }
 
 /// Every identity-provider fault, with the page FranceConnect shows.
-pub const IDP_FAULTS: [IdpFaultCase; 12] = [
+pub const IDP_FAULTS: [IdpFaultCase; 13] = [
     idp(
         "idp.token_503",
         "  - at: idp.{idp}.token\n    status: 503\n",
@@ -174,6 +174,12 @@ pub const IDP_FAULTS: [IdpFaultCase; 12] = [
         "  - at: idp.{idp}.token\n    set_claims: { acr: eidas3 }\n",
         "Y100018",
         "acr other than the one asked for",
+    ),
+    idp(
+        "idp.acr_unknown",
+        "  - at: idp.{idp}.token\n    set_claims: { acr: eidas9 }\n",
+        "Y100001",
+        "acr unknown to FranceConnect",
     ),
     idp(
         "idp.redirect_state_wrong",
