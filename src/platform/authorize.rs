@@ -456,7 +456,13 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
 
     // SSO: FranceConnect v2 always; FranceConnect+ only at eidas2.
     let sso_allowed = !state.is_plus() || inter.request.acr == "eidas2";
-    let target = if let Some(login) = sess.sso.clone().filter(|l| sso_allowed && client.allows_idp(&l.idp)) {
+    let target = if let Some(mut login) = sess.sso.clone().filter(|l| sso_allowed && client.allows_idp(&l.idp)) {
+        if state.is_plus() {
+            // FranceConnect+ answers an SSO login at the level asked, eidas2, even
+            // after an eidas3 login (connexion-sso-fcp-high.feature, "1er FS
+            // demande de l'élevé et 2ème FS demande du substantiel").
+            login.idp_acr = inter.request.acr.clone();
+        }
         inter.step = Step::Authenticated(login);
         state.url(&p::interaction(&uid))
     } else if let Some(hint) = inter.request.idp_hint.clone() {

@@ -693,3 +693,42 @@ async fn the_franceconnect_plus_path_is_configurable() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn sso_after_an_eidas3_login_answers_eidas2_to_a_service_asking_eidas2() {
+    // connexion-sso-fcp-high.feature, "1er FS demande de l'élevé et 2ème FS
+    // demande du substantiel": the second service gets acr eidas2.
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let (login, password) = account(&app, "alix-morange", "franceidentite");
+    let first = plus_authorize(&app, RSA_CLIENT, "openid given_name", Some("eidas3"));
+    let back = interactive_login(&app, &browser, &first, "franceidentite", &login, &password).await;
+    assert!(back.location.unwrap_or_default().starts_with(REDIRECT));
+    // The second service, same browser, at eidas2: no wall, straight back (or consent).
+    let second = plus_authorize(&app, ECDH_CLIENT, "openid given_name", Some("eidas2"));
+    let mut page = browser.open(&second, &app.base).await;
+    if page.testid("consent-continue").is_some() {
+        let checkbox = page.testid("consent-checkbox").is_some();
+        let extra: &[(&str, &str)] = if checkbox { &[("consent", "true")] } else { &[] };
+        page = browser.submit(&page, "consent-continue", extra, &app.base).await;
+    }
+    let location = page.location.clone().unwrap_or_else(|| panic!("{}", page.body));
+    let code = query(&location)["code"].clone();
+    let tokens: Value = plain_http()
+        .post(format!("{}/token", plus_issuer(&app)))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", ECDH_CLIENT),
+            ("client_secret", ECDH_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, claims) = open(&app, tokens["id_token"].as_str().unwrap(), &ec_key(), ECDH_CLIENT).await;
+    assert_eq!(claims["acr"], "eidas2", "{claims:?}");
+}
