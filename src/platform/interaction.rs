@@ -91,11 +91,18 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
         .config()
         .idps
         .iter()
-        .filter(|i| client.allows_idp(&i.id) && i.platforms.contains(&state.kind))
+        .filter(|i| i.platforms.contains(&state.kind))
         .map(|i| {
-            // Greyed out when the provider cannot reach the requested level.
+            // Greyed out when the provider cannot reach the requested level, or
+            // when the service excludes it: FranceConnect shows excluded
+            // providers disabled, not hidden
+            // (fournisseur-identite-blacklist-whitelist-fcp-low.feature).
             let reaches = i.level_for(&inter.request.acr).is_some();
-            (i.id.clone(), i.name.clone(), i.active && reaches)
+            (
+                i.id.clone(),
+                i.name.clone(),
+                i.active && reaches && client.allows_idp(&i.id),
+            )
         })
         .collect();
     Ok(render(

@@ -272,3 +272,40 @@ async fn error_pages_carry_franceconnects_sentence_and_fcmocks_explanation_apart
         assert!(page.testid("error-detail").is_some_and(|d| !d.is_empty()), "{code}");
     }
 }
+
+/// Whether the element `data-testid` has `attr`.
+fn has_attr(page: &Page, testid: &str, attr: &str) -> Option<bool> {
+    let html = page.html();
+    let sel = scraper::Selector::parse(&format!("[data-testid=\"{testid}\"]")).unwrap();
+    html.select(&sel).next().map(|e| e.value().attr(attr).is_some())
+}
+
+#[tokio::test]
+async fn excluded_providers_are_greyed_out_and_continue_waits_for_the_box() {
+    // fournisseur-identite-blacklist-whitelist-fcp-low.feature: providers a
+    // service excludes stay on the wall, disabled.
+    let extra = "clients:\n  - client_id: sans-msa\n    client_secret: s\n    name: Sans MSA\n    redirect_uris: [\"http://localhost:3000/callback\"]\n    excluded_idps: [msa]\n";
+    let app = TestApp::spawn_with(&[extra]).await;
+    let params = valid_params("sans-msa");
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let wall = app.browser().open(&app.authorize_url(&pairs), &app.base).await;
+    assert_eq!(has_attr(&wall, "idp-msa", "disabled"), Some(true), "{}", wall.body);
+    assert_eq!(has_attr(&wall, "idp-ameli", "disabled"), Some(false));
+
+    // information-consentement.feature: "Continuer" is disabled until the box is ticked.
+    let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let (login, password) = account(&app, "marie-lou-petitjean", "impots");
+    let browser = app.browser();
+    let consent = to_consent(
+        &app,
+        &browser,
+        &url,
+        "impots",
+        &[("login", &login), ("password", &password)],
+    )
+    .await;
+    assert!(consent.testid("consent-checkbox").is_some(), "{}", consent.body);
+    assert_eq!(has_attr(&consent, "consent-continue", "disabled"), Some(true));
+    assert_eq!(has_attr(&consent, "consent-continue", "aria-disabled"), Some(true));
+}
