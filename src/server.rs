@@ -155,6 +155,9 @@ pub fn build_router(state: AppState) -> Router {
         .nest(crate::paths::DP_PREFIX, data_providers::router())
         .merge(control::router(state.control.clone()))
         .fallback(platform::not_found)
+        // A known path with another method: FranceConnect's page too, not an
+        // empty 405.
+        .method_not_allowed_fallback(platform::not_found)
         .layer(axum::middleware::from_fn_with_state(
             faults,
             crate::scenarios::transport::apply,

@@ -325,7 +325,10 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
                 client.name
             ),
         )
-        .with_back(&client.name, &redirect_uri));
+        .with_back(
+            &client.name,
+            &super::back::back_url(&redirect_uri, &st, super::back::TECHNICAL),
+        ));
     }
     let idp_hint = get("idp_hint").map(str::to_owned);
     if let Some(hint) = &idp_hint {

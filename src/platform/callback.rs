@@ -21,7 +21,9 @@ pub(crate) async fn oidc_callback(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HubError> {
-    callback(&state, &jar, query.as_deref().unwrap_or("")).await
+    callback(&state, &jar, query.as_deref().unwrap_or(""))
+        .await
+        .map_err(|e| super::back::offer_way_back(&state, &jar, e))
 }
 
 async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<Response, HubError> {

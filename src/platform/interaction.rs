@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
+use super::back::{ABORTED, TECHNICAL, back_url, offer_way_back};
 use super::error::{HubError, with_query};
 use super::idp_client as fi;
 use super::view::PlatformView;
@@ -25,7 +26,7 @@ fn url(state: &PlatformView, path: &str) -> String {
 }
 
 /// Loads the session and its interaction `uid` (which must be the current one).
-fn load_interaction(
+pub(super) fn load_interaction(
     state: &PlatformView,
     jar: &CookieJar,
     uid: Option<&str>,
@@ -61,7 +62,7 @@ fn load_interaction(
     Ok((sid, sess, inter))
 }
 
-fn client_of(state: &PlatformView, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
+pub(super) fn client_of(state: &PlatformView, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
     state
         .config()
         .client(&inter.request.client_id)
@@ -112,7 +113,10 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
             idps,
             csrf: &sess.csrf,
             redirect_to_idp: url(&state, p::REDIRECT_TO_IDP),
-            cancel_action: url(&state, p::REDIRECT_TO_SP_WITH_ERROR),
+            back_url: with_query(
+                &url(&state, p::REDIRECT_TO_SP_WITH_ERROR),
+                &[("error", ABORTED.0), ("error_description", ABORTED.1)],
+            ),
             banner: inter.banner.clone(),
         },
     ))
@@ -132,7 +136,9 @@ pub(crate) async fn redirect_to_idp(
     jar: CookieJar,
     PageForm(form): PageForm<RedirectToIdpForm>,
 ) -> Result<Response, HubError> {
-    redirect_to_idp_inner(&state, &jar, form).await
+    redirect_to_idp_inner(&state, &jar, form)
+        .await
+        .map_err(|e| offer_way_back(&state, &jar, e))
 }
 
 async fn redirect_to_idp_inner(
@@ -214,30 +220,6 @@ pub(crate) struct CsrfForm {
     consent: Option<String>,
 }
 
-/// `POST /redirect-to-sp-with-error`: the user gave up on the wall.
-pub(crate) async fn cancel_to_sp(
-    state: PlatformView,
-    jar: CookieJar,
-    PageForm(form): PageForm<CsrfForm>,
-) -> Result<Response, HubError> {
-    cancel_to_sp_inner(&state, &jar, &form)
-}
-
-fn cancel_to_sp_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {
-    let (sid, mut sess, inter) = load_interaction(state, jar, None)?;
-    session::check_csrf(&sess, form.csrf_token.as_deref())?;
-    state.hub.interactions.remove(&inter.uid);
-    sess.interaction = None;
-    session::save(state, &sid, sess);
-    Err::<Response, _>(HubError::redirect(
-        &inter.request.redirect_uri,
-        Some(inter.request.state.as_str()),
-        &state.issuer(),
-        "access_denied",
-        "user authentication aborted",
-    ))
-}
-
 /// Formats identity problems for page `Y600006`.
 pub(crate) fn describe_problems(problems: &[IdentityProblem]) -> String {
     problems
@@ -254,7 +236,14 @@ pub(crate) fn verify_identity(
     login: Login,
 ) -> Result<(Login, String), HubError> {
     let client = client_of(state, inter)?;
-    rnipp::check(state, &login.identity).map_err(|e| e.with_back(&client.name, &inter.request.redirect_uri))?;
+    rnipp::check(state, &login.identity).map_err(|e| {
+        let back = back_url(
+            inter.request.redirect_uri.as_str(),
+            inter.request.state.as_str(),
+            TECHNICAL,
+        );
+        e.with_back(&client.name, &back)
+    })?;
     let sub = compute_sub(
         &client.entity_id,
         &login.identity.identity_hash,
@@ -311,7 +300,7 @@ pub(crate) fn issue_code(state: &PlatformView, inter: &Interaction, login: &Logi
 
 /// `GET /interaction/{uid}/verify`.
 pub(crate) async fn verify(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Result<Response, HubError> {
-    verify_inner(&state, &jar, &uid)
+    verify_inner(&state, &jar, &uid).map_err(|e| offer_way_back(&state, &jar, e))
 }
 
 fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Response, HubError> {
@@ -408,7 +397,7 @@ pub(crate) async fn consent(
     Path(uid): Path<String>,
 ) -> Result<Response, HubError> {
     let (_, sess, inter) = load_interaction(&state, &jar, Some(&uid))?;
-    consent_page(&state, &sess, &inter, None, StatusCode::OK)
+    consent_page(&state, &sess, &inter, None, StatusCode::OK).map_err(|e| offer_way_back(&state, &jar, e))
 }
 
 /// `POST /login`: the user confirmed; back to the service provider with a code.
@@ -417,7 +406,7 @@ pub(crate) async fn login(
     jar: CookieJar,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Result<Response, HubError> {
-    login_inner(&state, &jar, &form)
+    login_inner(&state, &jar, &form).map_err(|e| offer_way_back(&state, &jar, e))
 }
 
 fn login_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result<Response, HubError> {

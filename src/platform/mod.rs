@@ -9,6 +9,7 @@
 //! cookie (sessions), the interaction uid, the code and the access token.
 
 mod authorize;
+mod back;
 mod callback;
 mod checktoken;
 mod discovery;
@@ -244,7 +245,7 @@ where
         )
         .route(p::INTERACTION, get(interaction::wall))
         .route(p::REDIRECT_TO_IDP, post(interaction::redirect_to_idp))
-        .route(p::REDIRECT_TO_SP_WITH_ERROR, post(interaction::cancel_to_sp))
+        .route(p::REDIRECT_TO_SP_WITH_ERROR, get(back::redirect_to_sp_with_error))
         .route(p::OIDC_CALLBACK, get(callback::oidc_callback))
         .route(p::INTERACTION_VERIFY, get(interaction::verify))
         .route(p::INTERACTION_CONSENT, get(interaction::consent))

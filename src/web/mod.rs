@@ -38,7 +38,8 @@ pub struct WallPage<'a> {
     pub idps: Vec<(String, String, bool)>,
     pub csrf: &'a str,
     pub redirect_to_idp: String,
-    pub cancel_action: String,
+    /// "Revenir sur …": `GET redirect-to-sp-with-error` (access_denied).
+    pub back_url: String,
     pub banner: Option<String>,
 }
 

@@ -309,3 +309,50 @@ async fn excluded_providers_are_greyed_out_and_continue_waits_for_the_box() {
     assert_eq!(has_attr(&consent, "consent-continue", "disabled"), Some(true));
     assert_eq!(has_attr(&consent, "consent-continue", "aria-disabled"), Some(true));
 }
+
+#[tokio::test]
+async fn error_pages_lead_back_to_the_service_with_the_error_at_its_callback() {
+    // fournisseur-service-retour.feature; views/includes/back-button.ejs: the
+    // link goes to the service's redirect_uri with error, error_description
+    // and state (server_error after Y600006).
+    let app = TestApp::spawn().await;
+    let scenario = format!(
+        "name: identité incomplète\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: idp.ameli.userinfo\n    drop_claims: [birthdate]\n"
+    );
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/scenarios"))
+        .header("content-type", "application/yaml")
+        .body(scenario)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let (login, password) = account(&app, "camille-rochefort", "ameli");
+    let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y600006"), "{}", page.body);
+    let html = page.html();
+    let link = html
+        .select(&scraper::Selector::parse("a[data-testid=back-to-sp-link]").unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("no way back: {}", page.body))
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    assert!(link.starts_with(REDIRECT), "{link}");
+    let q = query(&link);
+    assert_eq!(q["error"], "server_error");
+    assert_eq!(
+        q["error_description"],
+        "authentication aborted due to a technical error on the authorization server"
+    );
+    assert_eq!(q["state"], STATE);
+    // Any other method on a known path is FranceConnect's page, not an empty 405.
+    let post = app
+        .browser()
+        .post(&format!("{}/redirect-to-sp-with-error", app.issuer()), &[])
+        .await;
+    assert!(post.error_code().is_some(), "{} {}", post.status, post.body);
+}

@@ -339,7 +339,7 @@ proptest! {
             2 => h.get(format!("{}?{q}", fc(&format!("/interaction/{uid}/consent")))),
             3 => h.get(format!("{}?{q}", fc("/oidc-callback"))),
             4 => form(h.post(fc("/redirect-to-idp")), q),
-            5 => form(h.post(fc("/redirect-to-sp-with-error")), q),
+            5 => h.get(format!("{}?{q}", fc("/redirect-to-sp-with-error"))),
             6 => form(h.post(fc("/client/disconnect-from-idp")), q),
             7 => form(h.post(fc("/session/end/confirm")), q),
             _ => form(h.post(fc("/login")), q),

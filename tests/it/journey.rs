@@ -380,12 +380,23 @@ async fn cancelling_at_the_provider_returns_to_the_wall_then_access_denied() {
         "{}",
         wall_again.body
     );
-    let back = browser.submit(&wall_again, "wall-cancel", &[], &app.base).await;
+    // "Revenir sur …" is a link: GET redirect-to-sp-with-error, answered 302
+    // (fournisseur-service-retour.feature).
+    let href = wall_again
+        .html()
+        .select(&scraper::Selector::parse("[data-testid=back-to-sp-link]").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let back = browser.get(&href).await;
+    assert_eq!(back.status, 302);
     let q = query(back.location.as_deref().unwrap());
     assert_eq!(q["error"], "access_denied");
-    assert_eq!(q["error_description"], "user authentication aborted");
+    assert_eq!(q["error_description"], "User auth aborted");
     assert_eq!(q["state"], STATE);
-    assert_eq!(q["iss"], app.issuer());
 }
 
 #[tokio::test]
@@ -402,7 +413,7 @@ async fn rnipp_outcomes_are_franceconnect_error_pages() {
         let (login, password) = account(&app, persona, "impots");
         let page = interactive_login(&app, &browser, &url, "impots", &login, &password).await;
         assert_eq!(page.error_code().as_deref(), Some(code), "{persona}: {}", page.body);
-        assert!(page.testid("error-back").is_some());
+        assert!(page.testid("back-to-sp-link").is_some());
     }
 }
 
