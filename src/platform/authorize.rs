@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use axum::extract::RawQuery;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 
 use super::error::HubError;
@@ -454,7 +454,7 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
         sess.sso = Some(login.clone());
         session::save(state, &sid, sess);
         let target = interaction::issue_code(state, &inter, &login, &sub);
-        return Ok((jar, Redirect::to(&target)).into_response());
+        return Ok((jar, super::error::found(&target)).into_response());
     }
 
     // SSO: FranceConnect v2 always; FranceConnect+ only at eidas2.
@@ -483,7 +483,7 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
     state.hub.interactions.insert(uid.clone(), inter, now + ttl);
     sess.interaction = Some(uid);
     session::save(state, &sid, sess);
-    Ok((jar, Redirect::to(&target)).into_response())
+    Ok((jar, super::error::found(&target)).into_response())
 }
 
 /// The login a headless request stands for, as if the identity provider had answered.

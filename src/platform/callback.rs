@@ -6,7 +6,7 @@
 //! each failure surfacing as FranceConnect's page for it.
 
 use axum::extract::RawQuery;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
 use super::authorize::parse_form;
@@ -79,7 +79,7 @@ async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<
         });
         inter.step = Step::Wall;
         state.hub.interactions.insert(uid.clone(), inter, now + ttl);
-        return Ok(Redirect::to(&state.url(&p::interaction(&uid))).into_response());
+        return Ok(super::error::found(&state.url(&p::interaction(&uid))));
     }
     let Some(code) = get("code").filter(|c| !c.is_empty()) else {
         return Err(HubError::page(
@@ -90,5 +90,5 @@ async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<
     let login = fi::exchange(state, &idp, code, &nonce, &inter.request.acr).await?;
     inter.step = Step::Authenticated(login);
     state.hub.interactions.insert(uid.clone(), inter, now + ttl);
-    Ok(Redirect::to(&state.url(&p::interaction_verify(&uid))).into_response())
+    Ok(super::error::found(&state.url(&p::interaction_verify(&uid))))
 }

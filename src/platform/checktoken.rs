@@ -20,7 +20,6 @@ use super::parse_form;
 use super::view::PlatformView;
 use crate::crypto::jwe::{self, PublicKey};
 use crate::crypto::sub::compute_sub;
-use crate::journal::fingerprint;
 use crate::oidc::store::Lookup;
 
 /// A checktoken refusal: FranceConnect answers these without `error_uri`.
@@ -85,7 +84,8 @@ pub(crate) async fn checktoken(state: PlatformView, body: String) -> Result<Resp
                 "iat": g.issued_at,
                 "exp": g.expires_at,
                 "acr": g.acr,
-                "jti": fingerprint(token).trim_start_matches("sha256:"),
+                // The access token itself (data-provider.service.ts l.77).
+                "jti": token,
                 "scope": scope.join(" "),
                 "given_name": id.given_name,
                 "given_name_array": id.given_name_array,

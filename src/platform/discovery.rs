@@ -1,14 +1,23 @@
 //! Discovery document and JWKS of the platform.
 
 use axum::Json;
+use axum::http::header;
 use serde_json::{Value, json};
+
+/// FranceConnect caches its discovery document and JWKS for ten minutes
+/// (oidc-provider.controller.ts: `cache-control: public, max-age=600`).
+type Cached = ([(header::HeaderName, &'static str); 1], Json<Value>);
+
+fn cached(body: Value) -> Cached {
+    ([(header::CACHE_CONTROL, "public, max-age=600")], Json(body))
+}
 
 use super::view::PlatformView;
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 
 /// `GET /api/v2/.well-known/openid-configuration`.
-pub(crate) async fn discovery(state: PlatformView) -> Json<Value> {
+pub(crate) async fn discovery(state: PlatformView) -> Cached {
     let iss = state.issuer();
     let at = |path: &str| format!("{iss}{path}");
     let plus = state.is_plus();
@@ -57,12 +66,12 @@ pub(crate) async fn discovery(state: PlatformView) -> Json<Value> {
             d.extend(e.clone());
         }
     }
-    Json(doc)
+    cached(doc)
 }
 
 /// `GET /api/v2/jwks`: public signing keys only.
-pub(crate) async fn jwks(state: PlatformView) -> Json<Value> {
-    Json(state.hub.keys.jwks())
+pub(crate) async fn jwks(state: PlatformView) -> Cached {
+    cached(state.hub.keys.jwks())
 }
 
 /// `GET /api/v2/client/.well-known/keys`: FranceConnect's own keys as a client

@@ -16,7 +16,7 @@
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -256,7 +256,7 @@ impl IntoResponse for HubError {
                 } else {
                     with_query(&r.redirect_uri, &params)
                 };
-                with_code(Redirect::to(&target).into_response(), r.error)
+                with_code(found(&target), r.error)
             }
         }
     }
@@ -307,6 +307,15 @@ impl IntoResponse for OAuthError {
             }
         }
         with_code(resp, self.code)
+    }
+}
+
+/// A `302 Found` to `target`: FranceConnect's internal redirects (Express's
+/// and Koa's default), where axum's `Redirect::to` would say 303.
+pub(crate) fn found(target: &str) -> Response {
+    match axum::http::HeaderValue::from_str(target) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => HubError::internal(format!("adresse de redirection invalide : {target}")).into_response(),
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::web::PageForm;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
@@ -82,10 +82,10 @@ fn save_interaction(state: &PlatformView, inter: Interaction) {
 pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Result<Response, HubError> {
     let (_, sess, inter) = load_interaction(&state, &jar, Some(&uid))?;
     if matches!(inter.step, Step::Authenticated(_)) {
-        return Ok(Redirect::to(&url(&state, &p::interaction_verify(&uid))).into_response());
+        return Ok(super::error::found(&url(&state, &p::interaction_verify(&uid))));
     }
     if matches!(inter.step, Step::Verified { .. }) {
-        return Ok(Redirect::to(&url(&state, &p::interaction_consent(&uid))).into_response());
+        return Ok(super::error::found(&url(&state, &p::interaction_consent(&uid))));
     }
     let client = client_of(&state, &inter)?;
     let idps = state
@@ -198,7 +198,7 @@ async fn redirect_to_idp_inner(
     };
     inter.banner = None;
     save_interaction(state, inter);
-    Ok(Redirect::to(&target).into_response())
+    Ok(super::error::found(&target))
 }
 
 /// The page for a provider that cannot reach the requested level (`Y020017`).
@@ -308,7 +308,7 @@ fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Resp
     let login = match inter.step.clone() {
         Step::Authenticated(login) => login,
         Step::Verified { .. } => {
-            return Ok(Redirect::to(&url(state, &p::interaction_consent(uid))).into_response());
+            return Ok(super::error::found(&url(state, &p::interaction_consent(uid))));
         }
         _ => {
             return Err(HubError::page(
@@ -324,12 +324,12 @@ fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Resp
         state.hub.interactions.remove(uid);
         sess.interaction = None;
         session::save(state, &sid, sess);
-        return Ok(Redirect::to(&target).into_response());
+        return Ok(super::error::found(&target));
     }
     inter.step = Step::Verified { login, sub };
     save_interaction(state, inter);
     session::save(state, &sid, sess);
-    Ok(Redirect::to(&url(state, &p::interaction_consent(uid))).into_response())
+    Ok(super::error::found(&url(state, &p::interaction_consent(uid))))
 }
 
 /// Whether this client gets the consent checkbox.

@@ -10,7 +10,7 @@
 use crate::web::PageForm;
 use axum::extract::RawQuery;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::Value;
@@ -48,8 +48,37 @@ pub(crate) async fn session_end(
     session_end_inner(&state, &jar, q.as_deref())
 }
 
+/// The parameters FranceConnect's logout DTO lists (LogoutParamsDto); its
+/// pipe refuses any other, as at authorize.
+const LOGOUT_PARAMS: [&str; 6] = [
+    "id_token_hint",
+    "post_logout_redirect_uri",
+    "state",
+    "client_id",
+    "logout_hint",
+    "ui_locales",
+];
+
 fn session_end_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> Result<Response, HubError> {
     let params = parse_form(q.unwrap_or(""));
+    if state.config().platform.reject_unknown_authorize_params {
+        let mut unknown: Vec<&str> = params
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !LOGOUT_PARAMS.contains(k))
+            .collect();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            return Err(HubError::page(
+                "Y030007",
+                format!(
+                    "paramètre(s) inconnu(s) de session/end : {} (FranceConnect n'accepte que : {})",
+                    unknown.join(", "),
+                    LOGOUT_PARAMS.join(", ")
+                ),
+            ));
+        }
+    }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let Some(hint) = get("id_token_hint").filter(|h| !h.is_empty()) else {
         return Err(HubError::page(
@@ -157,7 +186,7 @@ async fn disconnect_from_idp_inner(
         None => with_query(&callback, &[("state", &idp_state)]),
     };
     session::save(state, &sid, sess);
-    Ok(Redirect::to(&target).into_response())
+    Ok(super::error::found(&target))
 }
 
 /// `GET /api/v2/client/logout-callback`: back from the identity provider.

@@ -92,6 +92,8 @@ async fn checktoken_answers_a_signed_then_encrypted_introspection() {
         "the data provider has a sub of its own"
     );
     assert!(ti["exp"].as_i64().unwrap() - ti["iat"].as_i64().unwrap() == 60);
+    // jti is the access token itself (data-provider.service.ts l.77).
+    assert_eq!(ti["jti"], at.as_str());
 
     // The CNAF's answer is encrypted with RSA-OAEP-256 to its RSA key.
     let body = checktoken(&app, &at, CNAF_ID, CNAF_SECRET).await.text().await.unwrap();

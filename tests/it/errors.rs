@@ -74,7 +74,7 @@ async fn missing_or_invalid_mandatory_parameters_give_page_y030007() {
     .await;
     // 22 characters is enough; special characters are fine.
     let ok = authorize(&app, &with(PUBLIC_CLIENT, &[("nonce", Some("aaaaaaaaaa-+/=!bbbbbbb"))])).await;
-    assert_eq!(ok.status, 303);
+    assert_eq!(ok.status, 302);
 }
 
 #[tokio::test]
@@ -147,7 +147,7 @@ async fn protocol_errors_are_redirected_with_state_and_iss() {
         ("scope", "openid address phone"),
     ] {
         let ok = authorize(&app, &with(c, &[(k, Some(v))])).await;
-        assert_eq!(ok.status, 303, "{k}={v}");
+        assert_eq!(ok.status, 302, "{k}={v}");
         assert!(ok.location.unwrap().contains("/interaction/"));
     }
 }
@@ -164,7 +164,7 @@ async fn a_scope_the_client_may_not_request_is_invalid_scope() {
     )
     .await;
     let ok = authorize(&app, &with("narrow", &[("scope", Some("openid given_name"))])).await;
-    assert_eq!(ok.status, 303);
+    assert_eq!(ok.status, 302);
 }
 
 #[tokio::test]

@@ -356,3 +356,26 @@ async fn error_pages_lead_back_to_the_service_with_the_error_at_its_callback() {
         .await;
     assert!(post.error_code().is_some(), "{} {}", post.status, post.body);
 }
+
+#[tokio::test]
+async fn discovery_and_jwks_are_cacheable_and_session_end_refuses_unknown_parameters() {
+    // oidc-provider.controller.ts: cache-control on JWKS and discovery, and
+    // session/end's pipe refuses parameters LogoutParamsDto does not list.
+    let app = TestApp::spawn().await;
+    for path in ["/jwks", "/.well-known/openid-configuration"] {
+        for issuer in [app.issuer(), format!("{}/fcplus/api/v2", app.base)] {
+            let resp = plain_http().get(format!("{issuer}{path}")).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.headers()["cache-control"], "public, max-age=600", "{issuer}{path}");
+        }
+    }
+    let page = app
+        .browser()
+        .get(&format!(
+            "{}/session/end?id_token_hint=x&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Flogout&state=s&inconnu=1",
+            app.issuer()
+        ))
+        .await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
+    assert!(page.testid("error-detail").unwrap_or_default().contains("inconnu"));
+}

@@ -11,7 +11,7 @@ async fn at_provider(app: &TestApp, browser: &Browser, idp: &str) -> String {
     let wall = browser.open(&url, &app.base).await;
     let (action, fields) = wall.form_of(&format!("idp-{idp}"));
     let to_idp = browser.post(&action, &fields).await;
-    assert_eq!(to_idp.status, 303);
+    assert_eq!(to_idp.status, 302);
     to_idp.location.unwrap()
 }
 

@@ -251,7 +251,7 @@ async fn headless_next_login_is_queued_per_client() {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
     let resp = app.browser().get(&url).await;
-    assert_eq!(resp.status, 303);
+    assert_eq!(resp.status, 302);
     let loc = resp.location.unwrap();
     assert!(loc.starts_with(REDIRECT), "{loc}");
     let q = query(&loc);
