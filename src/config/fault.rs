@@ -195,6 +195,8 @@ pub enum Action {
         state: Option<EchoFault>,
         code_missing: bool,
     },
+    /// The civil registry answers this at the verify step, whoever logs in.
+    Rnipp(crate::config::RnippOutcome),
 }
 
 impl Action {

@@ -70,6 +70,8 @@ pub struct RawFault {
     drop_claims: Option<Vec<String>>,
     set_claims: Option<Map<String, Value>>,
     redirect: Option<Spanned<RawRedirect>>,
+    /// What the civil registry answers (at `fc.interaction.verify`).
+    rnipp: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -403,13 +405,30 @@ pub fn build_fault(
         });
         actions.push(Action::IdpRedirect { state, code_missing });
     }
+    if let Some(outcome) = &r.rnipp {
+        if !(at.ends_with(".interaction.verify") && (at.starts_with("fc.") || at.starts_with("fcplus."))) {
+            errors.at(
+                outcome,
+                format!("{field}.rnipp"),
+                "rnipp faults go at `fc.interaction.verify` (the step that asks the civil registry)",
+            );
+        }
+        if let Some(o) = word(
+            &r.rnipp,
+            &format!("{field}.rnipp"),
+            crate::config::RnippOutcome::WORDS,
+            errors,
+        ) {
+            actions.push(Action::Rnipp(o));
+        }
+    }
     let action = match actions.len() {
         0 if delay.is_some() => Action::Delay,
         0 => {
             errors.at(
                 raw,
                 field,
-                "a fault needs something to do: delay, status, garbage, empty, reset, hang_ms, dribble, id_token, userinfo, drop_claims/set_claims or redirect",
+                "a fault needs something to do: delay, status, garbage, empty, reset, hang_ms, dribble, id_token, userinfo, drop_claims/set_claims, redirect or rnipp",
             );
             return None;
         }

@@ -159,6 +159,28 @@ pub enum RnippOutcome {
     SeveralEchoes,
     /// Registered as deceased: page Y010015.
     Deceased,
+    /// One close echo only (the registry's identity differs slightly): page Y010004.
+    CloseEcho,
+    /// Found only under the usage name: page Y010007.
+    UsageNameOnly,
+    /// The registry does not answer in time: page Y010011.
+    Timeout,
+    /// The registry cannot be reached: page Y010012.
+    Unreachable,
+}
+
+impl RnippOutcome {
+    /// Every outcome by its word in persona and scenario files.
+    pub const WORDS: &'static [(&'static str, RnippOutcome)] = &[
+        ("found", RnippOutcome::Found),
+        ("not_found", RnippOutcome::NotFound),
+        ("several_echoes", RnippOutcome::SeveralEchoes),
+        ("deceased", RnippOutcome::Deceased),
+        ("close_echo", RnippOutcome::CloseEcho),
+        ("usage_name_only", RnippOutcome::UsageNameOnly),
+        ("timeout", RnippOutcome::Timeout),
+        ("unreachable", RnippOutcome::Unreachable),
+    ];
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -35,7 +35,7 @@ pub fn subs(config: &Config, persona: &Persona, idp: Option<&str>) -> Vec<(Strin
 }
 
 /// The categories the default catalogue must cover (tags), each checkable.
-pub const CATALOGUE_CATEGORIES: [&str; 36] = [
+pub const CATALOGUE_CATEGORIES: [&str; 40] = [
     "nom-usage",
     "nom-long",
     "nom-compose",
@@ -67,6 +67,10 @@ pub const CATALOGUE_CATEGORIES: [&str; 36] = [
     "rnipp-introuvable",
     "rnipp-plusieurs-echos",
     "rnipp-decede",
+    "rnipp-echo-proche",
+    "rnipp-nom-usage-seul",
+    "rnipp-delai-depasse",
+    "rnipp-injoignable",
     "plusieurs-fi",
     "identites-divergentes",
     "quasi-doublons",
@@ -126,6 +130,10 @@ pub fn tag_holds(p: &Persona, tag: &str) -> bool {
         "rnipp-introuvable" => p.rnipp == R::NotFound,
         "rnipp-plusieurs-echos" => p.rnipp == R::SeveralEchoes,
         "rnipp-decede" => p.rnipp == R::Deceased,
+        "rnipp-echo-proche" => p.rnipp == R::CloseEcho,
+        "rnipp-nom-usage-seul" => p.rnipp == R::UsageNameOnly,
+        "rnipp-delai-depasse" => p.rnipp == R::Timeout,
+        "rnipp-injoignable" => p.rnipp == R::Unreachable,
         "plusieurs-fi" => p.accounts.len() >= 2 && p.accounts.iter().all(|a| !a.divergent),
         "identites-divergentes" => p.accounts.iter().any(|a| a.divergent),
         "quasi-doublons" => p.local_accounts.iter().any(|l| l.note.is_some()),

@@ -83,6 +83,18 @@ fn catalogue(code: &str) -> (StatusCode, &'static str) {
             S::BAD_REQUEST,
             "Ce service n'est pas autorisé à demander la méthode d'authentification utilisée.",
         ),
+        "Y010004" => (
+            S::FORBIDDEN,
+            "Votre identité n'a pas pu être vérifiée : elle ne correspond qu'approximativement au répertoire de l'INSEE.",
+        ),
+        "Y010007" => (
+            S::FORBIDDEN,
+            "Votre identité n'a pas pu être vérifiée : elle n'est connue du répertoire de l'INSEE que sous votre nom d'usage.",
+        ),
+        "Y010011" | "Y010012" => (
+            S::INTERNAL_SERVER_ERROR,
+            "Le service de vérification d'identité est momentanément indisponible. Veuillez réessayer ultérieurement.",
+        ),
         "Y010006" => (
             S::FORBIDDEN,
             "Votre identité n'a pas pu être vérifiée : plusieurs personnes correspondent dans le répertoire de l'INSEE.",

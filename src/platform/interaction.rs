@@ -236,7 +236,7 @@ pub(crate) fn verify_identity(
     login: Login,
 ) -> Result<(Login, String), HubError> {
     let client = client_of(state, inter)?;
-    rnipp::check(state, &login.identity).map_err(|e| {
+    rnipp::check(state, &login.identity, &client.client_id).map_err(|e| {
         let back = back_url(
             inter.request.redirect_uri.as_str(),
             inter.request.state.as_str(),

@@ -13,6 +13,9 @@ use super::error::HubError;
 use super::view::PlatformView;
 use crate::config::{Persona, RnippOutcome};
 use crate::identity::{NormalisedIdentity, normalise};
+use crate::journal::RequestContext;
+use crate::scenarios::Action;
+use crate::scenarios::tokens::content_faults;
 
 /// Identity hash → outcome, for the personas whose outcome is not `found`.
 pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, RnippOutcome> {
@@ -29,26 +32,63 @@ pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, 
     map
 }
 
-/// Checks an identity against the registry.
-pub(crate) fn check(state: &PlatformView, identity: &NormalisedIdentity) -> Result<(), HubError> {
+/// Checks an identity against the registry: a scenario's `rnipp` fault at
+/// the verify step for this client first, then the persona's own outcome.
+pub(crate) fn check(state: &PlatformView, identity: &NormalisedIdentity, client_id: &str) -> Result<(), HubError> {
     let who = format!(
         "{} {}, né(e) le {}",
         identity.given_name, identity.family_name, identity.birthdate
     );
+    let endpoint = state.kind.endpoint("interaction.verify");
+    let rc = RequestContext {
+        endpoint: endpoint.clone(),
+        flow: None,
+        client_id: Some(client_id.to_owned()),
+        persona: None,
+    };
+    for action in content_faults(&state.scenarios, &state.rng, Some(&rc), &endpoint, None) {
+        if let Action::Rnipp(outcome) = action {
+            outcome_page(Some(outcome), &who, "scénario :")?;
+        }
+    }
     let outcome = state.hub.rnipp.read().get(&identity.identity_hash).copied();
+    outcome_page(outcome, &who, "persona réglée sur")
+}
+
+/// The page of a civil-registry outcome (`None` and `Found` pass). `why`
+/// says where the outcome came from, for the explanation.
+pub(crate) fn outcome_page(outcome: Option<RnippOutcome>, who: &str, why: &str) -> Result<(), HubError> {
     match outcome.as_ref() {
         None | Some(RnippOutcome::Found) => Ok(()),
+        Some(RnippOutcome::CloseEcho) => Err(HubError::page(
+            "Y010004",
+            format!(
+                "RNIPP : une seule personne proche correspond à {who}, sans être identique ({why} rnipp: close_echo)"
+            ),
+        )),
+        Some(RnippOutcome::UsageNameOnly) => Err(HubError::page(
+            "Y010007",
+            format!("RNIPP : {who} n'est trouvé(e) que sous son nom d'usage ({why} rnipp: usage_name_only)"),
+        )),
+        Some(RnippOutcome::Timeout) => Err(HubError::page(
+            "Y010011",
+            format!("RNIPP : le répertoire n'a pas répondu à temps pour {who} ({why} rnipp: timeout)"),
+        )),
+        Some(RnippOutcome::Unreachable) => Err(HubError::page(
+            "Y010012",
+            format!("RNIPP : le répertoire est injoignable ({why} rnipp: unreachable)"),
+        )),
         Some(RnippOutcome::NotFound) => Err(HubError::page(
             "Y010008",
-            format!("RNIPP : aucune personne ne correspond à {who} (persona réglée sur rnipp: not_found)"),
+            format!("RNIPP : aucune personne ne correspond à {who} ({why} rnipp: not_found)"),
         )),
         Some(RnippOutcome::SeveralEchoes) => Err(HubError::page(
             "Y010006",
-            format!("RNIPP : plusieurs personnes correspondent à {who} (persona réglée sur rnipp: several_echoes)"),
+            format!("RNIPP : plusieurs personnes correspondent à {who} ({why} rnipp: several_echoes)"),
         )),
         Some(RnippOutcome::Deceased) => Err(HubError::page(
             "Y010015",
-            format!("RNIPP : {who} est déclaré(e) décédé(e) (persona réglée sur rnipp: deceased)"),
+            format!("RNIPP : {who} est déclaré(e) décédé(e) ({why} rnipp: deceased)"),
         )),
     }
 }

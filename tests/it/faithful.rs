@@ -379,3 +379,52 @@ async fn discovery_and_jwks_are_cacheable_and_session_end_refuses_unknown_parame
     assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
     assert!(page.testid("error-detail").unwrap_or_default().contains("inconnu"));
 }
+
+#[tokio::test]
+async fn civil_registry_outcomes_come_from_personas_or_from_a_scenario() {
+    // RNIPP errors Y010004/7/11/12 (PROTOCOL.md §4, libs/rnipp).
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    for (persona, code) in [
+        ("gaspard-lenormand", "Y010004"),
+        ("odile-marchetti", "Y010007"),
+        ("yvon-kerbrat", "Y010011"),
+        ("ines-belkacem", "Y010012"),
+    ] {
+        let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+        let (login, password) = account(&app, persona, "impots");
+        let page = interactive_login(&app, &app.browser(), &url, "impots", &login, &password).await;
+        assert_eq!(page.error_code().as_deref(), Some(code), "{persona}: {}", page.body);
+        assert!(page.testid("back-to-sp-link").is_some(), "{persona}");
+    }
+    // A scenario makes the registry time out for anyone logging in to one client.
+    let scenario = format!(
+        "name: rnipp lent\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.interaction.verify\n    rnipp: timeout\n"
+    );
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/scenarios"))
+        .header("content-type", "application/yaml")
+        .body(scenario)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let (login, password) = account(&app, "camille-rochefort", "ameli");
+    let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y010011"), "{}", page.body);
+    // Another client is untouched.
+    let other = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
+    let r = full_login(&app, &other, "camille-rochefort", "ameli", &["identite_pivot"]).await;
+    assert!(!r.raw_id_token.is_empty());
+    // A misplaced rnipp fault is refused with its line.
+    let bad = plain_http()
+        .post(app.url("/_fcmock/api/scenarios"))
+        .header("content-type", "application/yaml")
+        .body("name: x\nfaults:\n  - at: fc.token\n    rnipp: timeout\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("fc.interaction.verify"));
+}

@@ -46,6 +46,10 @@ fn expected_error(persona_rnipp: &str, id: &Identity) -> Option<&'static str> {
         "NotFound" => Some("Y010008"),
         "SeveralEchoes" => Some("Y010006"),
         "Deceased" => Some("Y010015"),
+        "CloseEcho" => Some("Y010004"),
+        "UsageNameOnly" => Some("Y010007"),
+        "Timeout" => Some("Y010011"),
+        "Unreachable" => Some("Y010012"),
         _ => None,
     }
 }
