@@ -249,6 +249,8 @@ pub struct Persona {
     /// The civil-registry identity.
     pub identity: Identity,
     pub rnipp: RnippOutcome,
+    /// The citizen blocked their FranceConnect account (page Y180001).
+    pub account_blocked: bool,
     pub accounts: Vec<Account>,
     pub tags: Vec<String>,
     pub notes: String,

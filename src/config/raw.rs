@@ -189,6 +189,9 @@ pub(crate) struct RawPersona {
     pub(crate) id: Spanned<String>,
     pub(crate) identity: Spanned<RawIdentity>,
     pub(crate) rnipp: Option<RnippOutcome>,
+    /// The citizen blocked their FranceConnect account (Y180001).
+    #[serde(default)]
+    pub(crate) account_blocked: bool,
     #[serde(default)]
     pub(crate) accounts: Vec<Spanned<RawAccount>>,
     #[serde(default)]

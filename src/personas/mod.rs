@@ -35,7 +35,7 @@ pub fn subs(config: &Config, persona: &Persona, idp: Option<&str>) -> Vec<(Strin
 }
 
 /// The categories the default catalogue must cover (tags), each checkable.
-pub const CATALOGUE_CATEGORIES: [&str; 40] = [
+pub const CATALOGUE_CATEGORIES: [&str; 41] = [
     "nom-usage",
     "nom-long",
     "nom-compose",
@@ -71,6 +71,7 @@ pub const CATALOGUE_CATEGORIES: [&str; 40] = [
     "rnipp-nom-usage-seul",
     "rnipp-delai-depasse",
     "rnipp-injoignable",
+    "compte-bloque",
     "plusieurs-fi",
     "identites-divergentes",
     "quasi-doublons",
@@ -134,6 +135,7 @@ pub fn tag_holds(p: &Persona, tag: &str) -> bool {
         "rnipp-nom-usage-seul" => p.rnipp == R::UsageNameOnly,
         "rnipp-delai-depasse" => p.rnipp == R::Timeout,
         "rnipp-injoignable" => p.rnipp == R::Unreachable,
+        "compte-bloque" => p.account_blocked,
         "plusieurs-fi" => p.accounts.len() >= 2 && p.accounts.iter().all(|a| !a.divergent),
         "identites-divergentes" => p.accounts.iter().any(|a| a.divergent),
         "quasi-doublons" => p.local_accounts.iter().any(|l| l.note.is_some()),

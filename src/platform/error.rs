@@ -152,6 +152,10 @@ fn catalogue(code: &str) -> (StatusCode, &'static str) {
             S::BAD_REQUEST,
             "Aucune session FranceConnect n'est ouverte : la déconnexion est impossible.",
         ),
+        "Y180001" => (
+            S::FORBIDDEN,
+            "Votre compte FranceConnect est bloqué : vous l'avez désactivé depuis votre espace FranceConnect.",
+        ),
         "Y190001" => (
             S::UNAUTHORIZED,
             "Votre session a expiré ou est invalide, fermez l'onglet de votre navigateur et reconnectez-vous.",

@@ -63,7 +63,7 @@ pub struct Hub {
     /// How many key rotations were published.
     pub(crate) rotations: std::sync::atomic::AtomicU64,
     /// Identity hash → civil-registry outcome, for personas that do not pass.
-    pub(crate) rnipp: parking_lot::RwLock<HashMap<String, crate::config::RnippOutcome>>,
+    pub(crate) rnipp: parking_lot::RwLock<HashMap<String, rnipp::Verdict>>,
 }
 
 impl Hub {

@@ -17,16 +17,19 @@ use crate::journal::RequestContext;
 use crate::scenarios::Action;
 use crate::scenarios::tokens::content_faults;
 
-/// Identity hash → outcome, for the personas whose outcome is not `found`.
-pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, RnippOutcome> {
+/// Identity hash → outcome, for the personas whose outcome is not `found`
+/// or whose FranceConnect account is blocked.
+pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, Verdict> {
     let mut map = HashMap::new();
     for p in personas {
-        if p.rnipp == RnippOutcome::Found {
-            continue;
-        }
-        map.insert(normalise(&p.identity).identity_hash, p.rnipp);
+        let verdict = match (p.account_blocked, p.rnipp) {
+            (true, _) => Verdict::Blocked,
+            (false, RnippOutcome::Found) => continue,
+            (false, outcome) => Verdict::Rnipp(outcome),
+        };
+        map.insert(normalise(&p.identity).identity_hash, verdict);
         for a in &p.accounts {
-            map.insert(normalise(&a.identity).identity_hash, p.rnipp);
+            map.insert(normalise(&a.identity).identity_hash, verdict);
         }
     }
     map
@@ -51,8 +54,25 @@ pub(crate) fn check(state: &PlatformView, identity: &NormalisedIdentity, client_
             outcome_page(Some(outcome), &who, "scénario :")?;
         }
     }
-    let outcome = state.hub.rnipp.read().get(&identity.identity_hash).copied();
-    outcome_page(outcome, &who, "persona réglée sur")
+    match state.hub.rnipp.read().get(&identity.identity_hash).copied() {
+        None => Ok(()),
+        Some(Verdict::Rnipp(outcome)) => outcome_page(Some(outcome), &who, "persona réglée sur"),
+        // The account lookup by identity hash follows the registry
+        // (PROTOCOL.md §4: a blocked account gives Y180001).
+        Some(Verdict::Blocked) => Err(HubError::page(
+            "Y180001",
+            format!("{who} a bloqué son compte FranceConnect (persona réglée sur account_blocked: true)"),
+        )),
+    }
+}
+
+/// What the verify step answers for an identity, when not a plain pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The civil registry's outcome.
+    Rnipp(RnippOutcome),
+    /// The citizen blocked their FranceConnect account.
+    Blocked,
 }
 
 /// The page of a civil-registry outcome (`None` and `Found` pass). `why`

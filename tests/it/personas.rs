@@ -50,6 +50,7 @@ fn expected_error(persona_rnipp: &str, id: &Identity) -> Option<&'static str> {
         "UsageNameOnly" => Some("Y010007"),
         "Timeout" => Some("Y010011"),
         "Unreachable" => Some("Y010012"),
+        "Blocked" => Some("Y180001"),
         _ => None,
     }
 }
@@ -82,7 +83,12 @@ async fn every_catalogue_account_logs_in_or_fails_as_its_data_says() {
         for a in &p.accounts {
             let what = format!("{} via {}", p.id, a.idp);
             let page = headless(&app, &rp, &p.id, &a.idp).await;
-            match expected_error(&format!("{:?}", p.rnipp), &a.identity) {
+            let verdict = if p.account_blocked {
+                "Blocked".to_owned()
+            } else {
+                format!("{:?}", p.rnipp)
+            };
+            match expected_error(&verdict, &a.identity) {
                 Some(code) => {
                     assert_eq!(page.error_code().as_deref(), Some(code), "{what}: {}", page.body);
                     refusals += 1;

@@ -51,6 +51,7 @@ pub(super) fn build_persona(
         id: r.id.value.clone(),
         identity,
         rnipp: r.rnipp.unwrap_or(RnippOutcome::Found),
+        account_blocked: r.account_blocked,
         accounts,
         tags: r.tags.clone(),
         notes: r.notes.clone(),
