@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 
 use super::error::HubError;
-use super::interaction::{client_of, load_interaction};
+use super::session::{client_of, load_interaction};
 use super::view::PlatformView;
 use super::{Interaction, session};
 use crate::oidc::form::{parse_form, with_query};

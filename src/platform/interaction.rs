@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::back::{ABORTED, TECHNICAL, back_url, offer_way_back};
 use super::error::{HubError, with_query};
 use super::idp_client as fi;
+use super::session::{client_of, load_interaction};
 use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant, Interaction, Login, Session, Step, rnipp, session};
 use crate::config::{Client, ClientType};
@@ -23,51 +24,6 @@ use crate::web::{ConsentPage, WallPage, render};
 
 fn url(state: &PlatformView, path: &str) -> String {
     state.url(path)
-}
-
-/// Loads the session and its interaction `uid` (which must be the current one).
-pub(super) fn load_interaction(
-    state: &PlatformView,
-    jar: &CookieJar,
-    uid: Option<&str>,
-) -> Result<(String, Session, Interaction), HubError> {
-    let (sid, sess) = session::load(state, jar)?;
-    let current = sess.interaction.clone().ok_or_else(|| {
-        HubError::page(
-            "Y190001",
-            "la session n'a pas de connexion en cours : recommencez depuis le service",
-        )
-    })?;
-    if let Some(uid) = uid
-        && uid != current
-    {
-        return Err(HubError::page(
-            "Y190001",
-            format!(
-                "l'interaction `{uid}` n'est pas celle de la session (`{current}`) : une autre connexion a été commencée dans ce navigateur"
-            ),
-        ));
-    }
-    let inter = state
-        .hub
-        .interactions
-        .get(&current, state.clock.now_ms())
-        .ok_or_else(|| HubError::page("Y190001", format!("l'interaction `{current}` a expiré")))?;
-    if inter.session_id != sid {
-        return Err(HubError::page(
-            "Y190001",
-            "l'interaction appartient à une autre session",
-        ));
-    }
-    Ok((sid, sess, inter))
-}
-
-pub(super) fn client_of(state: &PlatformView, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
-    state
-        .config()
-        .client(&inter.request.client_id)
-        .cloned()
-        .ok_or_else(|| HubError::internal("client de l'interaction introuvable"))
 }
 
 fn save_interaction(state: &PlatformView, inter: Interaction) {

@@ -1,11 +1,12 @@
-//! The `fc_session_id` cookie and CSRF tokens.
+//! The `fc_session_id` cookie, CSRF tokens, and the interaction a session holds.
 
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
-use super::Session;
 use super::error::HubError;
 use super::view::PlatformView;
+use super::{Interaction, Session};
+use crate::config::Client;
 
 /// FranceConnect's session cookie name.
 pub const COOKIE: &str = crate::paths::SESSION_COOKIE;
@@ -78,4 +79,49 @@ pub(crate) fn check_csrf(session: &Session, token: Option<&str>) -> Result<(), H
             "le champ csrfToken ne correspond pas à la session (formulaire périmé ou envoyé depuis une autre session)",
         )),
     }
+}
+
+/// Loads the session and its interaction `uid` (which must be the current one).
+pub(crate) fn load_interaction(
+    state: &PlatformView,
+    jar: &CookieJar,
+    uid: Option<&str>,
+) -> Result<(String, Session, Interaction), HubError> {
+    let (sid, sess) = load(state, jar)?;
+    let current = sess.interaction.clone().ok_or_else(|| {
+        HubError::page(
+            "Y190001",
+            "la session n'a pas de connexion en cours : recommencez depuis le service",
+        )
+    })?;
+    if let Some(uid) = uid
+        && uid != current
+    {
+        return Err(HubError::page(
+            "Y190001",
+            format!(
+                "l'interaction `{uid}` n'est pas celle de la session (`{current}`) : une autre connexion a été commencée dans ce navigateur"
+            ),
+        ));
+    }
+    let inter = state
+        .hub
+        .interactions
+        .get(&current, state.clock.now_ms())
+        .ok_or_else(|| HubError::page("Y190001", format!("l'interaction `{current}` a expiré")))?;
+    if inter.session_id != sid {
+        return Err(HubError::page(
+            "Y190001",
+            "l'interaction appartient à une autre session",
+        ));
+    }
+    Ok((sid, sess, inter))
+}
+
+pub(crate) fn client_of(state: &PlatformView, inter: &Interaction) -> Result<std::sync::Arc<Client>, HubError> {
+    state
+        .config()
+        .client(&inter.request.client_id)
+        .cloned()
+        .ok_or_else(|| HubError::internal("client de l'interaction introuvable"))
 }
