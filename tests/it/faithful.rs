@@ -34,14 +34,7 @@ async fn pkce_at_authorize_is_refused_on_both_platforms_with_the_way_out_explain
     // and authorize-params.dto.ts lists neither code_challenge nor
     // code_challenge_method; discovery still advertises them.
     let app = TestApp::spawn().await;
-    let discovery: serde_json::Value = plain_http()
-        .get(format!("{}/.well-known/openid-configuration", app.issuer()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = fetch_json(&format!("{}/.well-known/openid-configuration", app.issuer())).await;
     assert_eq!(
         discovery["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
@@ -127,14 +120,7 @@ async fn franceconnect_plus_discovery_lists_its_own_scopes_and_claims() {
     // back/libs/scopes data fcp-high.scopes.ts: no idp_birthdate, no idp_id,
     // no given_name_array on FranceConnect+.
     let app = TestApp::spawn().await;
-    let doc: serde_json::Value = plain_http()
-        .get(format!("{}/fcplus/api/v2/.well-known/openid-configuration", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = fetch_json(&format!("{}/fcplus/api/v2/.well-known/openid-configuration", app.base)).await;
     let list = |k: &str| -> Vec<String> {
         doc[k]
             .as_array()
@@ -319,28 +305,13 @@ async fn error_pages_lead_back_to_the_service_with_the_error_at_its_callback() {
     let scenario = format!(
         "name: identité incomplète\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: idp.ameli.userinfo\n    drop_claims: [birthdate]\n"
     );
-    let resp = plain_http()
-        .post(app.url("/_fcmock/api/scenarios"))
-        .header("content-type", "application/yaml")
-        .body(scenario)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    load_scenario(&app, &scenario).await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
     let (login, password) = account(&app, "camille-rochefort", "ameli");
     let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;
     assert_eq!(page.error_code().as_deref(), Some("Y600006"), "{}", page.body);
-    let html = page.html();
-    let link = html
-        .select(&scraper::Selector::parse("a[data-testid=back-to-sp-link]").unwrap())
-        .next()
-        .unwrap_or_else(|| panic!("no way back: {}", page.body))
-        .value()
-        .attr("href")
-        .unwrap()
-        .to_owned();
+    let link = href_of(&page, "back-to-sp-link");
     assert!(link.starts_with(REDIRECT), "{link}");
     let q = query(&link);
     assert_eq!(q["error"], "server_error");
@@ -401,14 +372,7 @@ async fn civil_registry_outcomes_come_from_personas_or_from_a_scenario() {
     let scenario = format!(
         "name: rnipp lent\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.interaction.verify\n    rnipp: timeout\n"
     );
-    let resp = plain_http()
-        .post(app.url("/_fcmock/api/scenarios"))
-        .header("content-type", "application/yaml")
-        .body(scenario)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    load_scenario(&app, &scenario).await;
     let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
     let (login, password) = account(&app, "camille-rochefort", "ameli");
     let page = interactive_login(&app, &app.browser(), &url, "ameli", &login, &password).await;

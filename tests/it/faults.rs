@@ -10,16 +10,7 @@ use fcmock::scenarios::catalogue::{IDP_FAULTS, TOKEN_FAULTS, TokenTarget};
 use crate::helpers::*;
 
 async fn load(app: &TestApp, yaml: &str) -> String {
-    let resp = plain_http()
-        .post(app.url("/_fcmock/api/scenarios"))
-        .body(yaml.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().unwrap().to_owned()
+    load_scenario(app, yaml).await
 }
 
 /// A headless login of `client` and the raw token response.

@@ -92,11 +92,16 @@ async fn login_plus(
     );
     let q = query(&location);
     assert_eq!(q["iss"], plus_issuer(app));
+    plus_token(app, client, secret, &q["code"]).await
+}
+
+/// Redeems `code` at FranceConnect+'s token endpoint.
+async fn plus_token(app: &TestApp, client: &str, secret: &str, code: &str) -> Value {
     let resp = plain_http()
         .post(format!("{}/token", plus_issuer(app)))
         .form(&[
             ("grant_type", "authorization_code"),
-            ("code", q["code"].as_str()),
+            ("code", code),
             ("redirect_uri", REDIRECT),
             ("client_id", client),
             ("client_secret", secret),
@@ -553,21 +558,7 @@ async fn headless_login_and_checktoken_on_franceconnect_plus() {
     let location = page.location.unwrap_or_default();
     assert!(location.starts_with(REDIRECT), "{location}\n{}", page.body);
     let code = query(&location)["code"].clone();
-    let tokens: Value = plain_http()
-        .post(format!("{}/token", plus_issuer(&app)))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", ECDH_CLIENT),
-            ("client_secret", ECDH_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = plus_token(&app, ECDH_CLIENT, ECDH_SECRET, &code).await;
     let (_, claims) = open(&app, tokens["id_token"].as_str().unwrap(), &ec_key(), ECDH_CLIENT).await;
     assert_eq!(claims["acr"], "eidas2");
     // The DGFiP checks the FranceConnect+ access token on FranceConnect+…
@@ -714,21 +705,7 @@ async fn sso_after_an_eidas3_login_answers_eidas2_to_a_service_asking_eidas2() {
     }
     let location = page.location.clone().unwrap_or_else(|| panic!("{}", page.body));
     let code = query(&location)["code"].clone();
-    let tokens: Value = plain_http()
-        .post(format!("{}/token", plus_issuer(&app)))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", ECDH_CLIENT),
-            ("client_secret", ECDH_SECRET),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = plus_token(&app, ECDH_CLIENT, ECDH_SECRET, &code).await;
     let (_, claims) = open(&app, tokens["id_token"].as_str().unwrap(), &ec_key(), ECDH_CLIENT).await;
     assert_eq!(claims["acr"], "eidas2", "{claims:?}");
 }

@@ -316,3 +316,35 @@ pub async fn queue_login(app: &TestApp, client_id: &str, persona: &str, idp: &st
         resp.text().await.unwrap_or_default()
     );
 }
+
+/// The `href` of the link `data-testid="{testid}"` on a page.
+pub fn href_of(page: &Page, testid: &str) -> String {
+    page.html()
+        .select(&scraper::Selector::parse(&format!("[data-testid=\"{testid}\"]")).unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("no {testid} in:\n{}", page.body))
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned()
+}
+
+/// Puts a scenario (YAML) in force through the control API; returns its id.
+pub async fn load_scenario(app: &TestApp, yaml: &str) -> String {
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/scenarios"))
+        .header("content-type", "application/yaml")
+        .body(yaml.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// GET `url` and parse its JSON body.
+pub async fn fetch_json(url: &str) -> Value {
+    plain_http().get(url).send().await.unwrap().json().await.unwrap()
+}

@@ -365,15 +365,7 @@ async fn cancelling_at_the_provider_returns_to_the_wall_then_access_denied() {
     let (url, _, _) = rp.authorize_url(&["profile"], &[]);
     let wall = browser.open(&url, &app.base).await;
     let idp = browser.submit(&wall, "idp-ameli", &[], &app.base).await;
-    let cancel = idp
-        .html()
-        .select(&scraper::Selector::parse("[data-testid=idp-cancel]").unwrap())
-        .next()
-        .unwrap()
-        .value()
-        .attr("href")
-        .unwrap()
-        .to_owned();
+    let cancel = href_of(&idp, "idp-cancel");
     let wall_again = browser.open(&cancel, &app.base).await;
     assert!(
         wall_again.testid("wall-error").unwrap().contains("annulé"),
@@ -382,15 +374,7 @@ async fn cancelling_at_the_provider_returns_to_the_wall_then_access_denied() {
     );
     // "Revenir sur …" is a link: GET redirect-to-sp-with-error, answered 302
     // (fournisseur-service-retour.feature).
-    let href = wall_again
-        .html()
-        .select(&scraper::Selector::parse("[data-testid=back-to-sp-link]").unwrap())
-        .next()
-        .unwrap()
-        .value()
-        .attr("href")
-        .unwrap()
-        .to_owned();
+    let href = href_of(&wall_again, "back-to-sp-link");
     let back = browser.get(&href).await;
     assert_eq!(back.status, 302);
     let q = query(back.location.as_deref().unwrap());
