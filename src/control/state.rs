@@ -26,6 +26,9 @@ pub struct ControlState {
     pub idps: Arc<IdpSet>,
     /// Bearer token that opens the control API to non-loopback callers.
     pub control_token: Option<Arc<str>>,
+    /// Serialises additions of personas: each reads the configuration in
+    /// force and replaces it, so two at once would lose one's personas.
+    additions: Arc<parking_lot::Mutex<()>>,
 }
 
 impl Deref for ControlState {
@@ -43,6 +46,7 @@ impl ControlState {
             platform,
             idps,
             control_token: control_token.map(Arc::from),
+            additions: Arc::default(),
         }
     }
 
@@ -74,6 +78,8 @@ impl ControlState {
             name: name.to_owned(),
             text: text.to_owned(),
         };
+        // Held from reading the configuration to storing its successor.
+        let _one_at_a_time = self.additions.lock();
         let (next, added) = self.config().with_added_personas(&source)?;
         self.platform.register_personas(&added);
         if let Err(e) = self.scenarios.load_persona_faults(&added) {

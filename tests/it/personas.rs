@@ -404,3 +404,31 @@ async fn personas_can_be_added_while_running() {
         400
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_additions_of_personas_all_stay() {
+    // Each addition reads the configuration in force and replaces it: without
+    // serialising them, parallel calls answered 201 but lost personas.
+    let app = TestApp::spawn().await;
+    let adds = (0..50).map(|i| {
+        let url = app.url("/_fcmock/api/personas");
+        async move {
+            let yaml = format!(
+                "personas:\n  - id: parallele-{i}\n    identity: {{ given_name: \"Par\", family_name: \"Allele\", gender: female, birthdate: \"1990-01-01\", birthplace: \"75107\", birthcountry: \"99100\", email: \"p{i}@example.fr\" }}\n    accounts: [ {{ idp: laposte, login: \"p{i}@example.fr\", password: \"x\" }} ]\n    tags: [parallele]\n"
+            );
+            plain_http().post(url).body(yaml).send().await.unwrap().status().as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(adds).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let listed: Value = plain_http()
+        .get(app.url("/_fcmock/api/personas?tag=parallele"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let n = listed.as_array().map_or(0, Vec::len);
+    assert_eq!(n, 50, "every added persona is kept ({n} of 50)");
+}
