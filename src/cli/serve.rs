@@ -259,10 +259,7 @@ pub fn banner(state: &AppState) -> String {
         let _ = writeln!(out, "      client_id     {}", c.client_id);
         // The demo clients' secrets are published (README, default bundle);
         // a secret from the user's own configuration stays out of CI logs.
-        let published = crate::config::DEFAULT_BUNDLE
-            .iter()
-            .any(|(_, text)| text.contains(c.client_secret.as_str()));
-        if published {
+        if c.secret_is_published() {
             let _ = writeln!(out, "      client_secret {}", c.client_secret);
         } else {
             let _ = writeln!(out, "      client_secret (from your configuration, not printed)");

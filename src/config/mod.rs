@@ -163,6 +163,15 @@ pub struct ClientEncryption {
 }
 
 impl Client {
+    /// Whether this client's secret is one the default bundle publishes (the
+    /// demo clients'): only those may be shown on pages and in logs.
+    pub fn secret_is_published(&self) -> bool {
+        let line = format!("client_secret: \"{}\"", self.client_secret);
+        DEFAULT_BUNDLE
+            .iter()
+            .any(|(_, text)| text.lines().any(|l| l.trim() == line))
+    }
+
     /// Whether the wall shows (and `idp_hint` may pick) identity provider `idp`.
     pub fn allows_idp(&self, idp: &str) -> bool {
         self.idps.as_ref().is_none_or(|list| list.iter().any(|i| i == idp))

@@ -292,7 +292,12 @@ async fn home(State(state): State<ControlState>) -> Response {
                 (
                     c.name.clone(),
                     c.client_id.clone(),
-                    c.client_secret.clone(),
+                    // A secret from the user's own configuration never reaches a page.
+                    if c.secret_is_published() {
+                        c.client_secret.clone()
+                    } else {
+                        "(votre configuration, non affiché)".to_owned()
+                    },
                     format!("{:?}", c.kind).to_lowercase(),
                 )
             })

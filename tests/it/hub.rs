@@ -203,3 +203,17 @@ identity_providers:
         "same identity, same sub, whatever the provider"
     );
 }
+
+#[tokio::test]
+async fn the_home_page_shows_only_the_published_demo_secrets() {
+    let extra = "clients:\n  - client_id: mon-portail\n    client_secret: secret-de-production-ne-pas-montrer-0123456789\n    name: Mon portail\n    redirect_uris: [\"http://localhost:3000/callback\"]\n";
+    let app = TestApp::spawn_with(&[extra]).await;
+    let home = app.browser().get(&app.url("/_fcmock/")).await;
+    let clients = home.testid("home-clients").unwrap();
+    assert!(clients.contains("mon-portail"), "{clients}");
+    assert!(
+        !home.body.contains("secret-de-production"),
+        "the user's secret is on the page"
+    );
+    assert!(clients.contains(PUBLIC_SECRET), "the demo secrets stay visible");
+}
