@@ -166,6 +166,7 @@ pub fn build_router(state: AppState) -> Router {
             state.recorder(),
             crate::journal::layer::record,
         ))
+        .layer(axum::middleware::map_response(crate::web::security::headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,

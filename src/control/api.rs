@@ -37,7 +37,12 @@ pub(crate) async fn guard(State(state): State<ControlState>, mut req: Request, n
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match (&state.control_token, presented) {
-        (Some(expected), Some(got)) if &**expected == got => next.run(req).await,
+        // Compared in constant time: the answer's timing says nothing of the token.
+        (Some(expected), Some(got))
+            if bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), got.as_bytes())) =>
+        {
+            next.run(req).await
+        }
         (Some(_), _) => error(
             StatusCode::UNAUTHORIZED,
             "send `Authorization: Bearer <control token>` (the --control-token fcmock was started with)",

@@ -3,6 +3,8 @@
 //! Every template extends `base.html`, which carries the "test environment,
 //! fictitious people" banner, so no page can omit it.
 
+pub mod security;
+
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

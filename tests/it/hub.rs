@@ -217,3 +217,43 @@ async fn the_home_page_shows_only_the_published_demo_secrets() {
     );
     assert!(clients.contains(PUBLIC_SECRET), "the demo secrets stay visible");
 }
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_the_consent_script_is_allowed_by_hash() {
+    let app = TestApp::spawn().await;
+    let resp = plain_http().get(app.url("/_fcmock/")).send().await.unwrap();
+    let h = resp.headers();
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    // The consent page's inline script is exactly one the policy allows.
+    let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let (login, password) = account(&app, "marie-lou-petitjean", "impots");
+    let consent = to_consent(
+        &app,
+        &app.browser(),
+        &url,
+        "impots",
+        &[("login", &login), ("password", &password)],
+    )
+    .await;
+    let script = consent
+        .body
+        .split("<script>")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let hash = {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()))
+    };
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+}
