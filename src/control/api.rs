@@ -27,7 +27,8 @@ pub(crate) async fn guard(State(state): State<ControlState>, mut req: Request, n
         .await
         .ok()
         .map(|ConnectInfo(addr)| addr);
-    let loopback = peer.is_none_or(|addr| addr.ip().is_loopback());
+    // `to_canonical`: with `--bind ::`, IPv4 callers arrive as ::ffff:127.0.0.1.
+    let loopback = peer.is_none_or(|addr| addr.ip().to_canonical().is_loopback());
     if loopback {
         return next.run(req).await;
     }

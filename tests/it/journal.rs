@@ -369,3 +369,33 @@ async fn the_journal_records_each_error_code_from_the_error_itself() {
     let code = token["exchanges"][0]["error_code"].as_str().unwrap_or_default();
     assert!(code.starts_with('Y') && code.len() >= 7, "{token}");
 }
+
+#[tokio::test]
+async fn ipv4_loopback_callers_pass_the_control_guard_when_bound_to_ipv6_any() {
+    // With `--bind ::`, a caller on 127.0.0.1 arrives as ::ffff:127.0.0.1.
+    let Ok(listener) = tokio::net::TcpListener::bind("[::]:0").await else {
+        return; // no IPv6 on this machine: nothing to check
+    };
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let cfg = fcmock::config::Config::default_bundle().unwrap();
+    let urls = fcmock::server::Urls {
+        public: base.clone(),
+        internal: base.clone(),
+    };
+    let state = fcmock::server::AppState::new(
+        cfg,
+        urls,
+        fcmock::clock::Clock::system(),
+        fcmock::rng::Rng::seeded(1),
+        None,
+    )
+    .unwrap();
+    tokio::spawn(fcmock::server::serve(listener, state, std::future::pending()));
+    let resp = plain_http()
+        .get(format!("{base}/_fcmock/api/clients"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
+}
