@@ -1,59 +1,14 @@
 //! Control API: journal, clock, reset, and the guard that keeps it local.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, Query, RawQuery, Request, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ControlError, ControlState};
 use crate::journal::{Filter, export, fingerprint};
-
-/// A control API error as a response (for the guard, a middleware).
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    ControlError::new(status, message).into_response()
-}
-
-/// Loopback callers always pass; others need `Authorization: Bearer <control token>`.
-pub(crate) async fn guard(State(state): State<ControlState>, mut req: Request, next: Next) -> Response {
-    use axum::RequestExt as _;
-    // Through the extractor, so that axum's MockConnectInfo works in tests.
-    let peer = req
-        .extract_parts::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr);
-    // `to_canonical`: with `--bind ::`, IPv4 callers arrive as ::ffff:127.0.0.1.
-    let loopback = peer.is_none_or(|addr| addr.ip().to_canonical().is_loopback());
-    if loopback {
-        return next.run(req).await;
-    }
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match (&state.control_token, presented) {
-        // Compared in constant time: the answer's timing says nothing of the token.
-        (Some(expected), Some(got))
-            if bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), got.as_bytes())) =>
-        {
-            next.run(req).await
-        }
-        (Some(_), _) => error(
-            StatusCode::UNAUTHORIZED,
-            "send `Authorization: Bearer <control token>` (the --control-token fcmock was started with)",
-        ),
-        (None, _) => error(
-            StatusCode::FORBIDDEN,
-            "the control API answers loopback callers only; start fcmock with --control-token TOKEN (FCMOCK_CONTROL_TOKEN) to allow others",
-        ),
-    }
-}
 
 fn parse_filter(query: Option<&str>) -> Result<Filter, ControlError> {
     serde_urlencoded::from_str::<Filter>(query.unwrap_or("")).map_err(|e| {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 mod api;
 mod error;
+mod guard;
 pub mod openapi;
 mod personas;
 mod state;
@@ -48,7 +49,7 @@ where
         .route(m::API_SCENARIO, axum::routing::delete(api::scenario_remove))
         .route(m::API_KEYS_ROTATE, post(api::keys_rotate))
         .route(m::API_OPENAPI, get(openapi_json))
-        .layer(axum::middleware::from_fn_with_state(state, api::guard));
+        .layer(axum::middleware::from_fn_with_state(state, guard::guard));
     Router::new()
         .merge(api)
         .route(m::HOME, get(home))

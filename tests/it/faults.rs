@@ -380,6 +380,7 @@ async fn scenario_files_are_validated_with_lines() {
     let app = TestApp::spawn().await;
     let resp = plain_http()
         .post(app.url("/_fcmock/api/scenarios"))
+        .header("content-type", "application/yaml")
         .body("name: bad\nfaults:\n  - at: fc.tokn\n    status: 503\n")
         .send()
         .await

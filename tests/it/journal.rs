@@ -399,3 +399,57 @@ async fn ipv4_loopback_callers_pass_the_control_guard_when_bound_to_ipv6_any() {
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
 }
+
+#[tokio::test]
+async fn web_pages_cannot_drive_the_control_api() {
+    let app = TestApp::spawn().await;
+    let http = plain_http();
+    // A foreign Origin (a page the developer visits) is refused…
+    let foreign = http
+        .post(app.url("/_fcmock/api/reset"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    // …fcmock's own is not.
+    let own = http
+        .post(app.url("/_fcmock/api/reset"))
+        .header("origin", app.base.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 204);
+    // Bodies a browser may send cross-site without asking are refused.
+    for (ctype, body) in [
+        ("text/plain", "name: x\n"),
+        ("application/x-www-form-urlencoded", "a=b"),
+    ] {
+        let r = http
+            .post(app.url("/_fcmock/api/scenarios"))
+            .header("content-type", ctype)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 415, "{ctype}");
+        let msg: Value = r.json().await.unwrap();
+        assert!(msg["error"].as_str().unwrap().contains("application/yaml"), "{msg}");
+    }
+    // DNS rebinding: a Host that is neither loopback nor fcmock's URL.
+    let port = app.base.rsplit(':').next().unwrap().to_owned();
+    let rebound = http
+        .get(app.url("/_fcmock/api/clients"))
+        .header("host", format!("evil.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    let local = http
+        .get(app.url("/_fcmock/api/clients"))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status(), 200);
+}

@@ -335,6 +335,7 @@ async fn personas_can_be_added_while_running() {
 "#;
     let resp = plain_http()
         .post(app.url("/_fcmock/api/personas"))
+        .header("content-type", "application/yaml")
         .body(yaml)
         .send()
         .await
@@ -364,6 +365,7 @@ async fn personas_can_be_added_while_running() {
     }]});
     let resp = plain_http()
         .post(app.url("/_fcmock/api/personas"))
+        .header("content-type", "application/yaml")
         .body(body.to_string())
         .send()
         .await
@@ -376,6 +378,7 @@ async fn personas_can_be_added_while_running() {
     let bad = "personas:\n  - id: x\n    identity: { given_name: A, family_name: B, gender: male, birthdate: \"2000-01-01\", birthplace: \"75107\", birthcountry: \"99999\" }\n";
     let resp = plain_http()
         .post(app.url("/_fcmock/api/personas"))
+        .header("content-type", "application/yaml")
         .body(bad)
         .send()
         .await
@@ -386,6 +389,7 @@ async fn personas_can_be_added_while_running() {
     let dup = "personas:\n  - id: doublon\n    identity: { given_name: A, family_name: B, gender: male, birthdate: \"2000-01-01\", birthplace: \"75107\", birthcountry: \"99100\" }\n    accounts: [ { idp: laposte, login: \"ondine@example.fr\" } ]\n";
     let resp = plain_http()
         .post(app.url("/_fcmock/api/personas"))
+        .header("content-type", "application/yaml")
         .body(dup)
         .send()
         .await
@@ -396,6 +400,7 @@ async fn personas_can_be_added_while_running() {
     assert_eq!(
         plain_http()
             .post(app.url("/_fcmock/api/personas"))
+            .header("content-type", "application/yaml")
             .body(clients)
             .send()
             .await
@@ -416,7 +421,7 @@ async fn parallel_additions_of_personas_all_stay() {
             let yaml = format!(
                 "personas:\n  - id: parallele-{i}\n    identity: {{ given_name: \"Par\", family_name: \"Allele\", gender: female, birthdate: \"1990-01-01\", birthplace: \"75107\", birthcountry: \"99100\", email: \"p{i}@example.fr\" }}\n    accounts: [ {{ idp: laposte, login: \"p{i}@example.fr\", password: \"x\" }} ]\n    tags: [parallele]\n"
             );
-            plain_http().post(url).body(yaml).send().await.unwrap().status().as_u16()
+            plain_http().post(url).header("content-type", "application/yaml").body(yaml).send().await.unwrap().status().as_u16()
         }
     });
     let statuses = futures_util::future::join_all(adds).await;
