@@ -240,9 +240,11 @@ fn session_end_confirm_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfO
     let ctx = sess.logout.clone();
     state.hub.sessions.remove(&sid);
     let target = match ctx.and_then(|c| c.post_logout_redirect_uri.map(|u| (u, c.state))) {
+        // Normalised by the URL parser in both cases: a raw URI with CR/LF
+        // would make a header-less redirect.
         Some((uri, st)) => match st {
             Some(s) => with_query(&uri, &[("state", &s)]),
-            None => uri,
+            None => with_query(&uri, &[]),
         },
         None => url(state, p::SESSION_END_SUCCESS),
     };

@@ -131,6 +131,19 @@ fn token_inner(
     headers: &HeaderMap,
     body: &str,
 ) -> Result<(Value, Arc<Client>), OAuthError> {
+    // Only a form body is read, before any code is looked at: a malformed
+    // attempt must not burn the code (RFC 6749 §4.1.3).
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().starts_with("application/x-www-form-urlencoded"));
+    if !form_type {
+        return Err(bad_request(
+            "invalid_request",
+            "only application/x-www-form-urlencoded content-type bodies are supported",
+            "Y000400",
+        ));
+    }
     let form = form_map(body)?;
     let client = authenticate(state, headers, &form)?;
     let request = GrantRequest::parse(&form).map_err(grant_error)?;

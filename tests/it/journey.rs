@@ -416,3 +416,62 @@ async fn presumed_birthdates_are_completed_and_kept_raw() {
         assert_eq!(info["birthplace"], "", "born abroad");
     }
 }
+
+#[tokio::test]
+async fn logout_without_state_redirects_to_the_normalised_uri() {
+    // A post_logout_redirect_uri carrying CR/LF once gave a 303 with no
+    // Location; it is normalised as it is with a state.
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let browser = app.browser();
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let (login, password) = account(&app, "eloise-daubrecourt", "laposte");
+    let back = interactive_login(&app, &browser, &url, "laposte", &login, &password).await;
+    let r = rp
+        .redeem(&query(back.location.as_deref().unwrap())["code"])
+        .await
+        .unwrap();
+    let logout = app.url(&format!(
+        "/api/v2/session/end?id_token_hint={}&post_logout_redirect_uri={}",
+        r.raw_id_token,
+        urlencode("http://localhost:3000/logout\r\nX-Injected: 1")
+    ));
+    let form = browser.open(&logout, &app.base).await;
+    if form.error_code().is_some() {
+        // Refused up front is as good: nothing reaches a header.
+        return;
+    }
+    let (action, fields) = form.form_of("auto-form");
+    let to_idp = browser.post(&action, &fields).await;
+    let confirm = browser.follow(to_idp, &app.base).await;
+    let (action, fields) = confirm.form_of("auto-form");
+    let done = browser.post(&action, &fields).await;
+    let location = done
+        .location
+        .unwrap_or_else(|| panic!("no Location: {} {}", done.status, done.body));
+    assert!(!location.contains(['\r', '\n']), "{location:?}");
+    assert!(location.starts_with("http://localhost:3000/logout"), "{location}");
+}
+
+#[tokio::test]
+async fn the_token_endpoint_reads_form_bodies_only_and_keeps_the_code_otherwise() {
+    let app = TestApp::spawn().await;
+    queue_login(&app, PUBLIC_CLIENT, "camille-rochefort", "ameli").await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
+    let body = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}&client_id={PUBLIC_CLIENT}&client_secret={PUBLIC_SECRET}",
+        urlencode(REDIRECT)
+    );
+    let plain = plain_http()
+        .post(format!("{}/token", app.issuer()))
+        .header("content-type", "text/plain")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+    // The code was not burnt by the malformed attempt.
+    assert!(rp.redeem(&code).await.is_ok());
+}
