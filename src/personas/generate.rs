@@ -402,7 +402,9 @@ pub fn generate(opts: &Options) -> Vec<GenPersona> {
             tag(t);
         }
         out.push(GenPersona {
-            id: format!("{}-{number:06}", opts.prefix),
+            // The seed is in the id: two files generated with different
+            // seeds never replace each other's personas.
+            id: format!("{}-{:x}-{number:06}", opts.prefix, opts.seed),
             given_names,
             family_name,
             gender,

@@ -437,3 +437,39 @@ async fn parallel_additions_of_personas_all_stay() {
     let n = listed.as_array().map_or(0, Vec::len);
     assert_eq!(n, 50, "every added persona is kept ({n} of 50)");
 }
+
+#[test]
+fn generated_files_with_other_seeds_load_together_and_a_repeated_id_is_an_error() {
+    let file = |seed: u64| {
+        let opts = Options {
+            count: 30,
+            seed,
+            ..Options::default()
+        };
+        fcmock::config::Source {
+            name: format!("gen-{seed}.yaml"),
+            text: to_yaml(&generate(&opts), &opts),
+        }
+    };
+    // Ids carry the seed: 30 + 30 personas, none replaced.
+    let both = fcmock::config::load(&[file(1), file(2)], true).unwrap_or_else(|e| panic!("{e}"));
+    let generated = both.personas.iter().filter(|p| p.id.starts_with("gen-")).count();
+    assert_eq!(generated, 60);
+    // The same id in two of the user's files: an error naming both places.
+    let persona = "personas:\n  - id: doublon\n    identity: { given_name: \"A\", family_name: \"B\", gender: female, birthdate: \"1990-01-01\", birthplace: \"75107\", birthcountry: \"99100\", email: \"a@example.fr\" }\n";
+    let sources = [
+        fcmock::config::Source {
+            name: "a.yaml".into(),
+            text: persona.into(),
+        },
+        fcmock::config::Source {
+            name: "b.yaml".into(),
+            text: persona.into(),
+        },
+    ];
+    let err = fcmock::config::load(&sources, true).unwrap_err().to_string();
+    assert!(
+        err.contains("b.yaml:") && err.contains("already defined at a.yaml:2"),
+        "{err}"
+    );
+}

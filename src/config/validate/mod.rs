@@ -127,9 +127,9 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
         return Err(ConfigErrors(errors.0));
     }
 
-    let clients = dedupe(clients, |c| c.client_id.value.clone());
-    let idps = dedupe(idps, |i| i.id.value.clone());
-    let personas = dedupe(personas, |p| p.id.value.clone());
+    let clients = dedupe(clients, "clients", |c| c.client_id.value.clone(), &mut errors);
+    let idps = dedupe(idps, "identity_providers", |i| i.id.value.clone(), &mut errors);
+    let personas = dedupe(personas, "personas", |p| p.id.value.clone(), &mut errors);
     let raw_personas = &personas;
 
     let platform = build_platform(&platform, &mut errors);
@@ -161,7 +161,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     if !errors.0.is_empty() {
         return Err(ConfigErrors(errors.0));
     }
-    let data_providers = dedupe(data_providers, |d| d.id.value.clone());
+    let data_providers = dedupe(data_providers, "data_providers", |d| d.id.value.clone(), &mut errors);
     let data_providers: Vec<Arc<DataProvider>> = data_providers
         .iter()
         .filter_map(|e| build_data_provider(e, &mut errors))
@@ -273,9 +273,12 @@ pub(crate) fn parse_message(e: &serde_saphyr::Error) -> String {
     }
 }
 
-/// Later entries with the same key replace earlier ones (user files override
-/// the default bundle), keeping the first position.
-fn dedupe<T>(items: Vec<Located<T>>, key: impl Fn(&T) -> String) -> Vec<Located<T>> {
+/// Later entries with the same key replace earlier ones from the default
+/// bundle (user files override it), keeping the first position. Two entries
+/// with the same key from the user's own files are an error naming both
+/// places: one would silently hide the other.
+fn dedupe<T>(items: Vec<Located<T>>, what: &str, key: impl Fn(&T) -> String, errors: &mut Errors) -> Vec<Located<T>> {
+    let from_bundle = |file: &str| super::DEFAULT_BUNDLE.iter().any(|(name, _)| *name == file);
     let mut out: Vec<Located<T>> = Vec::new();
     let mut pos: HashMap<String, usize> = HashMap::new();
     for item in items {
@@ -283,6 +286,19 @@ fn dedupe<T>(items: Vec<Located<T>>, key: impl Fn(&T) -> String) -> Vec<Located<
         match pos.get(&k) {
             Some(&i) => {
                 if let Some(slot) = out.get_mut(i) {
+                    if !from_bundle(&slot.file) {
+                        errors.spanned(
+                            &item.file,
+                            &item.item,
+                            format!("{what}[{}]", item.index),
+                            format!(
+                                "`{k}` is already defined at {}:{}; give one of them another id",
+                                slot.file,
+                                slot.item.referenced.line()
+                            ),
+                        );
+                        continue;
+                    }
                     *slot = item;
                 }
             }
