@@ -125,16 +125,49 @@ impl Rules<'_> {
     }
 }
 
+/// Names at most this many parameters in an explanation.
+const NAMED_AT_MOST: usize = 10;
+/// Cuts each named parameter to this many characters.
+const NAME_CHARS: usize = 40;
+
+/// A bounded list of parameter names for an explanation: a request with
+/// thousands of junk parameters gets a page and a log line of a few lines.
+fn summarise(names: &[&str]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(NAMED_AT_MOST)
+        .map(|n| {
+            let cut: String = n.chars().take(NAME_CHARS).collect();
+            if cut.len() < n.len() {
+                format!("`{cut}…`")
+            } else {
+                format!("`{cut}`")
+            }
+        })
+        .collect();
+    if names.len() > NAMED_AT_MOST {
+        shown.push(format!("et {} autres", names.len() - NAMED_AT_MOST));
+    }
+    shown.join(", ")
+}
+
 /// Validates an authorization request (every rule of FranceConnect v2 and
 /// FranceConnect+), or says which error surface answers it.
 pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
     let cfg = state.config;
     let mut map: HashMap<&str, &str> = HashMap::new();
     let mut problems: Vec<String> = Vec::new();
+    let mut repeated: Vec<&str> = Vec::new();
     for (k, v) in params {
-        if map.insert(k.as_str(), v.as_str()).is_some() {
-            problems.push(format!("le paramètre `{k}` est présent plusieurs fois"));
+        if map.insert(k.as_str(), v.as_str()).is_some() && !repeated.contains(&k.as_str()) {
+            repeated.push(k);
         }
+    }
+    if !repeated.is_empty() {
+        problems.push(format!(
+            "paramètre(s) présent(s) plusieurs fois : {}",
+            summarise(&repeated)
+        ));
     }
     if !cfg.platform.accept_pkce && PKCE_PARAMS.iter().any(|k| map.contains_key(k)) {
         problems.push(PKCE_HELP.to_owned());
@@ -146,9 +179,10 @@ pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result
             .filter(|k| !KNOWN_PARAMS.contains(k) && !PKCE_PARAMS.contains(k))
             .collect();
         unknown.sort_unstable();
-        for k in unknown {
+        if !unknown.is_empty() {
             problems.push(format!(
-                "paramètre inconnu `{k}` (FranceConnect n'accepte que : {})",
+                "paramètre(s) inconnu(s) : {} (FranceConnect n'accepte que : {})",
+                summarise(&unknown),
                 KNOWN_PARAMS.join(", ")
             ));
         }
