@@ -183,7 +183,7 @@ pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
 }
 
 fn read_scenario(path: &std::path::Path, config: &Config) -> Result<crate::scenarios::Scenario, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
+    let text = crate::config::read_text(path).map_err(|e| e.to_string())?;
     crate::scenarios::parse::parse(&path.display().to_string(), &text, config).map_err(|e| e.to_string())
 }
 

@@ -507,6 +507,32 @@ pub struct Source {
     pub text: String,
 }
 
+/// Reads one text file; what goes wrong is located like any configuration
+/// error (a file that is not UTF-8: the line of its first bad byte).
+pub fn read_text(path: &Path) -> Result<String, ConfigErrors> {
+    let located = |line: u64, message: String| {
+        ConfigErrors(vec![ConfigError {
+            file: path.display().to_string(),
+            line,
+            field: String::new(),
+            message,
+        }])
+    };
+    let bytes = std::fs::read(path).map_err(|e| located(0, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes
+            .get(..valid)
+            .map_or(0, |b| b.iter().filter(|c| **c == b'\n').count())
+            + 1;
+        located(
+            u64::try_from(line).unwrap_or(u64::MAX),
+            format!("not UTF-8 text (byte {valid} is not); save the file as UTF-8"),
+        )
+    })
+}
+
 /// Reads `path` (a YAML file, or every `*.yaml`/`*.yml` in a folder, sorted).
 pub fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigErrors> {
     let io_err = |p: &Path, e: std::io::Error| {
@@ -541,7 +567,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigErrors> {
     files
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, e))?;
+            let text = read_text(&p)?;
             Ok(Source {
                 name: p.display().to_string(),
                 text,

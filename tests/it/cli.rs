@@ -178,3 +178,21 @@ async fn trace_logs_hold_no_secret() {
         assert!(!logs.contains(secret), "`{secret}` appears in the logs");
     }
 }
+
+#[test]
+fn unreadable_files_are_reported_like_every_configuration_error() {
+    // A scenario (and a persona file) that is not UTF-8: file, line, newline.
+    let dir = std::env::temp_dir().join(format!("fcmock-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("latin1.yaml");
+    std::fs::write(&file, b"name: ok\ndescription: \"caf\xe9\"\n").unwrap();
+    for args in [vec!["scenario", "validate"], vec!["personas", "validate"]] {
+        let out = Command::new(BIN).args(&args).arg(&file).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let expected = format!("{}:2: not UTF-8 text", file.display());
+        assert!(err.contains(&expected), "{args:?}: {err}");
+        assert!(err.ends_with('\n'), "{args:?}: {err:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
