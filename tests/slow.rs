@@ -49,3 +49,24 @@ fn slow_soak_200_concurrent_flows_for_30_seconds_rss_flat_no_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A body shorter than its Content-Length gets 408 after 10 seconds (not a
+/// 504 after 60).
+#[tokio::test]
+async fn slow_a_short_body_gets_408_after_ten_seconds() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v2/token HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read(&mut answer))
+        .await
+        .expect("an answer within 20 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+}

@@ -21,6 +21,8 @@ use super::{DecodedJwt, ErrorCode, Exchange, Journal, Party, StreamedFault, fing
 use crate::clock::Clock;
 use crate::oidc::form::parse_form;
 
+/// How long a request body may take to arrive.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Largest request body recorded (the app refuses larger ones anyway).
 const REQUEST_LIMIT: usize = 64 * 1024;
 /// Largest response body buffered for recording.
@@ -269,7 +271,20 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
     let started_ms = state.clock.now_ms();
     let timer = Instant::now();
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, REQUEST_LIMIT).await else {
+    // A body shorter than its Content-Length would otherwise hold the
+    // request until the global timeout (60 s, then 504): 408 after 10 s.
+    let Ok(read) = tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, REQUEST_LIMIT)).await else {
+        return (
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "Corps de requête incomplet après {} s (request body not received within {} s: shorter than its Content-Length?).",
+                BODY_READ_TIMEOUT.as_secs(),
+                BODY_READ_TIMEOUT.as_secs()
+            ),
+        )
+            .into_response();
+    };
+    let Ok(bytes) = read else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
