@@ -37,8 +37,54 @@ const SECRET_PARAMS: [&str; 5] = [
     "code_verifier",
     "csrfToken",
 ];
-/// Parameters holding bearer credentials: kept as a fingerprint.
-const TOKEN_PARAMS: [&str; 3] = ["token", "access_token", "refresh_token"];
+/// Parameters holding bearer credentials or codes: kept as a fingerprint
+/// (so that exchanges can still be matched, and nothing can be replayed).
+const TOKEN_PARAMS: [&str; 4] = ["token", "access_token", "refresh_token", "code"];
+
+/// A URL (absolute, or a path with a query) with its secret and token
+/// parameters redacted as in [`redact_params`].
+fn redact_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let params = redact_params(&parse_form(query));
+    let mut out = format!(
+        "{base}?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish()
+    );
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(redact_url(&format!("?{f}")).trim_start_matches('?'));
+    }
+    out
+}
+
+/// Hidden form fields of recorded pages whose values are secrets or codes.
+const HTML_SECRET_FIELDS: [&str; 4] = ["csrfToken", "code", "id_token_hint", "password"];
+
+/// A page kept in the journal with its hidden secrets masked.
+fn redact_html(text: &str) -> String {
+    let mut out = text.to_owned();
+    for name in HTML_SECRET_FIELDS {
+        let marker = format!("name=\"{name}\" value=\"");
+        let mut from = 0;
+        while let Some(i) = out.get(from..).and_then(|rest| rest.find(&marker)) {
+            let start = from + i + marker.len();
+            let Some(len) = out.get(start..).and_then(|rest| rest.find('"')) else {
+                break;
+            };
+            out.replace_range(start..start + len, "[redacted]");
+            from = start + "[redacted]".len();
+        }
+    }
+    out
+}
 
 /// Checks a JWT against the keys of the fcmock party that issued it:
 /// `Some(valid)` when the issuer (first argument) is one of fcmock's, `None`
@@ -141,6 +187,7 @@ fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
                     Some((scheme, _)) => format!("{scheme} [redacted]"),
                     None => "[redacted]".to_owned(),
                 },
+                "location" | "referer" => redact_url(value),
                 "cookie" | "set-cookie" => value
                     .split(';')
                     .map(|part| match part.split_once('=') {
@@ -202,6 +249,9 @@ fn redact_body(text: &str, content_type: &str) -> String {
             }
         }
         return v.to_string();
+    }
+    if content_type.starts_with("text/html") {
+        return redact_html(text);
     }
     text.to_owned()
 }
@@ -334,7 +384,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
     }
     let request_headers = redact_headers(&parts.headers);
     let method = parts.method.to_string();
-    let url = parts.uri.to_string();
+    let url = redact_url(&parts.uri.to_string());
     let mut jwts = Vec::new();
     if let Some((_, hint)) = params.iter().find(|(k, _)| k == "id_token_hint")
         && looks_like_jws(hint)
@@ -441,7 +491,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
     exchange.response_body = keep_body(&rtext, &rtype);
     exchange.error_code = error_code(rparts.extensions.get::<ErrorCode>(), location.as_deref());
     exchange.response_content_type = rtype;
-    exchange.location = location;
+    exchange.location = location.as_deref().map(redact_url);
     finish(exchange, flow);
     Response::from_parts(rparts, Body::from(rbytes))
 }
@@ -483,8 +533,19 @@ mod tests {
         let body = "client_id=a&client_secret=s3cr3t&code=c&password=pw&token=tok";
         let red = redact_body(body, "application/x-www-form-urlencoded");
         assert!(!red.contains("s3cr3t") && !red.contains("pw") && !red.contains("=tok"));
-        assert!(red.contains("code=c"));
+        // Codes are fingerprinted like tokens.
+        assert!(!red.contains("code=c&") && red.contains("code=sha256"), "{red}");
         let json = redact_body(r#"{"access_token":"AT","id_token":"x.y.z"}"#, "application/json");
         assert!(!json.contains("\"AT\"") && json.contains("x.y.z"));
+        let url = redact_url("/api/v2/userinfo?access_token=AT-SECRET&x=1");
+        assert!(!url.contains("AT-SECRET") && url.contains("x=1"), "{url}");
+        let loc = redact_url("http://sp/cb?code=THE-CODE&state=s#code=FRAG-CODE");
+        assert!(
+            !loc.contains("THE-CODE") && !loc.contains("FRAG-CODE") && loc.contains("state=s"),
+            "{loc}"
+        );
+        let html =
+            redact_html(r#"<input type="hidden" name="csrfToken" value="CSRF-1"><input name="code" value="C-2">"#);
+        assert!(!html.contains("CSRF-1") && !html.contains("C-2"), "{html}");
     }
 }

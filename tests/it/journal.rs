@@ -453,3 +453,37 @@ async fn web_pages_cannot_drive_the_control_api() {
         .unwrap();
     assert_eq!(local.status(), 200);
 }
+
+#[tokio::test]
+async fn codes_and_tokens_in_urls_are_fingerprinted_in_the_journal_and_the_har() {
+    let app = TestApp::spawn().await;
+    queue_login(&app, PUBLIC_CLIENT, "camille-rochefort", "ameli").await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
+    let at = Rp::access_token(&rp.redeem(&code).await.unwrap());
+    // userinfo with the token in the query (FranceConnect accepts it there).
+    let r = plain_http()
+        .get(format!("{}/userinfo?access_token={at}", app.issuer()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for path in ["/_fcmock/api/journal", "/_fcmock/api/journal/har"] {
+        let text = plain_http()
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if let Some(i) = text.find(&code) {
+            panic!(
+                "{path} holds the code: …{}…",
+                &text[i.saturating_sub(300)..(i + 60).min(text.len())]
+            );
+        }
+        assert!(!text.contains(&at), "{path} holds the access token");
+    }
+}
