@@ -132,13 +132,27 @@ pub(crate) async fn clock_get(State(state): State<ControlState>) -> Json<Value> 
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClockChange {
     /// Move time by this many seconds (may be negative).
+    #[serde(default, deserialize_with = "present")]
     advance_seconds: Option<f64>,
     /// Set the time (milliseconds since the epoch)…
+    #[serde(default, deserialize_with = "present")]
     now_ms: Option<i64>,
     /// …or as RFC 3339.
+    #[serde(default, deserialize_with = "present")]
     now: Option<String>,
     /// Freeze (true) or let time run (false).
+    #[serde(default, deserialize_with = "present")]
     frozen: Option<bool>,
+}
+
+/// A field that may be absent but, when present, must have a value: `null`
+/// is refused instead of read as "absent".
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// `POST /_fcmock/api/clock` with `{"advance_seconds"}`, `{"now_ms"}`, `{"now"}` and/or `{"frozen"}`.

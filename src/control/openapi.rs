@@ -1,133 +1,262 @@
 //! The control API's OpenAPI 3.1 document, served at `/_fcmock/api/openapi.json`.
 //!
 //! Built from the same path constants the router uses, so it cannot name a
-//! path that is not routed (a test checks the converse).
+//! path that is not routed (a test checks the converse). Every status an
+//! operation answers is declared, the gate's included (a test calls each
+//! operation with good and bad requests against the running server).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::paths::mock as m;
 
-fn ok(description: &str) -> Value {
-    json!({"200": {"description": description, "content": {"application/json": {}}}})
+/// What every error body looks like.
+fn error_ref() -> Value {
+    json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}})
 }
 
-fn query(name: &str, description: &str) -> Value {
-    json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}, "description": description})
+/// One operation: its id, summary, and (status, description, JSON schema
+/// or `None` for an error) responses. The gate's 401/403 are added to every
+/// API operation, 415 to those with a body.
+fn op(id: &str, summary: &str, responses: &[(u16, &str, Option<Value>)], guarded: bool, body: Option<Value>) -> Value {
+    let mut r = Map::new();
+    for (status, description, schema) in responses {
+        let content = match schema {
+            Some(s) => json!({"application/json": {"schema": s}}),
+            None => error_ref(),
+        };
+        let entry = if *status == 204 {
+            json!({"description": description})
+        } else {
+            json!({"description": description, "content": content})
+        };
+        r.insert(status.to_string(), entry);
+    }
+    if guarded {
+        r.insert(
+            "401".into(),
+            json!({"description": "a token is configured and the caller is not loopback: send Authorization: Bearer TOKEN", "content": error_ref()}),
+        );
+        r.insert(
+            "403".into(),
+            json!({"description": "not loopback and no token configured, or a foreign Origin, or an unknown Host", "content": error_ref()}),
+        );
+    }
+    let mut o = json!({"operationId": id, "summary": summary, "responses": r});
+    if let Some(b) = body {
+        r_insert(
+            &mut o,
+            "415",
+            "the body is neither application/json nor application/yaml",
+        );
+        set(&mut o, "requestBody", b);
+    }
+    o
+}
+
+/// Sets `key` of an object (no-op on anything else).
+fn set(o: &mut Value, key: &str, v: Value) {
+    if let Some(m) = o.as_object_mut() {
+        m.insert(key.to_owned(), v);
+    }
+}
+
+fn r_insert(o: &mut Value, status: &str, description: &str) {
+    if let Some(r) = o["responses"].as_object_mut() {
+        r.insert(
+            status.into(),
+            json!({"description": description, "content": error_ref()}),
+        );
+    }
+}
+
+fn query(name: &str, description: &str, schema: &Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn object() -> Value {
+    json!({"type": "object"})
+}
+
+fn array() -> Value {
+    json!({"type": "array", "items": {"type": "object"}})
+}
+
+fn yaml_or_json() -> Value {
+    json!({"required": true, "content": {"application/yaml": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}}}})
 }
 
 /// The document.
 pub fn document(base: &str) -> Value {
+    let ms = json!({"type": "integer", "format": "int64"});
     let journal_filters = json!([
-        query("client_id", "only this client"),
-        query("persona", "only this persona"),
-        query("flow", "only this flow (one login)"),
+        query("client_id", "only this client", &string()),
+        query("persona", "only this persona", &string()),
+        query("flow", "only this flow (one login)", &string()),
         query(
             "endpoint",
-            "fc.token, idp.ameli.userinfo… or a prefix ending in `.` (idp.ameli.)"
+            "fc.token, idp.ameli.userinfo… or a prefix ending in `.` (idp.ameli.)",
+            &string()
         ),
-        query("since", "milliseconds since the epoch, inclusive"),
-        query("until", "milliseconds since the epoch, inclusive"),
-        query("limit", "the newest N exchanges"),
+        query("since", "milliseconds since the epoch, inclusive", &ms),
+        query("until", "milliseconds since the epoch, inclusive", &ms),
+        query(
+            "limit",
+            "the newest N exchanges",
+            &json!({"type": "integer", "minimum": 0})
+        ),
     ]);
-    let mut paths = serde_json::Map::new();
+    let bad_query = (400, "a filter that does not parse", None);
+    let mut paths = Map::new();
     let mut add = |path: &str, item: Value| {
         paths.insert(path.to_owned(), item);
     };
     add(
         m::HEALTH,
-        json!({"get": {"summary": "Liveness", "responses": ok("{\"status\":\"ok\"}")}}),
+        json!({"get": op("health", "Liveness", &[(200, "{\"status\":\"ok\"}", Some(object()))], false, None)}),
     );
     add(
         m::API_CLIENTS,
-        json!({"get": {"summary": "Registered service providers (client_id, secret, redirect rules, signing alg)", "responses": ok("array of clients")}}),
+        json!({"get": op("listClients", "Registered service providers (client_id, secret, redirect rules, signing alg)", &[(200, "array of clients", Some(array()))], true, None)}),
+    );
+    let mut personas_get = op(
+        "listPersonas",
+        "Personas, optionally selected by tags and identity provider",
+        &[(200, "array of personas", Some(array()))],
+        true,
+        None,
+    );
+    set(
+        &mut personas_get,
+        "parameters",
+        json!([
+            query("tag", "repeatable: all must match", &string()),
+            query("idp", "with an account at this identity provider", &string())
+        ]),
     );
     add(
         m::API_PERSONAS,
-        json!({"get": {
-        "summary": "Personas, optionally selected by tags and identity provider",
-        "parameters": [query("tag", "repeatable: all must match"), query("idp", "with an account at this identity provider")],
-        "responses": ok("array of personas")},
-        "post": {"summary": "Add personas while running (`personas: [ … ]` as in configuration files; same id replaces)",
-            "requestBody": {"required": true, "content": {"application/yaml": {}, "application/json": {}}},
-            "responses": {"201": {"description": "{added: [ids]}"}, "400": {"description": "{error, errors: [{line, field, message}]}"}}}}),
+        json!({"get": personas_get,
+        "post": op("addPersonas", "Add personas while running (`personas: [ … ]` as in configuration files)",
+            &[(201, "{added: [ids]}", Some(object())), (400, "{error, errors: [{line, field, message}]}", None)], true, Some(yaml_or_json()))}),
     );
     add(
         m::API_NEXT_LOGIN,
-        json!({"post": {
-        "summary": "Queue a headless login: the next authorize of client_id completes as this persona without pages",
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["client_id"], "properties": {
-            "client_id": {"type": "string"},
-            "persona": {"type": "string", "description": "a persona id, or"},
-            "tags": {"type": "array", "items": {"type": "string"}, "description": "the first persona with all these tags"},
-            "idp": {"type": "string", "description": "identity provider (default: the persona's first account)"}}}}}},
-        "responses": {"201": {"description": "queued"}, "404": {"description": "unknown client or persona"}, "422": {"description": "no account at that identity provider"}}}}),
+        json!({"post": op("queueNextLogin", "Queue a headless login: the next authorize of client_id completes as this persona without pages",
+            &[(201, "queued: {client_id, persona, idp, pending}", Some(object())), (400, "not the JSON body described", None),
+              (404, "unknown client or persona", None), (422, "no account at that identity provider, or the client refuses it", None),
+              (429, "too many logins queued", None)], true,
+            Some(json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["client_id"], "properties": {
+                "client_id": {"type": "string"},
+                "persona": {"type": "string", "description": "a persona id, or"},
+                "tags": {"type": "array", "items": {"type": "string"}, "description": "the first persona with all these tags"},
+                "idp": {"type": "string", "description": "identity provider (default: the persona's first account)"}}}}}})))}),
     );
+    let mut journal_get = op(
+        "getJournal",
+        "Recorded exchanges, correlated by flow, secrets redacted",
+        &[(200, "{count, capacity, exchanges}", Some(object())), bad_query.clone()],
+        true,
+        None,
+    );
+    set(&mut journal_get, "parameters", journal_filters.clone());
     add(
         m::API_JOURNAL,
-        json!({
-        "get": {"summary": "Recorded exchanges, correlated by flow, secrets redacted", "parameters": journal_filters, "responses": ok("{count, capacity, exchanges}")},
-        "delete": {"summary": "Forget every exchange", "responses": {"204": {"description": "cleared"}}}}),
+        json!({"get": journal_get,
+        "delete": op("clearJournal", "Forget every exchange", &[(204, "cleared", None)], true, None)}),
     );
-    add(
-        m::API_JOURNAL_HAR,
-        json!({"get": {"summary": "The same exchanges as HAR 1.2 (browser developer tools)", "parameters": journal_filters, "responses": ok("HAR document")}}),
+    let mut har = op(
+        "getJournalHar",
+        "The same exchanges as HAR 1.2 (browser developer tools)",
+        &[(200, "HAR document", Some(object())), bad_query],
+        true,
+        None,
     );
-    add(
-        m::API_JOURNAL_VERIFY,
-        json!({"get": {
-        "summary": "How many times an endpoint was called (by a client, in a flow, with a token)",
-        "parameters": [
-            {"name": "endpoint", "in": "query", "required": true, "schema": {"type": "string"}},
-            query("client_id", ""), query("flow", ""), query("persona", ""),
-            query("token", "the raw token or its sha256: fingerprint")],
-        "responses": ok("{count, calls}")}}),
+    set(&mut har, "parameters", journal_filters);
+    add(m::API_JOURNAL_HAR, json!({"get": har}));
+    let mut verify = op(
+        "verifyJournal",
+        "How many times an endpoint was called (by a client, in a flow, with a token)",
+        &[
+            (200, "{count, calls}", Some(object())),
+            (400, "endpoint missing, or a filter that does not parse", None),
+        ],
+        true,
+        None,
     );
+    set(
+        &mut verify,
+        "parameters",
+        json!([
+        {"name": "endpoint", "in": "query", "required": true, "schema": {"type": "string"}},
+        query("client_id", "", &string()), query("flow", "", &string()), query("persona", "", &string()),
+        query("token", "the raw token or its sha256: fingerprint", &string())]),
+    );
+    add(m::API_JOURNAL_VERIFY, json!({"get": verify}));
     add(
         m::API_CLOCK,
         json!({
-        "get": {"summary": "The platform's clock", "responses": ok("{now_ms, now, frozen}")},
-        "post": {"summary": "Move, set, freeze or unfreeze the clock", "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-            "advance_seconds": {"type": "number"}, "now_ms": {"type": "integer"}, "now": {"type": "string", "format": "date-time"}, "frozen": {"type": "boolean"}}}}}},
-            "responses": ok("the clock after the change")}}),
+        "get": op("getClock", "The platform's clock", &[(200, "{now_ms, now, frozen}", Some(object()))], true, None),
+        "post": op("setClock", "Move, set, freeze or unfreeze the clock (null values are refused)",
+            &[(200, "the clock after the change", Some(object())), (400, "not the JSON body described", None)], true,
+            Some(json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {
+                "advance_seconds": {"type": "number"}, "now_ms": {"type": "integer", "format": "int64"}, "now": {"type": "string", "format": "date-time"}, "frozen": {"type": "boolean"}}}}}})))}),
     );
     add(
         m::API_RESET,
-        json!({"post": {"summary": "Forget sessions, codes, tokens, queued logins, run-time scenarios and the journal; clock back to real time", "responses": {"204": {"description": "reset"}}}}),
+        json!({"post": op("reset", "Forget sessions, codes, tokens, queued logins, run-time scenarios and the journal; clock back to real time", &[(204, "reset", None)], true, Some(json!({"required": false, "content": {"application/json": {}}})))}),
     );
     add(
         m::API_SCENARIOS,
         json!({
-        "get": {"summary": "Scenarios in force, with how often each fault matched and applied", "responses": ok("array")},
-        "post": {"summary": "Put a scenario in force (YAML or JSON body, as in scenario files)", "requestBody": {"required": true, "content": {"application/yaml": {}, "application/json": {}}},
-            "responses": {"201": {"description": "{id, name, faults}"}, "400": {"description": "{error, errors: [{line, field, message}]}"}}}}),
+        "get": op("listScenarios", "Scenarios in force, with how often each fault matched and applied", &[(200, "array", Some(array()))], true, None),
+        "post": op("loadScenario", "Put a scenario in force (YAML or JSON body, as in scenario files)",
+            &[(201, "{id, name, faults}", Some(object())), (400, "{error, errors: [{line, field, message}]}", None), (409, "a key step cannot be done, or too many scenarios", None)],
+            true, Some(yaml_or_json()))}),
     );
-    add(
-        m::API_SCENARIO,
-        json!({"delete": {"summary": "Remove a scenario", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-        "responses": {"204": {"description": "removed"}, "404": {"description": "no such scenario"}}}}),
+    let mut remove = op(
+        "removeScenario",
+        "Remove a scenario",
+        &[(204, "removed", None), (404, "no such scenario", None)],
+        true,
+        None,
     );
+    set(
+        &mut remove,
+        "parameters",
+        json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]),
+    );
+    add(m::API_SCENARIO, json!({"delete": remove}));
     add(
         m::API_KEYS_ROTATE,
-        json!({"post": {"summary": "One step of a two-step key rotation", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["step"], "properties": {
-        "step": {"type": "string", "enum": ["publish", "activate", "retire", "rotate"]}}}}}},
-        "responses": ok("{published, active} kids")}}),
+        json!({"post": op("rotateKeys", "One step of a two-step key rotation",
+            &[(200, "{published, active} kids", Some(object())), (400, "not the JSON body described, or a step that cannot be done", None)], true,
+            Some(json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["step"], "properties": {
+                "step": {"type": "string", "enum": ["publish", "activate", "retire", "rotate"]}}}}}})))}),
     );
     add(
         m::API_DATA_PROVIDERS,
-        json!({"get": {"summary": "Registered data providers (client_id, secret, scopes, algorithms, encryption key)", "responses": ok("array of data providers")}}),
+        json!({"get": op("listDataProviders", "Registered data providers (client_id, secret, scopes, algorithms, encryption key)", &[(200, "array of data providers", Some(array()))], true, None)}),
     );
     add(
         m::API_OPENAPI,
-        json!({"get": {"summary": "This document", "responses": ok("OpenAPI 3.1")}}),
+        json!({"get": op("getOpenApi", "This document", &[(200, "OpenAPI 3.1", Some(object()))], true, None)}),
     );
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "fcmock control API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Control fcmock (a FranceConnect sandbox) from tests. Loopback callers only, unless fcmock runs with --control-token (then send Authorization: Bearer TOKEN).",
+            "description": "Control fcmock (a FranceConnect sandbox) from tests. Loopback callers only, unless fcmock runs with --control-token (then send Authorization: Bearer TOKEN). Requests from a foreign Origin or with an unknown Host are refused; bodies are JSON or YAML.",
         },
         "servers": [{"url": base}],
         "paths": paths,
+        "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "properties": {
+                "line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}}},
     })
 }

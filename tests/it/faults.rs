@@ -492,3 +492,84 @@ async fn the_openapi_document_describes_every_control_route() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_documented_operation_answers_with_a_documented_status() {
+    // Each operation is called once with a valid request and once with a bad
+    // one; whatever it answers must be declared in the document.
+    let app = TestApp::spawn().await;
+    let doc = fetch_json(&app.url("/_fcmock/api/openapi.json")).await;
+    let http = plain_http();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(op["operationId"].is_string(), "{method} {path}: no operationId");
+            let declared: Vec<u16> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.parse().unwrap())
+                .collect();
+            let concrete = path.replace("{id}", "s999");
+            let bodies: &[&str] = if method == "get" || method == "delete" {
+                &[""]
+            } else {
+                &["{}", "not: [valid"]
+            };
+            for body in bodies {
+                let url = app.url(&concrete);
+                let req = match method.as_str() {
+                    "get" => http.get(&url),
+                    "delete" => http.delete(&url),
+                    _ => http
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.to_string()),
+                };
+                let status = req.send().await.unwrap().status().as_u16();
+                assert!(
+                    declared.contains(&status),
+                    "{method} {path} ({body:?}) answered {status}, declared {declared:?}"
+                );
+                seen += 1;
+            }
+            // Bad query parameters where the operation takes some.
+            if method == "get" && op.get("parameters").is_some() {
+                let status = http
+                    .get(app.url(&format!("{concrete}?limit=beaucoup&since=hier")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                assert!(
+                    declared.contains(&status),
+                    "{method} {path} (bad query) answered {status}, declared {declared:?}"
+                );
+            }
+        }
+    }
+    assert!(seen >= 20, "{seen} calls");
+    // null is not "absent".
+    let null = http
+        .post(app.url("/_fcmock/api/clock"))
+        .json(&json!({"now_ms": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(null.status(), 400);
+    // Every operation may also be refused by the gate.
+    let refused = http
+        .get(app.url("/_fcmock/api/clients"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert!(
+        doc["paths"]["/_fcmock/api/clients"]["get"]["responses"]
+            .get(refused.to_string())
+            .is_some()
+    );
+}
