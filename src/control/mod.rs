@@ -141,7 +141,7 @@ async fn data_providers(State(state): State<ControlState>) -> Json<Value> {
 
 /// `GET /_fcmock/api/personas[?tag=…&tag=…&idp=…]`.
 async fn personas(State(state): State<ControlState>, RawQuery(query): RawQuery) -> Json<Value> {
-    let params = crate::platform::parse_form(query.as_deref().unwrap_or(""));
+    let params = crate::oidc::form::parse_form(query.as_deref().unwrap_or(""));
     let tags: Vec<String> = params
         .iter()
         .filter(|(k, _)| k == "tag")

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use super::ControlState;
 use crate::config::{Persona, RnippOutcome};
 use crate::identity::normalise;
+use crate::oidc::form::parse_form;
 use crate::personas::{avatar, subs};
-use crate::platform::parse_form;
 use crate::web::{AccountView, MessagePage, PersonaCard, PersonaPage, PersonasPage, render};
 
 fn fold(s: &str) -> String {

@@ -17,6 +17,7 @@ use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{Interaction, Login, NextLogin, Step, interaction, session};
 use crate::config::{Client, Config, PlatformKind};
+use crate::oidc::form::parse_form;
 use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::scopes;
 use crate::paths::platform as p;
@@ -92,9 +93,6 @@ pub(crate) async fn authorize_get(
 pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: String) -> Result<Response, HubError> {
     start(&state, jar, parse_form(&body)).await
 }
-
-/// Decodes `application/x-www-form-urlencoded` pairs, keeping duplicates.
-pub(crate) use crate::oidc::form::parse_form;
 
 async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Result<Response, HubError> {
     let config = state.config();
@@ -484,7 +482,7 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
 
     if let Some(next) = headless {
         let login = headless_login(state, &next, &inter.request.acr)?;
-        let (login, sub) = interaction::verify_identity(state, &inter, login)?;
+        let (login, sub) = interaction::verify_identity(state, &inter, login, Some(&next.persona))?;
         sess.sso = Some(login.clone());
         session::save(state, &sid, sess);
         let target = interaction::issue_code(state, &inter, &login, &sub);

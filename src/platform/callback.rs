@@ -9,11 +9,11 @@ use axum::extract::RawQuery;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
-use super::authorize::parse_form;
 use super::error::HubError;
 use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{Step, session};
+use crate::oidc::form::parse_form;
 use crate::paths::platform as p;
 
 pub(crate) async fn oidc_callback(

@@ -16,10 +16,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::parse_form;
 use super::view::PlatformView;
 use crate::crypto::jwe::{self, PublicKey};
 use crate::crypto::sub::compute_sub;
+use crate::oidc::form::parse_form;
 use crate::oidc::store::Lookup;
 
 /// A checktoken refusal: FranceConnect answers these without `error_uri`.

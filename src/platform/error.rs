@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sha2::{Digest as _, Sha256};
 
 use crate::journal::ErrorCode;
+use crate::oidc::form::with_query;
 use crate::web::{ErrorPage, render};
 
 /// The partner documentation page FranceConnect points `error_uri` at.
@@ -237,8 +238,6 @@ impl HubError {
         }
     }
 }
-
-pub(crate) use crate::oidc::form::with_query;
 
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {

@@ -3,14 +3,15 @@
 //! final redirect to the service provider with a code.
 
 use crate::web::PageForm;
+use axum::Extension;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::back::{ABORTED, TECHNICAL, back_url, offer_way_back};
-use super::error::{HubError, with_query};
+use super::back::{ABORTED, TECHNICAL, back_link, offer_way_back};
+use super::error::HubError;
 use super::idp_client as fi;
 use super::session::{client_of, load_interaction};
 use super::view::PlatformView;
@@ -18,6 +19,8 @@ use super::{AccessGrant, CodeGrant, Interaction, Login, Session, Step, rnipp, se
 use crate::config::{Client, ClientType};
 use crate::crypto::sub::compute_sub;
 use crate::identity::IdentityProblem;
+use crate::journal::RequestContext;
+use crate::oidc::form::with_query;
 use crate::oidc::scopes;
 use crate::paths::platform as p;
 use crate::web::{ConsentPage, WallPage, render};
@@ -186,19 +189,21 @@ pub(crate) fn describe_problems(problems: &[IdentityProblem]) -> String {
 }
 
 /// The verify step: RNIPP outcome, then the pairwise `sub` for the client.
+/// `persona` (when known) lets scenario faults bound to it fire.
 pub(crate) fn verify_identity(
     state: &PlatformView,
     inter: &Interaction,
     login: Login,
+    persona: Option<&str>,
 ) -> Result<(Login, String), HubError> {
     let client = client_of(state, inter)?;
-    rnipp::check(state, &login.identity, &client.client_id).map_err(|e| {
-        let back = back_url(
-            inter.request.redirect_uri.as_str(),
-            inter.request.state.as_str(),
-            TECHNICAL,
-        );
-        e.with_back(&client.name, &back)
+    // Headless logins reach here without the verify page's error handling:
+    // the way back is added here for both.
+    rnipp::check(state, &login.identity, &client.client_id, persona).map_err(|e| {
+        match back_link(state, inter, TECHNICAL) {
+            Some((name, url)) => e.with_back(&name, &url),
+            None => e,
+        }
     })?;
     let sub = compute_sub(
         &client.entity_id,
@@ -255,11 +260,17 @@ pub(crate) fn issue_code(state: &PlatformView, inter: &Interaction, login: &Logi
 }
 
 /// `GET /interaction/{uid}/verify`.
-pub(crate) async fn verify(state: PlatformView, jar: CookieJar, Path(uid): Path<String>) -> Result<Response, HubError> {
-    verify_inner(&state, &jar, &uid).map_err(|e| offer_way_back(&state, &jar, e))
+pub(crate) async fn verify(
+    state: PlatformView,
+    jar: CookieJar,
+    Path(uid): Path<String>,
+    rc: Option<Extension<RequestContext>>,
+) -> Result<Response, HubError> {
+    let persona = rc.as_ref().and_then(|r| r.persona.as_deref());
+    verify_inner(&state, &jar, &uid, persona).map_err(|e| offer_way_back(&state, &jar, e))
 }
 
-fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Response, HubError> {
+fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str, persona: Option<&str>) -> Result<Response, HubError> {
     let (sid, mut sess, mut inter) = load_interaction(state, jar, Some(uid))?;
     let login = match inter.step.clone() {
         Step::Authenticated(login) => login,
@@ -273,7 +284,7 @@ fn verify_inner(state: &PlatformView, jar: &CookieJar, uid: &str) -> Result<Resp
             ));
         }
     };
-    let (login, sub) = verify_identity(state, &inter, login)?;
+    let (login, sub) = verify_identity(state, &inter, login, persona)?;
     sess.sso = Some(login.clone());
     if inter.request.skip_consent {
         let target = issue_code(state, &inter, &login, &sub);

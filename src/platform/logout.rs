@@ -15,11 +15,11 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::authorize::parse_form;
-use super::error::{HubError, with_query};
+use super::error::HubError;
 use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{LogoutContext, session};
+use crate::oidc::form::{parse_form, with_query};
 use crate::paths::platform as p;
 use crate::web::{AutoFormPage, MessagePage, render};
 

@@ -39,7 +39,6 @@ use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::store::ExpiringStore;
 use crate::paths::platform as p;
 
-pub(crate) use authorize::parse_form;
 pub use error::{not_found, root_redirect};
 pub(crate) use interaction::describe_problems;
 pub use session::COOKIE as SESSION_COOKIE;

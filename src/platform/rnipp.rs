@@ -36,8 +36,14 @@ pub(crate) fn registry(personas: &[std::sync::Arc<Persona>]) -> HashMap<String, 
 }
 
 /// Checks an identity against the registry: a scenario's `rnipp` fault at
-/// the verify step for this client first, then the persona's own outcome.
-pub(crate) fn check(state: &PlatformView, identity: &NormalisedIdentity, client_id: &str) -> Result<(), HubError> {
+/// the verify step for this client (and persona, when known) first, then
+/// the persona's own outcome.
+pub(crate) fn check(
+    state: &PlatformView,
+    identity: &NormalisedIdentity,
+    client_id: &str,
+    persona: Option<&str>,
+) -> Result<(), HubError> {
     let who = format!(
         "{} {}, né(e) le {}",
         identity.given_name, identity.family_name, identity.birthdate
@@ -49,7 +55,7 @@ pub(crate) fn check(state: &PlatformView, identity: &NormalisedIdentity, client_
         client_id: Some(client_id.to_owned()),
         persona: None,
     };
-    for action in content_faults(&state.scenarios, &state.rng, Some(&rc), &endpoint, None) {
+    for action in content_faults(&state.scenarios, &state.rng, Some(&rc), &endpoint, persona) {
         if let Action::Rnipp(outcome) = action {
             outcome_page(Some(outcome), &who, "scénario :")?;
         }

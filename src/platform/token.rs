@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::authorize::parse_form;
 use super::error::OAuthError;
 use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant};
@@ -18,6 +17,7 @@ use crate::config::Client;
 use crate::config::fault::SignatureFault;
 use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
+use crate::oidc::form::parse_form;
 use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
 use crate::oidc::scopes;
 use crate::oidc::store::Lookup;

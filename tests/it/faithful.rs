@@ -392,3 +392,29 @@ async fn civil_registry_outcomes_come_from_personas_or_from_a_scenario() {
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("fc.interaction.verify"));
 }
+
+#[tokio::test]
+async fn a_personas_own_rnipp_fault_fires_for_that_persona_only() {
+    // Persona faults are bound to the persona: the verify step must know who logs in.
+    let app = TestApp::spawn().await;
+    let yaml = "personas:\n  - id: rnipp-lent-pour-moi\n    identity: { given_name: \"Lent\", family_name: \"Registre\", gender: female, birthdate: \"1990-01-01\", birthplace: \"75107\", birthcountry: \"99100\", email: \"lent@example.fr\" }\n    accounts: [ { idp: laposte, login: \"lent@example.fr\", password: \"x\" } ]\n    faults:\n      - at: fc.interaction.verify\n        rnipp: timeout\n";
+    let resp = plain_http()
+        .post(app.url("/_fcmock/api/personas"))
+        .header("content-type", "application/yaml")
+        .body(yaml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let page = interactive_login(&app, &app.browser(), &url, "laposte", "lent@example.fr", "x").await;
+    assert_eq!(page.error_code().as_deref(), Some("Y010011"), "{}", page.body);
+    // Headless too.
+    queue_login(&app, PUBLIC_CLIENT, "rnipp-lent-pour-moi", "laposte").await;
+    let page = app.browser().get(&url).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y010011"), "{}", page.body);
+    // Someone else logs in.
+    let r = full_login(&app, &rp, "camille-rochefort", "ameli", &["identite_pivot"]).await;
+    assert!(!r.raw_id_token.is_empty());
+}

@@ -9,10 +9,6 @@ use fcmock::scenarios::catalogue::{IDP_FAULTS, TOKEN_FAULTS, TokenTarget};
 
 use crate::helpers::*;
 
-async fn load(app: &TestApp, yaml: &str) -> String {
-    load_scenario(app, yaml).await
-}
-
 /// A headless login of `client` and the raw token response.
 async fn headless_tokens(app: &TestApp, client: &str, secret: &str) -> (u16, Value) {
     queue_login(app, client, "camille-rochefort", "ameli").await;
@@ -57,7 +53,7 @@ async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
     for (client, secret) in [(PUBLIC_CLIENT, PUBLIC_SECRET), (PRIVATE_CLIENT, PRIVATE_SECRET)] {
         for case in cases.clone() {
             let app = TestApp::spawn().await;
-            load(&app, &case.scenario(client)).await;
+            load_scenario(&app, &case.scenario(client)).await;
             queue_login(&app, client, "camille-rochefort", "ameli").await;
             let rp = app.rp(client, secret).await;
             let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
@@ -95,7 +91,7 @@ async fn spoiled_userinfo_is_refused_for_the_catalogues_reason() {
     for case in TOKEN_FAULTS.iter().filter(|c| c.target == TokenTarget::Userinfo) {
         let app = TestApp::spawn().await;
         let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
-        load(&app, &case.scenario(PRIVATE_CLIENT)).await;
+        load_scenario(&app, &case.scenario(PRIVATE_CLIENT)).await;
         queue_login(&app, PRIVATE_CLIENT, "camille-rochefort", "ameli").await;
         let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
         let code = query(&app.browser().get(&url).await.location.unwrap())["code"].clone();
@@ -117,7 +113,7 @@ async fn other_id_token_faults_are_visible_in_the_token() {
     let app = TestApp::spawn().await;
     let (_, normal) = headless_tokens(&app, PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let normal_sub = part(normal["id_token"].as_str().unwrap(), 1)["sub"].clone();
-    load(
+    load_scenario(
         &app,
         &format!("name: t\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.token\n    id_token: {{ iat_future: true, nbf_future: true, kid: absent, acr: eidas0, sub: changed }}\n"),
     )
@@ -137,7 +133,7 @@ async fn other_id_token_faults_are_visible_in_the_token() {
 async fn spoiled_userinfo() {
     let app = TestApp::spawn().await;
     let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
-    let id = load(&app, &format!("name: u\nclients: [{PRIVATE_CLIENT}]\nfaults:\n  - at: fc.userinfo\n    userinfo: {{ signature: unsigned }}\n")).await;
+    let id = load_scenario(&app, &format!("name: u\nclients: [{PRIVATE_CLIENT}]\nfaults:\n  - at: fc.userinfo\n    userinfo: {{ signature: unsigned }}\n")).await;
     let (_, body) = headless_tokens(&app, PRIVATE_CLIENT, PRIVATE_SECRET).await;
     let at = body["access_token"].as_str().unwrap();
     let r = plain_http()
@@ -160,7 +156,7 @@ async fn spoiled_userinfo() {
         .await
         .unwrap();
 
-    load(
+    load_scenario(
         &app,
         &format!(
             "name: u\nclients: [{PRIVATE_CLIENT}]\nfaults:\n  - at: fc.userinfo\n    userinfo: {{ sub: changed }}\n"
@@ -189,7 +185,7 @@ async fn identity_provider_faults_surface_as_franceconnect_pages() {
     // Every identity-provider fault of the catalogue gives its page.
     for case in IDP_FAULTS {
         let app = TestApp::spawn().await;
-        load(&app, &case.scenario(PUBLIC_CLIENT, "ameli")).await;
+        load_scenario(&app, &case.scenario(PUBLIC_CLIENT, "ameli")).await;
         let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
         let (url, _, _) = rp.authorize_url(&["profile"], &[]);
         let (login, password) = account(&app, "camille-rochefort", "ameli");
@@ -204,7 +200,7 @@ async fn identity_provider_faults_surface_as_franceconnect_pages() {
     }
     // A missing state at the callback.
     let app = TestApp::spawn().await;
-    load(&app, &format!("name: fi\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: idp.ameli.login\n    redirect: {{ state: missing }}\n")).await;
+    load_scenario(&app, &format!("name: fi\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: idp.ameli.login\n    redirect: {{ state: missing }}\n")).await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let (url, _, _) = rp.authorize_url(&["profile"], &[]);
     let (login, password) = account(&app, "camille-rochefort", "ameli");
@@ -222,7 +218,7 @@ async fn transport_faults_seen_by_a_client_with_timeouts() {
         .unwrap();
     let scenario = |fault: &str| format!("name: t\nfaults:\n  - at: fc.jwks\n{fault}    times: 1\n");
 
-    load(&app, &scenario("    status: 503\n    body: indisponible\n")).await;
+    load_scenario(&app, &scenario("    status: 503\n    body: indisponible\n")).await;
     let r = client.get(&jwks).send().await.unwrap();
     assert_eq!(
         (r.status().as_u16(), r.text().await.unwrap()),
@@ -234,11 +230,11 @@ async fn transport_faults_seen_by_a_client_with_timeouts() {
         "times: 1, then back to normal"
     );
 
-    load(&app, &scenario("    garbage: true\n")).await;
+    load_scenario(&app, &scenario("    garbage: true\n")).await;
     assert!(client.get(&jwks).send().await.unwrap().json::<Value>().await.is_err());
 
     for fault in ["    empty: true\n", "    reset: true\n"] {
-        load(&app, &scenario(fault)).await;
+        load_scenario(&app, &scenario(fault)).await;
         let failed = match client.get(&jwks).send().await {
             Err(_) => true,
             Ok(r) => r.bytes().await.is_err(),
@@ -246,16 +242,16 @@ async fn transport_faults_seen_by_a_client_with_timeouts() {
         assert!(failed, "{fault}: the client must see a broken connection");
     }
 
-    load(&app, &scenario("    hang_ms: 5000\n")).await;
+    load_scenario(&app, &scenario("    hang_ms: 5000\n")).await;
     let err = client.get(&jwks).send().await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
 
-    load(&app, &scenario("    delay: { fixed_ms: 300 }\n")).await;
+    load_scenario(&app, &scenario("    delay: { fixed_ms: 300 }\n")).await;
     let start = Instant::now();
     assert_eq!(client.get(&jwks).send().await.unwrap().status(), 200);
     assert!(start.elapsed() >= Duration::from_millis(280));
 
-    load(&app, &scenario("    dribble: { chunks: 4, over_ms: 400 }\n")).await;
+    load_scenario(&app, &scenario("    dribble: { chunks: 4, over_ms: 400 }\n")).await;
     let start = Instant::now();
     let body: Value = client.get(&jwks).send().await.unwrap().json().await.unwrap();
     assert_eq!(body["keys"].as_array().unwrap().len(), 2, "the whole answer arrives");
@@ -265,7 +261,7 @@ async fn transport_faults_seen_by_a_client_with_timeouts() {
 #[tokio::test]
 async fn a_fault_bound_to_one_client_never_touches_another_in_parallel() {
     let app = TestApp::spawn().await;
-    load(
+    load_scenario(
         &app,
         &format!("name: iso\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.token\n    status: 503\n"),
     )
@@ -292,7 +288,7 @@ async fn a_fault_bound_to_one_client_never_touches_another_in_parallel() {
 #[tokio::test]
 async fn token_endpoint_503_twice_then_success() {
     let app = TestApp::spawn().await;
-    load(
+    load_scenario(
         &app,
         &format!("name: seq\nclients: [{PUBLIC_CLIENT}]\nfaults:\n  - at: fc.token\n    status: 503\n    times: 2\n"),
     )

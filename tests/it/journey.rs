@@ -310,18 +310,25 @@ clients:
     }
 }
 
-#[tokio::test]
-async fn logout_goes_through_the_identity_provider_and_back() {
-    let app = TestApp::spawn().await;
+/// A browser logged in through La Poste for the public client: (browser,
+/// the authorize URL, the verified login).
+async fn logged_in_at_laposte(app: &TestApp) -> (Browser, String, LoginResult) {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let browser = app.browser();
     let (url, _, _) = rp.authorize_url(&["profile"], &[]);
-    let (login, password) = account(&app, "eloise-daubrecourt", "laposte");
-    let back = interactive_login(&app, &browser, &url, "laposte", &login, &password).await;
+    let (login, password) = account(app, "eloise-daubrecourt", "laposte");
+    let back = interactive_login(app, &browser, &url, "laposte", &login, &password).await;
     let r = rp
         .redeem(&query(back.location.as_deref().unwrap())["code"])
         .await
         .unwrap();
+    (browser, url, r)
+}
+
+#[tokio::test]
+async fn logout_goes_through_the_identity_provider_and_back() {
+    let app = TestApp::spawn().await;
+    let (browser, url, r) = logged_in_at_laposte(&app).await;
     let logout = app.url(&format!(
         "/api/v2/session/end?id_token_hint={}&state=logout-state-123&post_logout_redirect_uri={}",
         r.raw_id_token,
@@ -422,15 +429,7 @@ async fn logout_without_state_redirects_to_the_normalised_uri() {
     // A post_logout_redirect_uri carrying CR/LF once gave a 303 with no
     // Location; it is normalised as it is with a state.
     let app = TestApp::spawn().await;
-    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
-    let browser = app.browser();
-    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
-    let (login, password) = account(&app, "eloise-daubrecourt", "laposte");
-    let back = interactive_login(&app, &browser, &url, "laposte", &login, &password).await;
-    let r = rp
-        .redeem(&query(back.location.as_deref().unwrap())["code"])
-        .await
-        .unwrap();
+    let (browser, _, r) = logged_in_at_laposte(&app).await;
     let logout = app.url(&format!(
         "/api/v2/session/end?id_token_hint={}&post_logout_redirect_uri={}",
         r.raw_id_token,

@@ -426,14 +426,7 @@ async fn parallel_additions_of_personas_all_stay() {
     });
     let statuses = futures_util::future::join_all(adds).await;
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
-    let listed: Value = plain_http()
-        .get(app.url("/_fcmock/api/personas?tag=parallele"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = fetch_json(&app.url("/_fcmock/api/personas?tag=parallele")).await;
     let n = listed.as_array().map_or(0, Vec::len);
     assert_eq!(n, 50, "every added persona is kept ({n} of 50)");
 }
