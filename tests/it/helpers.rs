@@ -10,7 +10,7 @@ pub use fcmock::agent::{AgentError, LoginResult, Page};
 use fcmock::clock::Clock;
 use fcmock::config::{self, Source};
 use fcmock::rng::Rng;
-use fcmock::server::{AppState, Urls, serve};
+use fcmock::server::{AppState, ServeOptions, Urls, serve_with};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -41,6 +41,11 @@ impl TestApp {
     /// fcmock with the default bundle plus `extra` YAML documents, in which
     /// `{BASE}` stands for the server's own base URL.
     pub async fn spawn_with(extra: &[&str]) -> Self {
+        Self::spawn_with_options(extra, ServeOptions::default()).await
+    }
+
+    /// Like [`spawn_with`](Self::spawn_with), with chosen connection limits.
+    pub async fn spawn_with_options(extra: &[&str], options: ServeOptions) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
@@ -60,9 +65,10 @@ impl TestApp {
         };
         let state = AppState::new(cfg, urls, clock.clone(), Rng::from_entropy(), None).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(serve(listener, state.clone(), async move {
+        let stopped = async move {
             let _ = rx.await;
-        }));
+        };
+        tokio::spawn(serve_with(listener, state.clone(), stopped, options));
         TestApp {
             base,
             state,

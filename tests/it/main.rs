@@ -12,6 +12,7 @@
 
 mod bench;
 mod cli;
+mod connections;
 mod data;
 mod errors;
 mod faithful;

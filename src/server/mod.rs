@@ -27,6 +27,9 @@ use crate::journal::layer::{Recorder, SignatureCheck};
 use crate::platform::{self, PlatformState};
 use crate::rng::Rng;
 use crate::scenarios::transport::FaultLayer;
+pub use listen::ServeOptions;
+
+mod listen;
 pub use crate::shared::{Shared, Urls};
 
 /// Largest request body accepted anywhere (forms, JSON, tokens).
@@ -179,12 +182,22 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves until `shutdown` resolves, then finishes in-flight requests,
+/// with the default [`ServeOptions`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    listen::serve_with(listener, build_router(state), shutdown, ServeOptions::default()).await
+}
+
+/// Like [`serve`], with chosen connection limits.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    listen::serve_with(listener, build_router(state), shutdown, options).await
 }
