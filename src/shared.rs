@@ -71,7 +71,10 @@ impl Shared {
             .connect_timeout(Duration::from_secs(5))
             .build()?;
         Ok(Self(Arc::new(SharedInner {
-            journal: Arc::new(Journal::new(config.platform.journal_capacity)),
+            journal: Arc::new(Journal::new(
+                config.platform.journal_capacity,
+                config.platform.journal_mib.saturating_mul(1024 * 1024),
+            )),
             scenarios: Arc::new(Scenarios::default()),
             fcplus_prefix: config.platform.fcplus_path.clone(),
             config_cell: ArcSwap::from_pointee(config),

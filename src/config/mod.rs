@@ -113,6 +113,8 @@ pub struct PlatformSettings {
     pub store_capacity: usize,
     /// Exchanges kept by the journal (0: no recording).
     pub journal_capacity: usize,
+    /// Most memory the journal holds, in MiB.
+    pub journal_mib: usize,
     pub seed: Option<u64>,
 }
 

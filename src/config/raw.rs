@@ -55,6 +55,7 @@ pub(crate) struct RawPlatform {
     pub(crate) accept_pkce: Option<bool>,
     pub(crate) store_capacity: Option<Spanned<u64>>,
     pub(crate) journal_capacity: Option<u64>,
+    pub(crate) journal_mib: Option<Spanned<u64>>,
     pub(crate) seed: Option<u64>,
 }
 

@@ -19,34 +19,46 @@ fn parse_filter(query: Option<&str>) -> Result<Filter, ControlError> {
     })
 }
 
-/// `GET /_fcmock/api/journal`.
+/// `GET /_fcmock/api/journal`: streamed, each exchange decoded in turn.
 pub(crate) async fn journal(
     State(state): State<ControlState>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ControlError> {
     let f = parse_filter(q.as_deref())?;
-    let items = state.journal.query(&f, state.clock.now_ms());
-    Ok(Json(json!({
-        "count": items.len(),
-        "capacity": state.journal.capacity(),
-        "exchanges": items.iter().map(AsRef::as_ref).collect::<Vec<&crate::journal::Exchange>>(),
-    }))
-    .into_response())
+    let found = state.journal.query(&f, state.clock.now_ms());
+    let (bytes, budget) = state.journal.bytes();
+    let head = format!(
+        r#"{{"count":{},"capacity":{},"bytes":{bytes},"byte_budget":{budget},"exchanges":["#,
+        found.len(),
+        state.journal.capacity()
+    );
+    let journal = state.journal.clone();
+    let body = export::streamed(head, found, "]}", move |f| {
+        serde_json::to_vec(&journal.show(f)).unwrap_or_default()
+    });
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// `GET /_fcmock/api/journal/har`.
+/// `GET /_fcmock/api/journal/har`: streamed like the journal.
 pub(crate) async fn journal_har(
     State(state): State<ControlState>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ControlError> {
     let f = parse_filter(q.as_deref())?;
-    let items = state.journal.query(&f, state.clock.now_ms());
-    let mut resp = Json(export::har(&items, &state.urls.public)).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        axum::http::HeaderValue::from_static("attachment; filename=\"fcmock.har\""),
-    );
-    Ok(resp)
+    let found = state.journal.query(&f, state.clock.now_ms());
+    let journal = state.journal.clone();
+    let base = state.urls.public.clone();
+    let body = export::streamed(export::har_head(), found, export::HAR_TAIL, move |f| {
+        export::har_entry(&journal.show(f), &base)
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"fcmock.har\""),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// `DELETE /_fcmock/api/journal`.
@@ -98,12 +110,17 @@ pub(crate) async fn journal_verify(
         .journal
         .query(&filter, state.clock.now_ms())
         .iter()
-        .filter(|e| wanted.as_ref().is_none_or(|w| e.token_fingerprint.as_ref() == Some(w)))
-        .map(|e| {
+        .filter(|f| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| f.record.token_fingerprint.as_ref() == Some(w))
+        })
+        .map(|f| {
+            let e = &f.record;
             json!({
                 "seq": e.seq,
                 "flow": e.flow,
-                "client_id": e.client_id,
+                "client_id": f.client_id,
                 "status": e.status,
                 "started_ms": e.started_ms,
                 "token_fingerprint": e.token_fingerprint,

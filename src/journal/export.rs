@@ -1,10 +1,15 @@
-//! Journal exports: HAR 1.2 (opens in browsers' developer tools).
+//! Journal exports: JSON and HAR 1.2 (opens in browsers' developer tools),
+//! streamed: each exchange is decoded as its turn to be sent comes, so an
+//! export never holds the whole journal decoded in memory.
 
-use std::sync::Arc;
+use std::convert::Infallible;
 
+use axum::body::{Body, Bytes};
+use futures_util::StreamExt as _;
+use futures_util::stream;
 use serde_json::{Value, json};
 
-use super::Exchange;
+use super::{Exchange, Found};
 
 fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -87,18 +92,38 @@ fn entry(e: &Exchange, base: &str) -> Value {
             "jwts": e.jwts,
             "error_code": e.error_code,
             "token_fingerprint": e.token_fingerprint,
+            "truncated": e.truncated,
         },
     })
 }
 
-/// A HAR 1.2 document of `exchanges`; `base` completes relative URLs.
-pub fn har(exchanges: &[Arc<Exchange>], base: &str) -> Value {
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "fcmock", "version": env!("CARGO_PKG_VERSION")},
-            "pages": [],
-            "entries": exchanges.iter().map(|e| entry(e, base)).collect::<Vec<_>>(),
-        }
-    })
+/// What comes before the HAR entries.
+pub fn har_head() -> String {
+    let creator = json!({"name": "fcmock", "version": env!("CARGO_PKG_VERSION")});
+    format!(r#"{{"log":{{"version":"1.2","creator":{creator},"pages":[],"entries":["#)
+}
+
+/// What comes after the HAR entries.
+pub const HAR_TAIL: &str = "]}}";
+
+/// One HAR entry, serialised.
+pub fn har_entry(e: &Exchange, base: &str) -> Vec<u8> {
+    serde_json::to_vec(&entry(e, base)).unwrap_or_default()
+}
+
+/// A body made of `head`, each found exchange rendered by `render` when
+/// its turn comes (comma-separated), and `tail`.
+pub fn streamed<F>(head: String, found: Vec<Found>, tail: &'static str, render: F) -> Body
+where
+    F: Fn(&Found) -> Vec<u8> + Send + 'static,
+{
+    let items = stream::iter(found.into_iter().enumerate()).map(move |(i, f)| {
+        let mut chunk = if i == 0 { Vec::new() } else { b",".to_vec() };
+        chunk.extend(render(&f));
+        Ok::<_, Infallible>(Bytes::from(chunk))
+    });
+    let whole = stream::once(async move { Ok(Bytes::from(head)) })
+        .chain(items)
+        .chain(stream::once(async move { Ok(Bytes::from_static(tail.as_bytes())) }));
+    Body::from_stream(whole)
 }

@@ -8,20 +8,27 @@
 //! identity provider): handlers [`link`](Journal::link) each artifact they
 //! mint (interaction uid, state sent to an identity provider, codes, access
 //! tokens, session) to the flow, and the layer finds the flow of a request
-//! from whichever artifact it carries. Storage is a bounded ring buffer.
+//! from whichever artifact it carries.
+//!
+//! Storage is a ring buffer bounded both in exchanges and in bytes: each
+//! [`Record`] keeps bounded raw material (see [`record`]) and is decoded,
+//! verified and redacted only when read.
 
 pub mod export;
 pub mod layer;
+pub mod record;
+mod redact;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::oidc::store::ExpiringStore;
+pub use record::{Record, SignatureCheck};
 
 /// How long an artifact → flow link is kept.
 const LINK_TTL_MS: i64 = 2 * 3600 * 1000;
@@ -83,6 +90,9 @@ pub struct Exchange {
     pub token_fingerprint: Option<String>,
     /// FranceConnect error code shown or returned, if any.
     pub error_code: Option<String>,
+    /// The fields cut by the journal's per-exchange limits (`url`,
+    /// `request_headers`, `request_body`, `response_headers`, `response_body`).
+    pub truncated: Vec<&'static str>,
 }
 
 /// Who a request belongs to, worked out by the journal layer and left in the
@@ -118,10 +128,11 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn matches(&self, e: &Exchange) -> bool {
+    fn matches(&self, found: &Found) -> bool {
+        let e = &found.record;
         let opt = |want: &Option<String>, got: &Option<String>| want.as_ref().is_none_or(|w| got.as_ref() == Some(w));
-        opt(&self.client_id, &e.client_id)
-            && opt(&self.persona, &e.persona)
+        opt(&self.client_id, &found.client_id)
+            && opt(&self.persona, &found.persona)
             && opt(&self.flow, &e.flow)
             && self.endpoint.as_ref().is_none_or(|w| {
                 if w.ends_with('.') {
@@ -148,26 +159,58 @@ pub struct StreamedFault(pub &'static str);
 #[derive(Debug, Clone)]
 pub struct ErrorCode(pub String);
 
+/// An exchange found by a query, with the client and persona of its flow
+/// as known now (the persona is known only once the identity provider
+/// answered, after the first exchanges of the flow were recorded).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub record: Arc<Record>,
+    pub client_id: Option<String>,
+    pub persona: Option<String>,
+}
+
+/// The ring and what it weighs.
+#[derive(Default)]
+struct Ring {
+    records: VecDeque<Arc<Record>>,
+    bytes: usize,
+}
+
 /// The bounded journal.
 pub struct Journal {
     capacity: usize,
-    ring: Mutex<VecDeque<Arc<Exchange>>>,
+    byte_budget: usize,
+    ring: Mutex<Ring>,
     seq: AtomicU64,
     links: ExpiringStore<String>,
     flows: ExpiringStore<FlowInfo>,
+    /// Verifies the signatures of the JWTs shown; set by the server, which
+    /// knows every fcmock issuer's keys.
+    check: OnceLock<SignatureCheck>,
 }
 
 impl Journal {
-    /// A journal keeping the last `capacity` exchanges (0 disables recording).
-    pub fn new(capacity: usize) -> Self {
+    /// A journal keeping at most `capacity` exchanges (0 disables recording)
+    /// weighing at most `byte_budget` bytes in all.
+    pub fn new(capacity: usize, byte_budget: usize) -> Self {
         let link_cap = capacity.saturating_mul(4).clamp(1000, 400_000);
         Self {
             capacity,
-            ring: Mutex::new(VecDeque::with_capacity(capacity.min(16_384))),
+            byte_budget,
+            ring: Mutex::new(Ring {
+                records: VecDeque::with_capacity(capacity.min(16_384)),
+                bytes: 0,
+            }),
             seq: AtomicU64::new(0),
             links: ExpiringStore::new(link_cap),
             flows: ExpiringStore::new(link_cap),
+            check: OnceLock::new(),
         }
+    }
+
+    /// Hands the journal the signature check of fcmock's issuers (once).
+    pub fn set_signature_check(&self, check: SignatureCheck) {
+        let _ = self.check.set(check);
     }
 
     /// Whether recording is on.
@@ -175,22 +218,29 @@ impl Journal {
         self.capacity > 0
     }
 
-    /// Appends an exchange, dropping the oldest beyond capacity.
-    pub fn record(&self, mut e: Exchange) {
+    /// Appends a record, dropping the oldest beyond the capacity or the byte
+    /// budget (the newest record is always kept: the per-exchange limits
+    /// keep it far below any sensible budget).
+    pub fn record(&self, mut r: Record) {
         if self.capacity == 0 {
             return;
         }
-        e.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        r.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let weight = r.weight();
         let mut ring = self.ring.lock();
-        while ring.len() >= self.capacity {
-            ring.pop_front();
+        while ring.records.len() >= self.capacity
+            || (!ring.records.is_empty() && ring.bytes + weight > self.byte_budget)
+        {
+            let Some(old) = ring.records.pop_front() else { break };
+            ring.bytes = ring.bytes.saturating_sub(old.weight());
         }
-        ring.push_back(Arc::new(e));
+        ring.bytes += weight;
+        ring.records.push_back(Arc::new(r));
     }
 
     /// Number of exchanges held.
     pub fn len(&self) -> usize {
-        self.ring.lock().len()
+        self.ring.lock().records.len()
     }
 
     /// Whether nothing is held.
@@ -203,17 +253,21 @@ impl Journal {
         self.capacity
     }
 
+    /// Bytes held, and the budget.
+    pub fn bytes(&self) -> (usize, usize) {
+        (self.ring.lock().bytes, self.byte_budget)
+    }
+
     /// Exchanges matching `filter`, oldest first (the newest `limit` if set).
     ///
     /// Client and persona are completed from what became known of the flow
-    /// later (the persona is known only once the identity provider answered),
-    /// so a query by persona finds the whole login.
-    pub fn query(&self, filter: &Filter, now_ms: i64) -> Vec<Arc<Exchange>> {
-        let snapshot: Vec<Arc<Exchange>> = self.ring.lock().iter().cloned().collect();
-        let mut out: Vec<Arc<Exchange>> = snapshot
+    /// later, so a query by persona finds the whole login.
+    pub fn query(&self, filter: &Filter, now_ms: i64) -> Vec<Found> {
+        let snapshot: Vec<Arc<Record>> = self.ring.lock().records.iter().cloned().collect();
+        let mut out: Vec<Found> = snapshot
             .into_iter()
-            .map(|e| self.complete(e, now_ms))
-            .filter(|e| filter.matches(e))
+            .map(|r| self.complete(r, now_ms))
+            .filter(|f| filter.matches(f))
             .collect();
         if let Some(limit) = filter.limit
             && out.len() > limit
@@ -223,27 +277,33 @@ impl Journal {
         out
     }
 
-    /// Fills an exchange's missing client and persona from its flow.
-    fn complete(&self, e: Arc<Exchange>, now_ms: i64) -> Arc<Exchange> {
-        if e.client_id.is_some() && e.persona.is_some() {
-            return e;
+    /// The exchange as shown: decoded, signatures checked, secrets redacted.
+    pub fn show(&self, found: &Found) -> Exchange {
+        found
+            .record
+            .decode(found.client_id.clone(), found.persona.clone(), self.check.get())
+    }
+
+    /// Fills a record's missing client and persona from its flow.
+    fn complete(&self, record: Arc<Record>, now_ms: i64) -> Found {
+        let (mut client_id, mut persona) = (record.client_id.clone(), record.persona.clone());
+        if (client_id.is_none() || persona.is_none())
+            && let Some(flow) = record.flow.as_deref()
+        {
+            let info = self.flow_info(flow, now_ms);
+            client_id = client_id.or(info.client_id);
+            persona = persona.or(info.persona);
         }
-        let Some(flow) = e.flow.as_deref() else { return e };
-        let info = self.flow_info(flow, now_ms);
-        let adds_client = e.client_id.is_none() && info.client_id.is_some();
-        let adds_persona = e.persona.is_none() && info.persona.is_some();
-        if !(adds_client || adds_persona) {
-            return e;
+        Found {
+            record,
+            client_id,
+            persona,
         }
-        let mut patched = (*e).clone();
-        patched.client_id = patched.client_id.or(info.client_id);
-        patched.persona = patched.persona.or(info.persona);
-        Arc::new(patched)
     }
 
     /// Forgets every exchange and link.
     pub fn clear(&self) {
-        self.ring.lock().clear();
+        *self.ring.lock() = Ring::default();
         self.links.clear();
         self.flows.clear();
     }
@@ -292,8 +352,14 @@ pub fn fingerprint(token: &str) -> String {
 mod tests {
     use super::*;
 
-    fn ex(endpoint: &str, flow: &str) -> Exchange {
-        Exchange {
+    fn ex(endpoint: &str, flow: &str) -> Record {
+        with_body(endpoint, flow, b"")
+    }
+
+    fn with_body(endpoint: &str, flow: &str, body: &[u8]) -> Record {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("content-type", axum::http::HeaderValue::from_static("text/html"));
+        Record {
             seq: 0,
             flow: Some(flow.into()),
             client_id: Some("c".into()),
@@ -305,23 +371,47 @@ mod tests {
             duration_ms: 0.0,
             method: "GET".into(),
             url: "/".into(),
-            params: vec![],
-            request_headers: vec![],
-            request_body: None,
+            url_cut: false,
+            request: record::Half::default(),
             status: 200,
-            response_headers: vec![],
-            response_body: None,
-            response_content_type: String::new(),
-            location: None,
-            jwts: vec![],
+            response: record::Half::capture(&headers, body),
+            response_note: None,
             token_fingerprint: None,
             error_code: None,
         }
     }
 
     #[test]
+    fn the_byte_budget_holds_and_big_bodies_are_cut_with_a_mark() {
+        let j = Journal::new(10_000, 1024 * 1024);
+        let page = vec![b'x'; 1024 * 1024];
+        for i in 0..1000 {
+            j.record(with_body("fc.authorize", &format!("f{i}"), &page));
+        }
+        let (held, budget) = j.bytes();
+        assert!(held <= budget, "{held} > {budget}");
+        assert!(j.len() > 10 && j.len() < 1000, "{}", j.len());
+        let newest = j.query(
+            &Filter {
+                limit: Some(1),
+                ..Filter::default()
+            },
+            0,
+        );
+        let shown = j.show(&newest[0]);
+        let body = shown.response_body.unwrap_or_default();
+        assert!(body.len() < record::BODY_KEEP + 100, "{}", body.len());
+        assert!(
+            body.ends_with(&format!("of {} bytes]", page.len())),
+            "{}",
+            &body[body.len() - 60..]
+        );
+        assert_eq!(shown.truncated, vec!["response_body"]);
+    }
+
+    #[test]
     fn the_ring_stays_within_its_bound_and_queries_filter() {
-        let j = Journal::new(100);
+        let j = Journal::new(100, usize::MAX);
         for i in 0..100_000 {
             j.record(ex(
                 if i % 2 == 0 { "fc.token" } else { "idp.ameli.token" },
@@ -357,7 +447,7 @@ mod tests {
                 0
             )
             .last()
-            .map(|e| e.seq),
+            .map(|e| e.record.seq),
             Some(100_000)
         );
     }

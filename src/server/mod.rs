@@ -23,7 +23,8 @@ use crate::control::{self, ControlState};
 use crate::crypto::KeyError;
 use crate::data_providers::{self, DpState};
 use crate::idp::{self, IdpSetupError, IdpState};
-use crate::journal::layer::{Recorder, SignatureCheck};
+use crate::journal::SignatureCheck;
+use crate::journal::layer::Recorder;
 use crate::platform::{self, PlatformState};
 use crate::rng::Rng;
 use crate::scenarios::transport::FaultLayer;
@@ -131,11 +132,11 @@ impl AppState {
                     .map(|rt| rt.keys.verify::<serde_json::Value>(jwt).is_ok())
             }
         });
+        self.journal.set_signature_check(check);
         Recorder {
             journal: self.journal.clone(),
             clock: self.clock.clone(),
             fcplus_prefix: self.fcplus_prefix().to_owned(),
-            check,
         }
     }
 }

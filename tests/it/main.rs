@@ -23,6 +23,7 @@ mod helpers;
 mod hub;
 mod interop;
 mod journal;
+mod journal_bounds;
 mod journey;
 mod layers;
 mod personas;
