@@ -30,8 +30,10 @@ pub struct Page {
 /// A form as a browser would submit it.
 #[derive(Debug, Clone)]
 pub struct Form {
-    /// Absolute URL the form posts to.
+    /// Absolute URL the form is sent to.
     pub action: String,
+    /// Whether it is sent as a GET (`method="get"`) rather than a POST.
+    pub get: bool,
     /// Fields in document order, with their current values.
     pub fields: Vec<(String, String)>,
 }
@@ -87,8 +89,13 @@ impl Page {
             .and_then(|base| base.join(action))
             .map(|u| u.to_string())
             .map_err(|e| AgentError::Page(format!("form action `{action}` at {}: {e}", self.url)))?;
+        let get = form
+            .value()
+            .attr("method")
+            .is_some_and(|m| m.eq_ignore_ascii_case("get"));
         Ok(Form {
             action,
+            get,
             fields: fields_of(form)?,
         })
     }
@@ -208,7 +215,16 @@ impl Browser {
         for (k, v) in extra {
             form.set(k, v);
         }
-        let next = self.post(&form.action, &form.fields).await?;
+        let next = if form.get {
+            // A GET form replaces the action's query with its fields.
+            let mut url = url::Url::parse(&form.action)
+                .map_err(|e| AgentError::Page(format!("form action `{}`: {e}", form.action)))?;
+            url.set_query(None);
+            url.query_pairs_mut().extend_pairs(&form.fields);
+            self.get(url.as_str()).await?
+        } else {
+            self.post(&form.action, &form.fields).await?
+        };
         self.follow(next, within).await
     }
 }

@@ -12,6 +12,7 @@ pub mod fault_parse;
 mod platform_kind;
 pub(crate) mod raw;
 mod validate;
+pub mod yaml;
 
 pub use platform_kind::PlatformKind;
 

@@ -277,6 +277,9 @@ async fn next_login(
     }
 }
 
+/// Personas listed on the home page (the rest: `fcmock personas list`, the API).
+const HOME_PERSONAS: usize = 200;
+
 async fn home(State(state): State<ControlState>) -> Response {
     let cfg = state.config();
     let page = HomePage {
@@ -303,9 +306,11 @@ async fn home(State(state): State<ControlState>) -> Response {
                 )
             })
             .collect(),
+        persona_count: cfg.personas.len(),
         personas: cfg
             .personas
             .iter()
+            .take(HOME_PERSONAS)
             .map(|p| {
                 (
                     p.id.clone(),

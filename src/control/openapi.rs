@@ -158,7 +158,14 @@ pub fn document(base: &str) -> Value {
     let mut journal_get = op(
         "getJournal",
         "Recorded exchanges, correlated by flow, secrets redacted",
-        &[(200, "{count, capacity, bytes, byte_budget, exchanges}; each exchange lists in `truncated` the fields cut by the per-exchange limits", Some(object())), bad_query.clone()],
+        &[
+            (
+                200,
+                "{count, capacity, bytes, byte_budget, exchanges}; each exchange lists in `truncated` the fields cut by the per-exchange limits",
+                Some(object()),
+            ),
+            bad_query.clone(),
+        ],
         true,
         None,
     );

@@ -2,88 +2,9 @@
 //! provider's credential style), login (a persona's account, or a magic
 //! persona's fault), and cancel back to FranceConnect.
 
+use super::login_page::{Listing, accounts_of, login_page};
 use super::*;
 use crate::config::fault::EchoFault;
-
-pub(super) fn credential_labels(style: CredentialStyle) -> (&'static str, &'static str, &'static str) {
-    match style {
-        CredentialStyle::FiscalNumber => (
-            "Numéro fiscal",
-            "13 chiffres, en haut de votre dernière déclaration de revenus",
-            "Mot de passe",
-        ),
-        CredentialStyle::Nir => (
-            "Numéro de sécurité sociale",
-            "15 chiffres, sur votre carte Vitale",
-            "Mot de passe",
-        ),
-        CredentialStyle::Email => (
-            "Adresse électronique",
-            "celle de votre Identité Numérique",
-            "Mot de passe",
-        ),
-        CredentialStyle::Pin => (
-            "Adresse électronique",
-            "celle de votre application France Identité",
-            "Code secret (4 chiffres)",
-        ),
-        CredentialStyle::Login => ("Identifiant", "", "Mot de passe"),
-    }
-}
-
-pub(super) fn accounts_of<'a>(
-    cfg: &'a crate::config::Config,
-    idp: &str,
-) -> impl Iterator<Item = (&'a Arc<Persona>, &'a crate::config::Account)> {
-    let idp = idp.to_owned();
-    cfg.personas.iter().filter_map(move |p| p.account(&idp).map(|a| (p, a)))
-}
-
-pub(super) fn login_page(
-    state: &IdpState,
-    rt: &IdpRuntime,
-    uid: &str,
-    inter: &IdpInteraction,
-    error: Option<&str>,
-    login_value: String,
-) -> Response {
-    let (login_label, login_hint, password_label) = credential_labels(rt.config.credential);
-    let cfg = state.config();
-    let personas = accounts_of(&cfg, &rt.config.id)
-        .map(|(p, a)| {
-            let label = format!("{} {}", a.identity.given_name, a.identity.family_name.to_uppercase());
-            (p.id.clone(), a.login.clone(), a.password.clone(), label)
-        })
-        .collect();
-    let acr_default = inter
-        .acr_requested
-        .clone()
-        .filter(|a| rt.config.acr.contains(a))
-        .or_else(|| rt.config.acr.first().cloned())
-        .unwrap_or_else(|| "eidas1".to_owned());
-    let iss = issuer(state, &rt.config.id);
-    render(
-        if error.is_some() {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::OK
-        },
-        &IdpLoginPage {
-            idp_name: &rt.config.name,
-            action: format!("{iss}{}", ip::LOGIN),
-            interaction: uid,
-            login_label,
-            login_hint,
-            password_label,
-            login_value,
-            acr_choices: rt.config.acr.clone(),
-            acr_default,
-            personas,
-            cancel_url: format!("{iss}{}?interaction={uid}", ip::CANCEL),
-            error,
-        },
-    )
-}
 
 pub(super) async fn authorize(
     State(state): State<IdpState>,
@@ -140,6 +61,7 @@ pub(super) async fn authorize(
         &inter,
         None,
         inter.login_hint.clone().unwrap_or_default(),
+        &Listing::default(),
     ))
 }
 
@@ -178,6 +100,7 @@ pub(super) async fn login(
             &inter,
             Some("Identifiant ou mot de passe incorrect."),
             login,
+            &Listing::default(),
         ));
     };
     let acr = form

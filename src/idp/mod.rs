@@ -77,6 +77,7 @@ impl IdpState {
 
 mod error;
 mod login;
+mod login_page;
 mod tokens;
 
 pub use error::IdpError;
@@ -187,7 +188,7 @@ where
         .route(&format!("/{{id}}{}", ip::DISCOVERY), get(discovery))
         .route(&format!("/{{id}}{}", ip::JWKS), get(jwks))
         .route(&format!("/{{id}}{}", ip::AUTHORIZE), get(authorize))
-        .route(&format!("/{{id}}{}", ip::LOGIN), post(login))
+        .route(&format!("/{{id}}{}", ip::LOGIN), post(login).get(login_page::search))
         .route(&format!("/{{id}}{}", ip::CANCEL), get(cancel))
         .route(&format!("/{{id}}{}", ip::TOKEN), post(token))
         .route(&format!("/{{id}}{}", ip::USERINFO), get(userinfo).post(userinfo))

@@ -45,7 +45,7 @@ fn parse_error(file: &str, e: &serde_saphyr::Error) -> ConfigErrors {
 
 /// Parses and validates a scenario against a configuration.
 pub fn parse(file: &str, text: &str, config: &Config) -> Result<Scenario, ConfigErrors> {
-    let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| parse_error(file, &e))?;
+    let raw: RawScenario = crate::config::yaml::from_str(text).map_err(|e| parse_error(file, &e))?;
     let known = Known::of(config);
     let mut errors = Errors { file, list: Vec::new() };
     for c in &raw.clients {

@@ -90,8 +90,19 @@ pub struct IdpLoginPage<'a> {
     pub login_value: String,
     pub acr_choices: Vec<String>,
     pub acr_default: String,
-    /// (persona id, login, password, button label)
+    /// (persona id, login, password, button label): one page of them.
     pub personas: Vec<(String, String, String, String)>,
+    /// Whether the accounts are many enough (or filtered) to show the search.
+    pub searchable: bool,
+    pub query: String,
+    /// Accounts at this provider, and those matching the search.
+    pub total: usize,
+    pub matching: usize,
+    /// 1-based positions of the first and last account shown.
+    pub shown_from: usize,
+    pub shown_to: usize,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
     pub cancel_url: String,
     pub error: Option<&'a str>,
 }
@@ -103,7 +114,9 @@ pub struct HomePage {
     pub issuer: String,
     pub idps: Vec<(String, String, String)>,
     pub clients: Vec<(String, String, String, String)>,
+    /// The first personas (all of them when they are few).
     pub personas: Vec<(String, String, String, String)>,
+    pub persona_count: usize,
     /// (name, client_id, endpoint)
     pub data_providers: Vec<(String, String, String)>,
     pub deviations: Vec<String>,

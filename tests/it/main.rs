@@ -25,6 +25,7 @@ mod interop;
 mod journal;
 mod journal_bounds;
 mod journey;
+mod large_sets;
 mod layers;
 mod personas;
 mod props;

@@ -85,7 +85,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
         if src.text.trim().is_empty() {
             continue;
         }
-        match serde_saphyr::from_str::<RawDocument>(&src.text) {
+        match crate::config::yaml::from_str::<RawDocument>(&src.text) {
             Ok(doc) => {
                 if let Some(p) = doc.platform {
                     platform.push((src.name.clone(), p));
@@ -188,7 +188,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
 /// must exist; logins stay unique (a persona with an existing id replaces it).
 pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Persona>, ConfigErrors> {
     let mut errors = Errors(Vec::new());
-    let doc = match serde_saphyr::from_str::<RawDocument>(&source.text) {
+    let doc = match crate::config::yaml::from_str::<RawDocument>(&source.text) {
         Ok(d) => d,
         Err(e) => {
             let line = e.location().map_or(0, |l| l.line());
