@@ -116,6 +116,8 @@ pub struct PlatformSettings {
     pub journal_capacity: usize,
     /// Most memory the journal holds, in MiB.
     pub journal_mib: usize,
+    /// Most memory each store (sessions, codes, tokens…) holds, in MiB.
+    pub store_mib: usize,
     pub seed: Option<u64>,
 }
 

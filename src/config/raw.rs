@@ -56,6 +56,7 @@ pub(crate) struct RawPlatform {
     pub(crate) store_capacity: Option<Spanned<u64>>,
     pub(crate) journal_capacity: Option<u64>,
     pub(crate) journal_mib: Option<Spanned<u64>>,
+    pub(crate) store_mib: Option<Spanned<u64>>,
     pub(crate) seed: Option<u64>,
 }
 

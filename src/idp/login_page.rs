@@ -4,8 +4,8 @@
 
 use super::*;
 
-/// Test accounts shown per page.
-pub(super) const PAGE_SIZE: usize = 20;
+/// Test accounts shown per page (the default bundle fits on one).
+pub(super) const PAGE_SIZE: usize = 50;
 
 pub(super) fn credential_labels(style: CredentialStyle) -> (&'static str, &'static str, &'static str) {
     match style {

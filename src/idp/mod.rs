@@ -25,7 +25,7 @@ use crate::identity::Identity;
 use crate::journal::RequestContext;
 use crate::oidc::form::{parse_form, with_query};
 use crate::oidc::ids::{Nonce, OAuthState};
-use crate::oidc::store::ExpiringStore;
+use crate::oidc::store::{ExpiringStore, Weigh};
 use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};
 use crate::scenarios::Action;
 use crate::scenarios::tokens::content_faults;
@@ -64,7 +64,12 @@ impl IdpState {
         let config = shared.config();
         let mut idps = IdpSet::default();
         for cfg in &config.idps {
-            if let Some(rt) = IdpRuntime::new(cfg.clone(), config.platform.store_capacity, &shared.rng)? {
+            if let Some(rt) = IdpRuntime::new(
+                cfg.clone(),
+                config.platform.store_capacity,
+                config.platform.store_mib.saturating_mul(1 << 20),
+                &shared.rng,
+            )? {
                 idps.insert(rt);
             }
         }
@@ -118,11 +123,30 @@ struct IdpGrant {
     auth_time: i64,
 }
 
+impl Weigh for IdpInteraction {
+    fn weight(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        std::mem::size_of::<Self>()
+            + self.redirect_uri.len()
+            + self.state.as_str().len()
+            + self.nonce.as_str().len()
+            + opt(&self.acr_requested)
+            + opt(&self.login_hint)
+    }
+}
+
+impl Weigh for IdpGrant {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.redirect_uri.len() + self.nonce.as_str().len() + self.sub.len()
+    }
+}
+
 impl IdpRuntime {
     /// The runtime of a built-in provider (`None` for an external one).
     pub(crate) fn new(
         config: Arc<IdpConfig>,
         capacity: usize,
+        bytes: usize,
         rng: &crate::rng::Rng,
     ) -> Result<Option<Self>, IdpSetupError> {
         let IdpSource::Builtin { key_pem } = &config.source else {
@@ -145,9 +169,9 @@ impl IdpRuntime {
         Ok(Some(Self {
             config,
             keys: KeyRing::new(vec![key]),
-            interactions: ExpiringStore::new(cap),
-            codes: ExpiringStore::new(cap),
-            tokens: ExpiringStore::new(cap),
+            interactions: ExpiringStore::with_budget(cap, bytes),
+            codes: ExpiringStore::with_budget(cap, bytes),
+            tokens: ExpiringStore::with_budget(cap, bytes),
         }))
     }
 }

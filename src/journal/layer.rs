@@ -32,7 +32,7 @@ pub struct Recorder {
     pub journal: Arc<Journal>,
     pub clock: Clock,
     /// Where FranceConnect+ is served (`platform.fcplus_path`).
-    pub fcplus_prefix: String,
+    pub fcplus_prefix: Arc<str>,
 }
 
 /// Which endpoint a path is, who calls it, and which server answers.
@@ -248,7 +248,7 @@ fn request_flow(
     now: i64,
 ) -> Option<String> {
     let journal = &state.journal;
-    let path_uid = [crate::paths::FC_PREFIX, state.fcplus_prefix.as_str()]
+    let path_uid = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
         .iter()
         .find_map(|prefix| {
             parts
@@ -278,7 +278,7 @@ fn request_flow(
 /// a state or code already linked).
 fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<String> {
     let u = url::Url::parse(location).ok()?;
-    let in_interaction = [crate::paths::FC_PREFIX, state.fcplus_prefix.as_str()]
+    let in_interaction = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
         .iter()
         .find_map(|prefix| {
             u.path()

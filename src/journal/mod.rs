@@ -112,6 +112,13 @@ pub struct FlowInfo {
     pub persona: Option<String>,
 }
 
+impl crate::oidc::store::Weigh for FlowInfo {
+    fn weight(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        std::mem::size_of::<Self>() + opt(&self.client_id) + opt(&self.persona)
+    }
+}
+
 /// A journal query.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,10 +10,37 @@ use std::collections::{HashMap, VecDeque};
 
 use parking_lot::Mutex;
 
+/// What an entry weighs, in bytes, for a store's byte budget. The default
+/// counts the value's inline size; values holding strings a caller chose
+/// (a `state`, a `nonce`) add their lengths.
+pub trait Weigh {
+    fn weight(&self) -> usize {
+        std::mem::size_of_val(self)
+    }
+}
+
+impl Weigh for String {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.len()
+    }
+}
+
+impl Weigh for i32 {}
+
+impl Weigh for serde_json::Value {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.to_string().len()
+    }
+}
+
+/// Byte budget of a store unless its owner sets one.
+pub const DEFAULT_BYTES: usize = 16 * 1024 * 1024;
+
 /// A bounded map from string keys to values with a per-entry expiry.
 #[derive(Debug)]
 pub struct ExpiringStore<V> {
     capacity: usize,
+    max_bytes: usize,
     inner: Mutex<Inner<V>>,
 }
 
@@ -24,6 +51,8 @@ struct Inner<V> {
     /// already removed, which are skipped and compacted away.
     order: VecDeque<(String, u64)>,
     next_seq: u64,
+    /// Sum of the live entries' weights (key and value).
+    bytes: usize,
 }
 
 #[derive(Debug)]
@@ -31,9 +60,17 @@ struct Entry<V> {
     value: V,
     expires_at_ms: i64,
     seq: u64,
+    weight: usize,
 }
 
 impl<V> Inner<V> {
+    /// Removes `key`, keeping the byte count true.
+    fn remove(&mut self, key: &str) -> Option<Entry<V>> {
+        let e = self.map.remove(key)?;
+        self.bytes = self.bytes.saturating_sub(e.weight);
+        Some(e)
+    }
+
     /// Drops entries expired for over [`SWEEP_GRACE_MS`] (or already removed)
     /// from the oldest end, at most [`SWEEP_STEP`] per call. Called on every
     /// read, it keeps a store whose entries share one lifetime near its live
@@ -47,7 +84,7 @@ impl<V> Inner<V> {
                 Some(e) if e.seq == *seq && e.expires_at_ms > now_ms => return,
                 Some(e) if e.seq == *seq => {
                     let key = key.clone();
-                    self.map.remove(&key);
+                    self.remove(&key);
                 }
                 _ => {}
             }
@@ -62,42 +99,56 @@ const SWEEP_STEP: usize = 4;
 /// How long after its expiry an entry may still be swept away by others' reads.
 const SWEEP_GRACE_MS: i64 = 60_000;
 
-impl<V: Clone> ExpiringStore<V> {
-    /// A store holding at most `capacity` live entries.
+impl<V: Clone + Weigh> ExpiringStore<V> {
+    /// A store holding at most `capacity` live entries weighing
+    /// [`DEFAULT_BYTES`] in all.
     pub fn new(capacity: usize) -> Self {
+        Self::with_budget(capacity, DEFAULT_BYTES)
+    }
+
+    /// A store holding at most `capacity` live entries weighing `max_bytes`
+    /// in all (keys included): whatever callers send, the oldest entries go
+    /// first.
+    pub fn with_budget(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity: capacity.max(1),
+            max_bytes,
             inner: Mutex::new(Inner {
                 map: HashMap::new(),
                 order: VecDeque::new(),
                 next_seq: 0,
+                bytes: 0,
             }),
         }
     }
 
     /// Inserts or replaces `key`, valid until `expires_at_ms`.
     pub fn insert(&self, key: String, value: V, expires_at_ms: i64) {
+        let weight = ENTRY_OVERHEAD + 2 * key.len() + value.weight();
         let mut inner = self.inner.lock();
         let seq = inner.next_seq;
         inner.next_seq += 1;
+        inner.remove(&key);
         inner.order.push_back((key.clone(), seq));
+        inner.bytes += weight;
         inner.map.insert(
             key,
             Entry {
                 value,
                 expires_at_ms,
                 seq,
+                weight,
             },
         );
-        while inner.map.len() > self.capacity {
+        while inner.map.len() > self.capacity || (inner.bytes > self.max_bytes && inner.map.len() > 1) {
             let Some((old, old_seq)) = inner.order.pop_front() else {
                 break;
             };
             if inner.map.get(&old).is_some_and(|e| e.seq == old_seq) {
-                inner.map.remove(&old);
+                inner.remove(&old);
             }
         }
-        if inner.order.len() > self.capacity.saturating_mul(2) + 16 {
+        if inner.order.len() > inner.map.len().saturating_mul(2) + 16 {
             let Inner { map, order, .. } = &mut *inner;
             order.retain(|(k, s)| map.get(k).is_some_and(|e| e.seq == *s));
         }
@@ -109,7 +160,7 @@ impl<V: Clone> ExpiringStore<V> {
         let found = match inner.map.get(key) {
             Some(e) if e.expires_at_ms > now_ms => Some(e.value.clone()),
             Some(_) => {
-                inner.map.remove(key);
+                inner.remove(key);
                 None
             }
             None => None,
@@ -125,7 +176,7 @@ impl<V: Clone> ExpiringStore<V> {
         let found = match inner.map.get(key) {
             Some(e) if e.expires_at_ms > now_ms => Lookup::Live(e.value.clone()),
             Some(_) => {
-                inner.map.remove(key);
+                inner.remove(key);
                 Lookup::Expired
             }
             None => Lookup::Missing,
@@ -137,36 +188,53 @@ impl<V: Clone> ExpiringStore<V> {
     /// Removes `key` and returns its value if it was present and not expired.
     pub fn take(&self, key: &str, now_ms: i64) -> Option<V> {
         let mut inner = self.inner.lock();
-        let e = inner.map.remove(key);
+        let e = inner.remove(key);
         inner.sweep_front(now_ms);
         e.filter(|e| e.expires_at_ms > now_ms).map(|e| e.value)
     }
 
     /// Removes `key` whatever its state.
     pub fn remove(&self, key: &str) {
-        self.inner.lock().map.remove(key);
+        self.inner.lock().remove(key);
     }
 
     /// Applies `f` to the live value of `key`, keeping its expiry; returns
-    /// `None` if absent or expired.
+    /// `None` if absent or expired. The entry is weighed again afterwards.
     pub fn update<R>(&self, key: &str, now_ms: i64, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         let mut inner = self.inner.lock();
         let e = inner.map.get_mut(key)?;
         if e.expires_at_ms <= now_ms {
-            inner.map.remove(key);
+            inner.remove(key);
             return None;
         }
-        Some(f(&mut e.value))
+        let out = f(&mut e.value);
+        let (old, new) = (e.weight, ENTRY_OVERHEAD + 2 * key.len() + e.value.weight());
+        e.weight = new;
+        inner.bytes = inner.bytes.saturating_sub(old) + new;
+        Some(out)
     }
 
     /// Drops every expired entry.
     pub fn purge_expired(&self, now_ms: i64) {
-        self.inner.lock().map.retain(|_, e| e.expires_at_ms > now_ms);
+        let mut inner = self.inner.lock();
+        let Inner { map, bytes, .. } = &mut *inner;
+        map.retain(|_, e| {
+            let keep = e.expires_at_ms > now_ms;
+            if !keep {
+                *bytes = bytes.saturating_sub(e.weight);
+            }
+            keep
+        });
     }
 
     /// Number of entries currently held (expired ones included until purged).
     pub fn len(&self) -> usize {
         self.inner.lock().map.len()
+    }
+
+    /// Bytes currently held, as weighed for the budget.
+    pub fn bytes(&self) -> usize {
+        self.inner.lock().bytes
     }
 
     /// Whether the store is empty.
@@ -179,8 +247,13 @@ impl<V: Clone> ExpiringStore<V> {
         let mut inner = self.inner.lock();
         inner.map.clear();
         inner.order.clear();
+        inner.bytes = 0;
     }
 }
+
+/// What an entry costs besides its key and value: the map slot, the order
+/// queue slot (which holds the key a second time, counted with the key).
+const ENTRY_OVERHEAD: usize = 64;
 
 /// The result of [`ExpiringStore::lookup`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,7 +269,7 @@ mod tests {
 
     #[test]
     fn entries_expire_and_capacity_holds() {
-        let store = ExpiringStore::new(3);
+        let store: ExpiringStore<i32> = ExpiringStore::new(3);
         store.insert("a".into(), 1, 100);
         assert_eq!(store.get("a", 50), Some(1));
         assert_eq!(store.lookup("a", 100), Lookup::Expired);
@@ -214,8 +287,28 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_budget_holds_whatever_the_entries_weigh() {
+        let store: ExpiringStore<String> = ExpiringStore::with_budget(1_000_000, 1 << 20);
+        for i in 0..2000 {
+            store.insert(format!("k{i}-{}", "s".repeat(30_000)), "v".repeat(30_000), 1000);
+        }
+        assert!(store.bytes() <= 1 << 20, "{}", store.bytes());
+        assert!(store.len() >= 5, "{}", store.len());
+        // The newest is kept; updates and removals keep the count true.
+        let newest = format!("k1999-{}", "s".repeat(30_000));
+        assert!(store.get(&newest, 0).is_some());
+        store.update(&newest, 0, |v| v.push_str(&"w".repeat(10_000)));
+        store.remove(&newest);
+        store.clear();
+        assert_eq!(store.bytes(), 0);
+        store.insert("a".into(), "b".into(), 10);
+        store.purge_expired(20);
+        assert_eq!(store.bytes(), 0);
+    }
+
+    #[test]
     fn order_queue_stays_bounded_under_churn() {
-        let store = ExpiringStore::new(10);
+        let store: ExpiringStore<i32> = ExpiringStore::new(10);
         for i in 0..10_000 {
             let k = format!("k{}", i % 5);
             store.insert(k.clone(), i, 1000);
@@ -226,7 +319,7 @@ mod tests {
 
     #[test]
     fn reads_sweep_expired_entries_from_the_old_end() {
-        let store = ExpiringStore::new(1000);
+        let store: ExpiringStore<i32> = ExpiringStore::new(1000);
         for i in 0..100 {
             store.insert(format!("old{i}"), i, 100);
         }

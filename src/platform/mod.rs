@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::crypto::KeyRing;
 use crate::identity::NormalisedIdentity;
 use crate::oidc::ids::{Nonce, OAuthState};
-use crate::oidc::store::ExpiringStore;
+use crate::oidc::store::{ExpiringStore, Weigh};
 use crate::paths::platform as p;
 
 pub use error::{not_found, root_redirect};
@@ -67,17 +67,29 @@ pub struct Hub {
 
 impl Hub {
     pub(crate) fn new(keys: KeyRing, capacity: usize, config: &crate::config::Config) -> Self {
+        let bytes = config.platform.store_mib.saturating_mul(1 << 20);
         Self {
             rnipp: parking_lot::RwLock::new(rnipp::registry(&config.personas)),
             rotations: std::sync::atomic::AtomicU64::new(0),
             keys,
-            sessions: ExpiringStore::new(capacity),
-            interactions: ExpiringStore::new(capacity),
-            codes: ExpiringStore::new(capacity),
-            used_codes: ExpiringStore::new(capacity),
-            access_tokens: ExpiringStore::new(capacity),
+            sessions: ExpiringStore::with_budget(capacity, bytes),
+            interactions: ExpiringStore::with_budget(capacity, bytes),
+            codes: ExpiringStore::with_budget(capacity, bytes),
+            used_codes: ExpiringStore::with_budget(capacity, bytes),
+            access_tokens: ExpiringStore::with_budget(capacity, bytes),
             next_logins: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Entries and bytes held by each store, by name.
+    pub fn store_usage(&self) -> Vec<(&'static str, usize, usize)> {
+        vec![
+            ("sessions", self.sessions.len(), self.sessions.bytes()),
+            ("interactions", self.interactions.len(), self.interactions.bytes()),
+            ("codes", self.codes.len(), self.codes.bytes()),
+            ("used_codes", self.used_codes.len(), self.used_codes.bytes()),
+            ("access_tokens", self.access_tokens.len(), self.access_tokens.bytes()),
+        ]
     }
 
     /// Adds the civil-registry outcomes of personas added at run time.
@@ -225,6 +237,55 @@ pub(crate) struct AccessGrant {
     /// When the access token was issued and expires (seconds; 0 until the token endpoint).
     pub(crate) issued_at: i64,
     pub(crate) expires_at: i64,
+}
+
+// What the stores' byte budgets count: the inline size plus the strings a
+// caller chose (state, nonce, PKCE challenge, logout state); the rest is
+// fcmock's own or bounded by the configuration.
+fn opt_len(s: &Option<String>) -> usize {
+    s.as_ref().map_or(0, String::len)
+}
+
+impl Weigh for Session {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.csrf.len()
+            + opt_len(&self.interaction)
+            + self.logout.as_ref().map_or(0, |l| {
+                opt_len(&l.post_logout_redirect_uri) + opt_len(&l.state) + opt_len(&l.idp_state)
+            })
+            + self.sso.as_ref().map_or(0, |l| opt_len(&l.idp_id_token))
+    }
+}
+
+impl Weigh for Interaction {
+    fn weight(&self) -> usize {
+        let r = &self.request;
+        std::mem::size_of::<Self>()
+            + r.state.as_str().len()
+            + r.nonce.as_str().len()
+            + opt_len(&r.code_challenge)
+            + opt_len(&r.idp_hint)
+            + r.scopes.iter().map(String::len).sum::<usize>()
+            + opt_len(&self.banner)
+            + match &self.step {
+                Step::AtIdp { state, nonce, .. } => state.as_str().len() + nonce.as_str().len(),
+                Step::Authenticated(l) | Step::Verified { login: l, .. } => opt_len(&l.idp_id_token),
+                Step::Wall => 0,
+            }
+    }
+}
+
+impl Weigh for CodeGrant {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.nonce.as_str().len() + opt_len(&self.code_challenge) + self.grant.weight()
+    }
+}
+
+impl Weigh for AccessGrant {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.scopes.iter().map(String::len).sum::<usize>() + self.sub.len()
+    }
 }
 
 /// Routes of the platform, relative to `/api/v2` (or FranceConnect+'s path).

@@ -49,9 +49,13 @@ pub enum StartError {
     Http(#[from] reqwest::Error),
 }
 
-/// Every role's state, assembled once. Cheap to clone.
+/// Every role's state, assembled once. One reference count to clone (axum
+/// clones it for every request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Roles>);
+
+/// The fields behind [`AppState`].
+pub struct Roles {
     shared: Shared,
     pub platform: PlatformState,
     pub idp: IdpState,
@@ -60,6 +64,13 @@ pub struct AppState {
 }
 
 impl Deref for AppState {
+    type Target = Roles;
+    fn deref(&self) -> &Roles {
+        &self.0
+    }
+}
+
+impl Deref for Roles {
     type Target = Shared;
     fn deref(&self) -> &Shared {
         &self.shared
@@ -105,13 +116,13 @@ impl AppState {
         let idp = IdpState::new(shared.clone())?;
         let dp = DpState::new(shared.clone());
         let control = ControlState::new(platform.clone(), idp.idps.clone(), control_token);
-        Ok(Self {
+        Ok(Self(Arc::new(Roles {
             shared,
             platform,
             idp,
             dp,
             control,
-        })
+        })))
     }
 
     /// The recording layer's state, with a signature check that knows every
@@ -136,7 +147,7 @@ impl AppState {
         Recorder {
             journal: self.journal.clone(),
             clock: self.clock.clone(),
-            fcplus_prefix: self.fcplus_prefix().to_owned(),
+            fcplus_prefix: Arc::from(self.fcplus_prefix()),
         }
     }
 }

@@ -50,3 +50,33 @@ async fn hostile_requests_keep_the_journal_within_its_byte_budget() {
         &kept[kept.len().saturating_sub(80)..]
     );
 }
+
+#[tokio::test]
+async fn hostile_authorize_requests_keep_every_store_within_its_byte_budget() {
+    let app = TestApp::spawn_with(&["platform:\n  store_mib: 1\n  journal_mib: 1\n"]).await;
+    let http = plain_http();
+    let big_state = "s".repeat(40 * 1024);
+    for i in 0..120 {
+        let mut params = crate::helpers::valid_params(crate::helpers::PUBLIC_CLIENT);
+        for (k, v) in params.iter_mut() {
+            if *k == "state" {
+                *v = format!("{i}{big_state}");
+            }
+        }
+        let r = http
+            .get(app.url("/api/v2/authorize"))
+            .query(&params)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 302, "authorize redirects to the wall");
+    }
+    for (name, entries, bytes) in app.state.platform.fc.store_usage() {
+        assert!(bytes <= 1024 * 1024, "{name}: {bytes} bytes in {entries} entries");
+    }
+    let (_, interactions, bytes) = app.state.platform.fc.store_usage()[1];
+    assert!(
+        interactions >= 5 && bytes > 512 * 1024,
+        "{interactions} interactions, {bytes} bytes"
+    );
+}

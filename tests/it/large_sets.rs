@@ -49,14 +49,18 @@ async fn the_login_page_pages_and_searches_thousands_of_accounts() {
     assert_eq!(page.status, 200);
     assert!(page.body.len() < 40_000, "a login page of {} bytes", page.body.len());
     let buttons = |p: &crate::helpers::Page| p.body.matches("data-testid=\"persona-").count();
-    assert_eq!(buttons(&page), 20);
+    assert_eq!(buttons(&page), 50);
     let count = page.testid("idp-persona-count").unwrap();
     assert!(count.contains(&format!("sur {ameli_accounts}")), "{count}");
 
-    // The next page shows the next twenty.
+    // The next page shows the next fifty.
     let next = browser.get(&href_of(&page, "idp-personas-next")).await;
-    assert_eq!(buttons(&next), 20);
-    assert!(next.testid("idp-persona-count").unwrap().starts_with("Comptes 21 à 40"));
+    assert_eq!(buttons(&next), 50);
+    assert!(
+        next.testid("idp-persona-count")
+            .unwrap()
+            .starts_with("Comptes 51 à 100")
+    );
 
     // A search by family name and given name finds that one person, accents aside.
     let wanted = people

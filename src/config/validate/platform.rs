@@ -19,6 +19,7 @@ pub(super) fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Erro
         store_capacity: 20_000,
         journal_capacity: 10_000,
         journal_mib: 32,
+        store_mib: 16,
         seed: None,
     };
     let mut hints: Vec<(String, Vec<Spanned<String>>)> = Vec::new();
@@ -72,6 +73,12 @@ pub(super) fn build_platform(layers: &[(String, RawPlatform)], errors: &mut Erro
         }
         if let Some(v) = p.journal_capacity {
             s.journal_capacity = usize::try_from(v).unwrap_or(usize::MAX).min(1_000_000);
+        }
+        if let Some(v) = &p.store_mib {
+            if !(1..=65_536).contains(&v.value) {
+                errors.spanned(file, v, "platform.store_mib", "must be between 1 and 65536 (MiB)");
+            }
+            s.store_mib = usize::try_from(v.value).unwrap_or(16).clamp(1, 65_536);
         }
         if let Some(v) = &p.journal_mib {
             if !(1..=65_536).contains(&v.value) {
