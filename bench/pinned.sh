@@ -5,7 +5,8 @@
 #   bench/pinned.sh [SERVER_BINARY]          # fcmock (default target/release/fcmock)
 #   bench/pinned.sh --peer PEER_BIN_JS       # axa's oauth2-mock-server under node
 #
-# Prints flows/s and the CPU time (user + system) per flow of each process.
+# Prints flows/s, the CPU time (user + system) per flow of each process and
+# the flows' p99 latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GEN=${FCMOCK_BIN:-target/release/fcmock}
@@ -34,7 +35,8 @@ out, server_ticks, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 report = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
 u, s = [float(x) for x in [l for l in out.splitlines() if l.startswith("GEN_CPU")][-1].split()[1:]]
 flows = report["flows"]
+p99 = report["latency"]["flow"]["p99_us"] / 1000
 print(f"{report['flows_per_second']:.0f} flows/s, {sum(report['errors'].values())} errors; "
       f"server {server_ticks / hz / flows * 1e6:.0f} us CPU per flow, "
-      f"load generator {(u + s) / flows * 1e6:.0f} us CPU per flow")
+      f"load generator {(u + s) / flows * 1e6:.0f} us CPU per flow; flow p99 {p99:.1f} ms")
 PY

@@ -26,7 +26,9 @@
 //!
 //! # Request flow
 //!
-//! tower layers (trace, timeout, body limit) → journal layer → fault layer →
+//! accept loop ([`server::ServeOptions`]: header-read and idle timeouts,
+//! header size) → tower layers (trace, timeout, body limit) → journal layer
+//! (a bounded copy of each exchange, decoded when read) → fault layer →
 //! router → handler with its role's state (axum `FromRef` from
 //! [`server::AppState`]) → domain functions (they take the injected clock)
 //! → a typed result or the role's error type, whose `IntoResponse` decides
