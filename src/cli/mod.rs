@@ -156,7 +156,7 @@ pub enum PersonasCommand {
     },
     /// Generate fictitious personas as fcmock configuration (same seed, same bytes).
     #[command(
-        after_help = "Examples:\n  fcmock personas generate --count 1000 --seed 7 --out personas.yaml\n  fcmock personas generate --count 20 --seed 1 --tag mineur --tag ne-a-l-etranger"
+        after_help = "Examples:\n  fcmock personas generate --count 1000 --seed 7 --out personas.yaml\n  fcmock personas generate --count 100000 --seed 7 --out personas.jsonl   # JSON Lines: quick to load\n  fcmock personas generate --count 20 --seed 1 --tag mineur --tag ne-a-l-etranger"
     )]
     Generate {
         /// How many personas.
@@ -177,6 +177,10 @@ pub enum PersonasCommand {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// `yaml`, or `jsonl` (one persona per line; loads far quicker in
+        /// large sets). Default: `jsonl` when `--out` ends in `.jsonl`.
+        #[arg(long, value_parser = ["yaml", "jsonl"])]
+        format: Option<String>,
     },
 }
 

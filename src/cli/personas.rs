@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::{ConfigArgs, PersonasCommand, load_config};
 use crate::config::{Config, Persona};
 use crate::identity::normalise;
-use crate::personas::generate::{Options, generate, to_yaml};
+use crate::personas::generate::{Options, generate, to_jsonl, to_yaml};
 
 /// Runs a `personas` subcommand.
 pub(super) fn run(cmd: PersonasCommand) -> ExitCode {
@@ -61,6 +61,7 @@ pub(super) fn run(cmd: PersonasCommand) -> ExitCode {
             year,
             prefix,
             out,
+            format,
         } => {
             let opts = Options {
                 count,
@@ -69,7 +70,17 @@ pub(super) fn run(cmd: PersonasCommand) -> ExitCode {
                 year,
                 prefix,
             };
-            let yaml = to_yaml(&generate(&opts), &opts);
+            let jsonl = format.as_deref() == Some("jsonl")
+                || (format.is_none()
+                    && out
+                        .as_ref()
+                        .is_some_and(|p| p.extension().is_some_and(|e| e == "jsonl")));
+            let people = generate(&opts);
+            let yaml = if jsonl {
+                to_jsonl(&people, &opts)
+            } else {
+                to_yaml(&people, &opts)
+            };
             match out {
                 Some(path) => match std::fs::write(&path, yaml) {
                     Ok(()) => {

@@ -18,7 +18,7 @@ pub(crate) struct RawDocument {
     #[serde(default)]
     pub(crate) identity_providers: Vec<Spanned<RawIdp>>,
     #[serde(default)]
-    pub(crate) personas: Vec<Spanned<RawPersona>>,
+    pub(crate) personas: Vec<Spanned<Box<RawPersona>>>,
     #[serde(default)]
     pub(crate) data_providers: Vec<Spanned<RawDataProvider>>,
 }

@@ -16,6 +16,7 @@ use fake::locales::FR_FR;
 use fake::rand::rngs::StdRng;
 use fake::rand::{RngExt as _, SeedableRng as _};
 
+pub use super::jsonl::to_jsonl;
 use super::nir;
 use super::tables::{COUNTRIES, FEMALE, MALE};
 pub use super::yaml::to_yaml;

@@ -2,6 +2,7 @@
 
 pub mod avatar;
 pub mod generate;
+mod jsonl;
 pub mod nir;
 mod tables;
 mod yaml;

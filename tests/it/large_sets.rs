@@ -2,7 +2,7 @@
 //! load, and the identity providers' login pages search and page their
 //! test accounts instead of listing them all.
 
-use fcmock::personas::generate::{GenPersona, Options, generate, to_yaml};
+use fcmock::personas::generate::{GenPersona, Options, generate, to_jsonl, to_yaml};
 
 use crate::helpers::{PUBLIC_CLIENT, PUBLIC_SECRET, REDIRECT, TestApp, fetch_json, href_of};
 
@@ -27,6 +27,64 @@ fn a_file_past_the_default_yaml_budget_loads() {
     };
     let cfg = fcmock::config::load(&[source], true).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cfg.personas.iter().filter(|p| p.id.starts_with("gen-")).count(), 5000);
+}
+
+#[test]
+fn json_lines_load_the_same_personas_as_yaml_and_report_lines() {
+    let opts = Options {
+        count: 3000,
+        seed: 11,
+        ..Options::default()
+    };
+    let people = generate(&opts);
+    let load = |name: &str, text: String| {
+        fcmock::config::load(
+            &[fcmock::config::Source {
+                name: name.into(),
+                text,
+            }],
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let from_yaml = load("g.yaml", to_yaml(&people, &opts));
+    let from_jsonl = load("g.jsonl", to_jsonl(&people, &opts));
+    assert_eq!(from_yaml.personas.len(), from_jsonl.personas.len());
+    for (a, b) in from_yaml.personas.iter().zip(&from_jsonl.personas) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.identity, b.identity, "{}", a.id);
+        assert_eq!(a.accounts.len(), b.accounts.len(), "{}", a.id);
+        for (x, y) in a.accounts.iter().zip(&b.accounts) {
+            assert_eq!(
+                (&x.idp, &x.login, &x.password, &x.identity),
+                (&y.idp, &y.login, &y.password, &y.identity)
+            );
+        }
+        assert_eq!(a.tags, b.tags);
+    }
+    // Errors name the file, the persona's line and the field.
+    let bad = "# a comment\n\n{\"id\":\"ok\",\"identity\":{\"given_name\":\"A\",\"family_name\":\"B\",\"gender\":\"female\",\"birthdate\":\"1990-13-01\",\"birthplace\":\"75107\",\"birthcountry\":\"99100\",\"email\":\"a@b.fr\"}}\n{\"id\":\"z\",\"bogus\":1}\n";
+    let err = fcmock::config::load(
+        &[fcmock::config::Source {
+            name: "bad.jsonl".into(),
+            text: bad.into(),
+        }],
+        true,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("bad.jsonl:4: personas[1]: unknown field `bogus`"), "{err}");
+    let only_dates = bad.lines().take(3).collect::<Vec<_>>().join("\n");
+    let err = fcmock::config::load(
+        &[fcmock::config::Source {
+            name: "bad.jsonl".into(),
+            text: only_dates,
+        }],
+        true,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("bad.jsonl:3: personas[0].identity.birthdate"), "{err}");
 }
 
 #[tokio::test]

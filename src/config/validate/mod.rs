@@ -22,6 +22,7 @@ mod client;
 mod data_provider;
 mod identity;
 mod idp;
+mod jsonl;
 mod persona;
 mod platform;
 #[cfg(test)]
@@ -30,20 +31,21 @@ mod tests;
 use client::build_client;
 use data_provider::build_data_provider;
 use idp::build_idp;
-use persona::{attach_persona_faults, build_persona, check_unique_logins, persona_faults};
+use persona::{attach_persona_faults, build_personas, check_unique_logins, persona_faults};
 use platform::build_platform;
 
 const ACR_VALUES: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
 const PROMPTS: [&str; 2] = ["login", "consent"];
 
-/// Collects errors while building.
-struct Errors(Vec<ConfigError>);
+/// Collects errors while building; the second field is the line of the
+/// entry being built, for values whose own position is unknown (JSON Lines).
+struct Errors(Vec<ConfigError>, u64);
 
 impl Errors {
     fn at(&mut self, file: &str, line: u64, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigError {
             file: file.to_owned(),
-            line,
+            line: if line == 0 { self.1 } else { line },
             field: field.into(),
             message: message.into(),
         });
@@ -70,19 +72,25 @@ struct Located<T> {
     file: String,
     /// Position in its own file, for field paths the user can find.
     index: usize,
+    /// The entry's line (JSON Lines values have no spans of their own).
+    line: u64,
     item: Spanned<T>,
 }
 
 pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
-    let mut errors = Errors(Vec::new());
+    let mut errors = Errors(Vec::new(), 0);
     let mut platform: Vec<(String, RawPlatform)> = Vec::new();
     let mut clients: Vec<Located<RawClient>> = Vec::new();
     let mut idps: Vec<Located<RawIdp>> = Vec::new();
-    let mut personas: Vec<Located<RawPersona>> = Vec::new();
+    let mut personas: Vec<Located<Box<RawPersona>>> = Vec::new();
     let mut data_providers: Vec<Located<RawDataProvider>> = Vec::new();
 
     for src in sources {
         if src.text.trim().is_empty() {
+            continue;
+        }
+        if jsonl::is_jsonl(src) {
+            personas.extend(jsonl::personas(src, &mut errors));
             continue;
         }
         match crate::config::yaml::from_str::<RawDocument>(&src.text) {
@@ -94,6 +102,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
                 clients.extend(doc.clients.into_iter().enumerate().map(|(index, item)| Located {
                     file: file(),
                     index,
+                    line: item.referenced.line(),
                     item,
                 }));
                 idps.extend(
@@ -103,17 +112,20 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
                         .map(|(index, item)| Located {
                             file: file(),
                             index,
+                            line: item.referenced.line(),
                             item,
                         }),
                 );
                 data_providers.extend(doc.data_providers.into_iter().enumerate().map(|(index, item)| Located {
                     file: file(),
                     index,
+                    line: item.referenced.line(),
                     item,
                 }));
                 personas.extend(doc.personas.into_iter().enumerate().map(|(index, item)| Located {
                     file: file(),
                     index,
+                    line: item.referenced.line(),
                     item,
                 }));
             }
@@ -135,10 +147,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
     let platform = build_platform(&platform, &mut errors);
     let idps: Vec<IdpConfig> = idps.iter().filter_map(|e| build_idp(e, e.index, &mut errors)).collect();
     let idp_ids: HashSet<&str> = idps.iter().map(|i| i.id.as_str()).collect();
-    let personas: Vec<Persona> = personas
-        .iter()
-        .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
-        .collect();
+    let personas: Vec<Persona> = build_personas(&personas, &idp_ids, &mut errors);
     check_unique_logins(&personas, &mut errors);
     let mut personas = personas;
     attach_persona_faults(&mut personas, raw_personas, &clients, &idp_ids, &mut errors);
@@ -187,7 +196,7 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
 /// the document may hold only `personas`; identity providers and clients
 /// must exist; logins stay unique (a persona with an existing id replaces it).
 pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Persona>, ConfigErrors> {
-    let mut errors = Errors(Vec::new());
+    let mut errors = Errors(Vec::new(), 0);
     let doc = match crate::config::yaml::from_str::<RawDocument>(&source.text) {
         Ok(d) => d,
         Err(e) => {
@@ -208,20 +217,18 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
         errors.at(&source.name, 0, "personas", "no persona to add: send `personas: [ … ]`");
     }
     let idp_ids: HashSet<&str> = config.idps.iter().map(|i| i.id.as_str()).collect();
-    let raw: Vec<Located<RawPersona>> = doc
+    let raw: Vec<Located<Box<RawPersona>>> = doc
         .personas
         .into_iter()
         .enumerate()
         .map(|(index, item)| Located {
             file: source.name.clone(),
             index,
+            line: item.referenced.line(),
             item,
         })
         .collect();
-    let mut added: Vec<Persona> = raw
-        .iter()
-        .filter_map(|e| build_persona(e, e.index, &idp_ids, &mut errors))
-        .collect();
+    let mut added: Vec<Persona> = build_personas(&raw, &idp_ids, &mut errors);
     let new_ids: HashSet<&str> = added.iter().map(|p| p.id.as_str()).collect();
     let mut all: Vec<Persona> = config
         .personas
@@ -287,14 +294,13 @@ fn dedupe<T>(items: Vec<Located<T>>, what: &str, key: impl Fn(&T) -> String, err
             Some(&i) => {
                 if let Some(slot) = out.get_mut(i) {
                     if !from_bundle(&slot.file) {
-                        errors.spanned(
+                        errors.at(
                             &item.file,
-                            &item.item,
+                            item.line,
                             format!("{what}[{}]", item.index),
                             format!(
                                 "`{k}` is already defined at {}:{}; give one of them another id",
-                                slot.file,
-                                slot.item.referenced.line()
+                                slot.file, slot.line
                             ),
                         );
                         continue;

@@ -3,19 +3,62 @@
 use super::identity::build_identity;
 use super::*;
 
+/// Builds every persona, on two threads when they are many; errors come out
+/// in file order either way.
+pub(super) fn build_personas(
+    raw: &[Located<Box<RawPersona>>],
+    idps: &HashSet<&str>,
+    errors: &mut Errors,
+) -> Vec<Persona> {
+    let build = |part: &[Located<Box<RawPersona>>], errors: &mut Errors| -> Vec<Persona> {
+        part.iter()
+            .filter_map(|e| build_persona(e, e.index, idps, errors))
+            .collect()
+    };
+    if raw.len() < 2_000 {
+        let out = build(raw, errors);
+        errors.1 = 0;
+        return out;
+    }
+    let (first, second) = raw.split_at(raw.len() / 2);
+    let (mut out, mut later_errors, rest) = std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            let mut errs = Errors(Vec::new(), 0);
+            let built = build(second, &mut errs);
+            (built, errs)
+        });
+        let out = build(first, errors);
+        match other.join() {
+            Ok((built, errs)) => (out, errs, built),
+            // Not expected; build the second half here if it happens.
+            Err(_) => {
+                let mut errs = Errors(Vec::new(), 0);
+                let built = build(second, &mut errs);
+                (out, errs, built)
+            }
+        }
+    });
+    out.extend(rest);
+    errors.0.append(&mut later_errors.0);
+    errors.1 = 0;
+    out
+}
+
 pub(super) fn build_persona(
-    e: &Located<RawPersona>,
+    e: &Located<Box<RawPersona>>,
     index: usize,
     idps: &HashSet<&str>,
     errors: &mut Errors,
 ) -> Option<Persona> {
     let file = e.file.as_str();
     let r = &e.item.value;
+    errors.1 = e.line;
     let at = format!("personas[{index}]");
     let before = errors.0.len();
     errors.slug_id(file, &r.id, &at, "");
     let identity = build_identity(file, &r.identity, &format!("{at}.identity"), None, errors);
     let mut accounts = Vec::new();
+    let mut shared_base = None;
     for (j, acc) in r.accounts.iter().enumerate() {
         let a: &RawAccount = &acc.value;
         let aat = format!("{at}.accounts[{j}]");
@@ -31,17 +74,24 @@ pub(super) fn build_persona(
             errors.spanned(file, &a.login, format!("{aat}.login"), "must not be empty");
         }
         let Some(base) = identity.as_ref() else { continue };
+        // Accounts that hold the persona's own identity share one copy.
         let held = match &a.identity {
-            Some(block) => build_identity(file, block, &format!("{aat}.identity"), Some(base), errors),
-            None => Some(base.clone()),
+            Some(block) => build_identity(file, block, &format!("{aat}.identity"), Some(base), errors)
+                .map(|held| (held != *base, std::sync::Arc::new(held))),
+            None => Some((
+                false,
+                shared_base
+                    .get_or_insert_with(|| std::sync::Arc::new(base.clone()))
+                    .clone(),
+            )),
         };
-        if let Some(held) = held {
+        if let Some((divergent, identity)) = held {
             accounts.push(Account {
                 idp: a.idp.value.clone(),
                 login: a.login.value.clone(),
                 password: a.password.clone().unwrap_or_else(|| "123".to_owned()),
-                divergent: &held != base,
-                identity: held.into(),
+                divergent,
+                identity,
             });
         }
     }
@@ -207,7 +257,7 @@ pub(super) fn build_household(file: &str, r: &RawPersona, at: &str, errors: &mut
 /// Builds each persona's own faults (magic personas), bound to that persona.
 pub(super) fn attach_persona_faults(
     personas: &mut [Persona],
-    raw: &[Located<RawPersona>],
+    raw: &[Located<Box<RawPersona>>],
     clients: &[Located<RawClient>],
     idps: &HashSet<&str>,
     errors: &mut Errors,
@@ -231,7 +281,7 @@ pub(super) fn attach_persona_faults(
 
 /// A persona's own faults (magic personas), bound to it.
 pub(super) fn persona_faults(
-    e: &Located<RawPersona>,
+    e: &Located<Box<RawPersona>>,
     known: &crate::config::fault_parse::Known,
     errors: &mut Errors,
 ) -> Vec<crate::config::fault::Fault> {
