@@ -327,5 +327,5 @@ pub(crate) struct RawAccount {
     pub(crate) idp: Spanned<String>,
     pub(crate) login: Spanned<String>,
     pub(crate) password: Option<String>,
-    pub(crate) identity: Option<Spanned<RawIdentity>>,
+    pub(crate) identity: Option<Box<Spanned<RawIdentity>>>,
 }

@@ -11,9 +11,9 @@ pub(super) fn build_personas(
     errors: &mut Errors,
 ) -> Vec<Persona> {
     let build = |part: &[Located<Box<RawPersona>>], errors: &mut Errors| -> Vec<Persona> {
-        part.iter()
-            .filter_map(|e| build_persona(e, e.index, idps, errors))
-            .collect()
+        let mut out = Vec::with_capacity(part.len());
+        out.extend(part.iter().filter_map(|e| build_persona(e, e.index, idps, errors)));
+        out
     };
     if raw.len() < 2_000 {
         let out = build(raw, errors);
@@ -38,6 +38,7 @@ pub(super) fn build_personas(
             }
         }
     });
+    out.reserve_exact(rest.len());
     out.extend(rest);
     errors.0.append(&mut later_errors.0);
     errors.1 = 0;
