@@ -116,15 +116,15 @@ pub(crate) async fn journal_verify(
                 .is_none_or(|w| f.record.token_fingerprint.as_ref() == Some(w))
         })
         .map(|f| {
-            let e = &f.record;
+            let (e, r) = (&f.record.meta, &f.record);
             json!({
                 "seq": e.seq,
                 "flow": e.flow,
                 "client_id": f.client_id,
-                "status": e.status,
+                "status": r.status,
                 "started_ms": e.started_ms,
-                "token_fingerprint": e.token_fingerprint,
-                "error_code": e.error_code,
+                "token_fingerprint": r.token_fingerprint,
+                "error_code": r.error_code,
             })
         })
         .collect();

@@ -46,7 +46,7 @@ fn entry(e: &Exchange, base: &str) -> Value {
         .map(|u| u.query_pairs().into_owned().collect())
         .unwrap_or_default();
     let mut request = json!({
-        "method": e.method,
+        "method": e.meta.method,
         "url": url,
         "httpVersion": "HTTP/1.1",
         "cookies": [],
@@ -66,8 +66,8 @@ fn entry(e: &Exchange, base: &str) -> Value {
     }
     let text = e.response_body.clone().unwrap_or_default();
     json!({
-        "startedDateTime": rfc3339(e.started_ms),
-        "time": e.duration_ms,
+        "startedDateTime": rfc3339(e.meta.started_ms),
+        "time": e.meta.duration_ms,
         "request": request,
         "response": {
             "status": e.status,
@@ -81,14 +81,14 @@ fn entry(e: &Exchange, base: &str) -> Value {
             "bodySize": text.len(),
         },
         "cache": {},
-        "timings": {"send": 0, "wait": e.duration_ms, "receive": 0},
-        "comment": format!("{} ({:?} → {})", e.endpoint, e.from, e.to),
+        "timings": {"send": 0, "wait": e.meta.duration_ms, "receive": 0},
+        "comment": format!("{} ({:?} → {})", e.meta.endpoint, e.meta.from, e.meta.to),
         "_fcmock": {
-            "seq": e.seq,
-            "flow": e.flow,
-            "endpoint": e.endpoint,
-            "client_id": e.client_id,
-            "persona": e.persona,
+            "seq": e.meta.seq,
+            "flow": e.meta.flow,
+            "endpoint": e.meta.endpoint,
+            "client_id": e.meta.client_id,
+            "persona": e.meta.persona,
             "jwts": e.jwts,
             "error_code": e.error_code,
             "token_fingerprint": e.token_fingerprint,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::record::{Half, Record};
 use super::redact::TOKEN_PARAMS;
-use super::{ErrorCode, Journal, Party, StreamedFault, fingerprint};
+use super::{ErrorCode, Journal, Meta, Party, StreamedFault, fingerprint};
 use crate::clock::Clock;
 use crate::oidc::form::parse_form;
 
@@ -163,16 +163,18 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
     }
     let (url, url_cut) = Record::keep_url(&parts.uri.to_string());
     let mut record = Record {
-        seq: 0,
-        flow: None,
-        client_id: param_client,
-        persona: None,
-        endpoint,
-        from,
-        to,
-        started_ms,
-        duration_ms: 0.0,
-        method: parts.method.to_string(),
+        meta: Meta {
+            seq: 0,
+            flow: None,
+            client_id: param_client,
+            persona: None,
+            endpoint,
+            from,
+            to,
+            started_ms,
+            duration_ms: 0.0,
+            method: parts.method.to_string(),
+        },
         url,
         url_cut,
         request: Half::capture(&parts.headers, &bytes),
@@ -298,10 +300,10 @@ fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<String
 /// Completes a record with what is known of its flow and keeps it.
 fn finish(journal: &Journal, mut record: Record, flow: Option<String>, timer: Instant, now: i64) {
     let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
-    record.client_id = info.client_id.or(record.client_id);
-    record.persona = info.persona;
-    record.flow = flow;
-    record.duration_ms = timer.elapsed().as_secs_f64() * 1000.0;
+    record.meta.client_id = info.client_id.or(record.meta.client_id);
+    record.meta.persona = info.persona;
+    record.meta.flow = flow;
+    record.meta.duration_ms = timer.elapsed().as_secs_f64() * 1000.0;
     journal.record(record);
 }
 

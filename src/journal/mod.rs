@@ -59,9 +59,10 @@ pub struct DecodedJwt {
     pub signature_verified: Option<bool>,
 }
 
-/// One HTTP exchange.
+/// Who, to whom, where and when: what every exchange records first, and
+/// what queries filter on.
 #[derive(Debug, Clone, Serialize)]
-pub struct Exchange {
+pub struct Meta {
     pub seq: u64,
     pub flow: Option<String>,
     pub client_id: Option<String>,
@@ -74,6 +75,13 @@ pub struct Exchange {
     pub started_ms: i64,
     pub duration_ms: f64,
     pub method: String,
+}
+
+/// One HTTP exchange, as the journal shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    #[serde(flatten)]
+    pub meta: Meta,
     pub url: String,
     /// Query and form parameters, decoded, secrets redacted.
     pub params: Vec<(String, String)>,
@@ -136,7 +144,7 @@ pub struct Filter {
 
 impl Filter {
     fn matches(&self, found: &Found) -> bool {
-        let e = &found.record;
+        let e = &found.record.meta;
         let opt = |want: &Option<String>, got: &Option<String>| want.as_ref().is_none_or(|w| got.as_ref() == Some(w));
         opt(&self.client_id, &found.client_id)
             && opt(&self.persona, &found.persona)
@@ -232,7 +240,7 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        r.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        r.meta.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let weight = r.weight();
         let mut ring = self.ring.lock();
         while ring.records.len() >= self.capacity
@@ -293,9 +301,9 @@ impl Journal {
 
     /// Fills a record's missing client and persona from its flow.
     fn complete(&self, record: Arc<Record>, now_ms: i64) -> Found {
-        let (mut client_id, mut persona) = (record.client_id.clone(), record.persona.clone());
+        let (mut client_id, mut persona) = (record.meta.client_id.clone(), record.meta.persona.clone());
         if (client_id.is_none() || persona.is_none())
-            && let Some(flow) = record.flow.as_deref()
+            && let Some(flow) = record.meta.flow.as_deref()
         {
             let info = self.flow_info(flow, now_ms);
             client_id = client_id.or(info.client_id);
@@ -367,16 +375,18 @@ mod tests {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert("content-type", axum::http::HeaderValue::from_static("text/html"));
         Record {
-            seq: 0,
-            flow: Some(flow.into()),
-            client_id: Some("c".into()),
-            persona: None,
-            endpoint: endpoint.into(),
-            from: Party::Browser,
-            to: "franceconnect".into(),
-            started_ms: 0,
-            duration_ms: 0.0,
-            method: "GET".into(),
+            meta: Meta {
+                seq: 0,
+                flow: Some(flow.into()),
+                client_id: Some("c".into()),
+                persona: None,
+                endpoint: endpoint.into(),
+                from: Party::Browser,
+                to: "franceconnect".into(),
+                started_ms: 0,
+                duration_ms: 0.0,
+                method: "GET".into(),
+            },
             url: "/".into(),
             url_cut: false,
             request: record::Half::default(),
@@ -454,7 +464,7 @@ mod tests {
                 0
             )
             .last()
-            .map(|e| e.record.seq),
+            .map(|e| e.record.meta.seq),
             Some(100_000)
         );
     }

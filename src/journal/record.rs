@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::{DecodedJwt, Exchange, Party, redact};
+use super::{DecodedJwt, Exchange, Meta, redact};
 use crate::oidc::form::parse_form;
 
 /// Longest URL kept.
@@ -109,16 +109,7 @@ impl Half {
 /// What the journal holds of one exchange.
 #[derive(Debug)]
 pub struct Record {
-    pub seq: u64,
-    pub flow: Option<String>,
-    pub client_id: Option<String>,
-    pub persona: Option<String>,
-    pub endpoint: String,
-    pub from: Party,
-    pub to: String,
-    pub started_ms: i64,
-    pub duration_ms: f64,
-    pub method: String,
+    pub meta: Meta,
     /// The request's URL (path and query), cut at [`URL_KEEP`] bytes.
     pub url: String,
     pub url_cut: bool,
@@ -147,14 +138,15 @@ impl Record {
     /// Bytes this record holds, as the journal's budget counts them.
     pub fn weight(&self) -> usize {
         let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let m = &self.meta;
         std::mem::size_of::<Self>()
-            + self.endpoint.len()
-            + self.to.len()
-            + self.method.len()
+            + m.endpoint.len()
+            + m.to.len()
+            + m.method.len()
             + self.url.len()
-            + opt(&self.flow)
-            + opt(&self.client_id)
-            + opt(&self.persona)
+            + opt(&m.flow)
+            + opt(&m.client_id)
+            + opt(&m.persona)
             + opt(&self.token_fingerprint)
             + opt(&self.error_code)
             + self.request.weight()
@@ -212,16 +204,11 @@ impl Record {
         let owned =
             |h: &Half| -> Vec<(String, String)> { h.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() };
         Exchange {
-            seq: self.seq,
-            flow: self.flow.clone(),
-            client_id,
-            persona,
-            endpoint: self.endpoint.clone(),
-            from: self.from,
-            to: self.to.clone(),
-            started_ms: self.started_ms,
-            duration_ms: self.duration_ms,
-            method: self.method.clone(),
+            meta: Meta {
+                client_id,
+                persona,
+                ..self.meta.clone()
+            },
             url: redact::url(&self.url),
             params: redact::params(&params),
             request_headers: redact::headers(&owned(&self.request)),

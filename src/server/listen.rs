@@ -57,7 +57,11 @@ pub(super) async fn serve_with(
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        // Shutdown is polled first, so that it is listening (a signal
+        // handler, say) before the first connection is served.
         let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
@@ -67,7 +71,6 @@ pub(super) async fn serve_with(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
