@@ -1,6 +1,6 @@
 //! The way back to the service provider.
 //!
-//! FranceConnect's wall and its error pages carry a "Revenir sur <service>"
+//! FranceConnect's wall and its error pages carry a "Revenir sur `<service>`"
 //! link (`data-testid="back-to-sp-link"`, a plain link, so a GET;
 //! views/includes/back-button.ejs, fournisseur-service-retour.feature). When
 //! the service and its authorize parameters are known, the link goes
