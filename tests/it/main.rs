@@ -30,3 +30,4 @@ mod layers;
 mod personas;
 mod props;
 mod tokens;
+mod toolchain;
