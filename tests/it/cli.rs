@@ -196,3 +196,30 @@ fn unreadable_files_are_reported_like_every_configuration_error() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .env("FCMOCK_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    let started = Instant::now();
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("listening") || started.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert!(seen.contains("listening"), "{seen}");
+    assert!(!seen.contains('\u{1b}'), "ANSI escape codes in piped logs: {seen:?}");
+}

@@ -60,7 +60,11 @@ fn cargo_toml_the_readme_and_the_locked_dependencies_agree_on_the_rust_version()
             }
         }
     }
-    assert!(checked > 50, "only {checked} locked crates found under {}", registry.display());
+    assert!(
+        checked > 50,
+        "only {checked} locked crates found under {}",
+        registry.display()
+    );
     assert!(
         too_new.is_empty(),
         "Cargo.toml says rust-version {}.{}, but: {}",
