@@ -27,8 +27,10 @@ pub enum GrantError {
     MissingCode,
     /// No `redirect_uri`.
     MissingRedirectUri,
-    /// The code is unknown, expired or already used.
+    /// The code is unknown or already used.
     CodeNotFound,
+    /// The code outlived its lifetime (fcmock says so, with its age).
+    CodeExpired,
     /// The code was issued to another client.
     ClientMismatch,
     /// `redirect_uri` differs from the one sent at authorize.
@@ -46,6 +48,7 @@ impl GrantError {
             }
             GrantError::UnsupportedGrantType => "unsupported_grant_type",
             GrantError::CodeNotFound
+            | GrantError::CodeExpired
             | GrantError::ClientMismatch
             | GrantError::RedirectMismatch
             | GrantError::PkceFailed => "invalid_grant",
@@ -60,6 +63,11 @@ impl GrantError {
             GrantError::MissingCode => "missing required parameter 'code' (undefined)",
             GrantError::MissingRedirectUri => "missing required parameter 'redirect_uri'",
             GrantError::CodeNotFound => "grant request is invalid (authorization code not found)",
+            // node-oidc-provider's own words for an expired code
+            // (lib/actions/grants/authorization_code.js); FranceConnect's Redis
+            // adapter usually drops the code first, so the real platform
+            // tends to say "not found".
+            GrantError::CodeExpired => "grant request is invalid (authorization code is expired)",
             GrantError::ClientMismatch => "grant request is invalid (authorization code client mismatch)",
             GrantError::RedirectMismatch => "grant request is invalid (authorization code redirect_uri mismatch)",
             GrantError::PkceFailed => "grant request is invalid (PKCE verification failed)",

@@ -193,6 +193,22 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
         e.filter(|e| e.expires_at_ms > now_ms).map(|e| e.value)
     }
 
+    /// Removes `key`: its value if live, or how long ago it expired (an
+    /// expired entry stays readable as such for a grace period after its
+    /// expiry, unless evicted first).
+    pub fn take_checked(&self, key: &str, now_ms: i64) -> Taken<V> {
+        let mut inner = self.inner.lock();
+        let e = inner.remove(key);
+        inner.sweep_front(now_ms);
+        match e {
+            Some(e) if e.expires_at_ms > now_ms => Taken::Live(e.value),
+            Some(e) => Taken::Expired {
+                ms_ago: now_ms - e.expires_at_ms,
+            },
+            None => Taken::Missing,
+        }
+    }
+
     /// Removes `key` whatever its state.
     pub fn remove(&self, key: &str) {
         self.inner.lock().remove(key);
@@ -254,6 +270,17 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
 /// What an entry costs besides its key and value: the map slot, the order
 /// queue slot (which holds the key a second time, counted with the key).
 const ENTRY_OVERHEAD: usize = 64;
+
+/// The result of [`ExpiringStore::take_checked`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken<V> {
+    Live(V),
+    /// Expired this many milliseconds ago.
+    Expired {
+        ms_ago: i64,
+    },
+    Missing,
+}
 
 /// The result of [`ExpiringStore::lookup`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,5 +363,8 @@ mod tests {
         // An expired entry still reads as expired, not as unknown, when asked for.
         store.insert("late".into(), 1, 300);
         assert_eq!(store.lookup("late", 400), Lookup::Expired);
+        store.insert("later".into(), 2, 300);
+        assert_eq!(store.take_checked("later", 450), Taken::Expired { ms_ago: 150 });
+        assert_eq!(store.take_checked("later", 450), Taken::Missing);
     }
 }

@@ -20,7 +20,7 @@ use crate::journal::RequestContext;
 use crate::oidc::form::parse_form;
 use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
 use crate::oidc::scopes;
-use crate::oidc::store::Lookup;
+use crate::oidc::store::{Lookup, Taken};
 use crate::scenarios::Action;
 use crate::scenarios::tokens::{content_faults, sign_spoiled, spoil_claims};
 
@@ -36,11 +36,29 @@ fn grant_error(e: GrantError) -> OAuthError {
         GrantError::MissingCode => "Y048017B",
         GrantError::MissingGrantType | GrantError::UnsupportedGrantType | GrantError::MissingRedirectUri => "Y000400",
         GrantError::CodeNotFound
+        | GrantError::CodeExpired
         | GrantError::ClientMismatch
         | GrantError::RedirectMismatch
         | GrantError::PkceFailed => "Y049E20B",
     };
     bad_request(e.oauth_error(), e.description(), code)
+}
+
+/// A code redeemed too late: node-oidc-provider's words, then its age and
+/// lifetime, so that the portal's developer sees what went wrong.
+fn expired_code(state: &PlatformView, ms_ago: i64) -> OAuthError {
+    let ttl_s = i64::try_from(state.config().platform.code_ttl).unwrap_or(30);
+    let age_s = ttl_s + ms_ago / 1000;
+    let e = GrantError::CodeExpired;
+    tracing::info!(age_s, ttl_s, "expired authorization code redeemed");
+    bad_request(
+        e.oauth_error(),
+        format!(
+            "{} — fcmock: issued {age_s} s ago, codes are valid {ttl_s} s; redeem the code as soon as the callback receives it",
+            e.description().trim_end_matches(')')
+        ) + ")",
+        "Y049E20B",
+    )
 }
 
 fn invalid_client(description: impl Into<String>, code: &'static str) -> OAuthError {
@@ -149,13 +167,17 @@ fn token_inner(
     let request = GrantRequest::parse(&form).map_err(grant_error)?;
     let code = request.code;
     let now = state.clock.now_ms();
-    let Some(grant): Option<CodeGrant> = state.hub.codes.take(code, now) else {
-        if let Some(at) = state.hub.used_codes.take(code, now) {
-            // A replayed code revokes what it produced (node-oidc-provider's behaviour).
-            state.hub.access_tokens.remove(&at);
-            tracing::info!("authorization code replayed: its access token is revoked");
+    let grant: CodeGrant = match state.hub.codes.take_checked(code, now) {
+        Taken::Live(grant) => grant,
+        Taken::Expired { ms_ago } => return Err(expired_code(state, ms_ago)),
+        Taken::Missing => {
+            if let Some(at) = state.hub.used_codes.take(code, now) {
+                // A replayed code revokes what it produced (node-oidc-provider's behaviour).
+                state.hub.access_tokens.remove(&at);
+                tracing::info!("authorization code replayed: its access token is revoked");
+            }
+            return Err(grant_error(GrantError::CodeNotFound));
         }
-        return Err(grant_error(GrantError::CodeNotFound));
     };
     let issued = IssuedCode {
         client_id: &grant.client_id,

@@ -241,6 +241,16 @@ async fn the_clock_api_expires_codes_and_reset_starts_afresh() {
         Err(e) => assert!(e.to_string().contains("invalid_grant"), "{e}"),
         Ok(_) => panic!("an expired code was accepted"),
     }
+    // The refusal says the code expired, and how old it was (the journal too).
+    let token = get_json(&app, "/_fcmock/api/journal?endpoint=fc.token").await;
+    let body = token["exchanges"][0]["response_body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        body.contains("authorization code is expired") && body.contains("issued 31 s ago, codes are valid 30 s"),
+        "{body}"
+    );
     let bad = http
         .post(app.url("/_fcmock/api/clock"))
         .json(&json!({"advance": 1}))
