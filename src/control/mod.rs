@@ -17,6 +17,7 @@ mod error;
 mod guard;
 pub mod openapi;
 mod personas;
+mod queue;
 mod state;
 
 pub use error::ControlError;
@@ -39,7 +40,10 @@ where
         .route(m::API_CLIENTS, get(clients))
         .route(m::API_PERSONAS, get(personas).post(api::personas_add))
         .route(m::API_DATA_PROVIDERS, get(data_providers))
-        .route(m::API_NEXT_LOGIN, post(next_login))
+        .route(
+            m::API_NEXT_LOGIN,
+            post(next_login).get(queue::queued).delete(queue::clear),
+        )
         .route(m::API_JOURNAL, get(api::journal).delete(api::journal_clear))
         .route(m::API_JOURNAL_HAR, get(api::journal_har))
         .route(m::API_JOURNAL_VERIFY, get(api::journal_verify))

@@ -143,9 +143,34 @@ pub fn document(base: &str) -> Value {
         "post": op("addPersonas", "Add personas while running (`personas: [ … ]` as in configuration files)",
             &[(201, "{added: [ids]}", Some(object())), (400, "{error, errors: [{line, field, message}]}", None)], true, Some(yaml_or_json()))}),
     );
+    let client_param = json!([{"name": "client_id", "in": "query", "required": true, "schema": string(), "description": "the client whose queue this is"}]);
+    let mut queued_get = op(
+        "listQueuedLogins",
+        "The logins queued for a client, next first, and its auto_login",
+        &[
+            (200, "{client_id, queued: [{persona, idp}], auto_login}", Some(object())),
+            (400, "no client_id", None),
+            (404, "unknown client", None),
+        ],
+        true,
+        None,
+    );
+    set(&mut queued_get, "parameters", client_param.clone());
+    let mut queued_delete = op(
+        "clearQueuedLogins",
+        "Drop every login queued for a client",
+        &[
+            (200, "{client_id, dropped}", Some(object())),
+            (400, "no client_id", None),
+            (404, "unknown client", None),
+        ],
+        true,
+        None,
+    );
+    set(&mut queued_delete, "parameters", client_param);
     add(
         m::API_NEXT_LOGIN,
-        json!({"post": op("queueNextLogin", "Queue a headless login: the next authorize of client_id completes as this persona without pages",
+        json!({"get": queued_get, "delete": queued_delete, "post": op("queueNextLogin", "Queue a headless login: the next authorize of client_id completes as this persona without pages (a refused authorize of that client consumes it)",
             &[(201, "queued: {client_id, persona, idp, pending}", Some(object())), (400, "not the JSON body described", None),
               (404, "unknown client or persona", None), (422, "no account at that identity provider, or the client refuses it", None),
               (429, "too many logins queued", None)], true,

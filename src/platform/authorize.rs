@@ -102,8 +102,11 @@ async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String
         issuer: state.issuer(),
         public_url: &state.urls.public,
     };
-    let req = validate(&rules, &params)?;
-    begin_interaction(state, jar, req).await
+    match validate(&rules, &params) {
+        Ok(req) => begin_interaction(state, jar, req).await,
+        // A refusal consumes the login queued for the client (platform::queue).
+        Err(e) => Ok(super::queue::refused(state, &params, e)),
+    }
 }
 
 /// What authorize validation reads: the configuration in force and which

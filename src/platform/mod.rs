@@ -17,6 +17,7 @@ pub mod error;
 pub mod idp_client;
 mod interaction;
 mod logout;
+mod queue;
 mod rnipp;
 mod session;
 mod state;
@@ -122,7 +123,21 @@ impl Hub {
         Ok(queue.len())
     }
 
-    fn pop_next_login(&self, client_id: &str) -> Option<NextLogin> {
+    /// The logins queued for `client_id`, next first.
+    pub fn queued_logins(&self, client_id: &str) -> Vec<NextLogin> {
+        self.next_logins
+            .lock()
+            .get(client_id)
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Drops every login queued for `client_id`; returns how many there were.
+    pub fn clear_next_logins(&self, client_id: &str) -> usize {
+        self.next_logins.lock().remove(client_id).map_or(0, |q| q.len())
+    }
+
+    pub(crate) fn pop_next_login(&self, client_id: &str) -> Option<NextLogin> {
         let mut map = self.next_logins.lock();
         let queue = map.get_mut(client_id)?;
         let next = queue.pop_front();

@@ -474,3 +474,51 @@ async fn the_token_endpoint_reads_form_bodies_only_and_keeps_the_code_otherwise(
     // The code was not burnt by the malformed attempt.
     assert!(rp.redeem(&code).await.is_ok());
 }
+
+#[tokio::test]
+async fn queued_logins_can_be_listed_and_cleared_and_a_refused_authorize_consumes_one() {
+    let app = TestApp::spawn().await;
+    let http = plain_http();
+    let api = |q: &str| app.url(&format!("/_fcmock/api/next-login{q}"));
+    queue_login(&app, PUBLIC_CLIENT, "camille-rochefort", "ameli").await;
+    queue_login(&app, PUBLIC_CLIENT, "eloise-daubrecourt", "laposte").await;
+    let listed = fetch_json(&api(&format!("?client_id={PUBLIC_CLIENT}"))).await;
+    let personas: Vec<&str> = listed["queued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["persona"].as_str())
+        .collect();
+    assert_eq!(personas, ["camille-rochefort", "eloise-daubrecourt"], "{listed}");
+    assert_eq!(http.get(api("?client_id=nobody")).send().await.unwrap().status(), 404);
+    assert_eq!(http.get(api("")).send().await.unwrap().status(), 400);
+
+    // An authorize refused (no state: Y030007) consumes the first one, and says so.
+    let mut params = valid_params(PUBLIC_CLIENT);
+    params.retain(|(k, _)| *k != "state");
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = app.browser().get(&app.authorize_url(&pairs)).await;
+    assert_eq!(refused.error_code().as_deref(), Some("Y030007"), "{}", refused.body);
+    assert!(refused.body.contains("camille-rochefort"), "{}", refused.body);
+    let journal = fetch_json(&app.url("/_fcmock/api/journal?endpoint=fc.authorize")).await;
+    let headers = journal["exchanges"][0]["response_headers"].to_string();
+    assert!(headers.contains("dropped; persona=camille-rochefort"), "{headers}");
+    let left = fetch_json(&api(&format!("?client_id={PUBLIC_CLIENT}"))).await;
+    assert_eq!(left["queued"].as_array().map(Vec::len), Some(1), "{left}");
+
+    // DELETE clears the rest: the next authorize shows the wall again.
+    let cleared: Value = http
+        .delete(api(&format!("?client_id={PUBLIC_CLIENT}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["dropped"], 1);
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let wall = app.browser().open(&url, &app.base).await;
+    assert_eq!(wall.status, 200);
+    assert!(wall.testid("idp-ameli").is_some(), "the wall, not a headless login");
+}
