@@ -98,13 +98,22 @@ pub enum ScenarioError {
 }
 
 impl Scenarios {
-    /// Puts a scenario in force; returns its id.
+    /// Puts a scenario in force; returns its id. Scenarios loaded at run time
+    /// (or with `--scenario`) are `s1`, `s2`…; the built-in scenarios of
+    /// magic personas are `persona-<persona id>`, so the first scenario a
+    /// user loads is always `s1`.
     pub fn load(&self, scenario: Scenario, builtin: bool) -> Result<String, ScenarioError> {
+        self.insert(None, scenario, builtin)
+    }
+
+    /// Puts a scenario in force under `id`, or the next `sN` (chosen under
+    /// the lock, so that concurrent loads get distinct ids).
+    fn insert(&self, id: Option<String>, scenario: Scenario, builtin: bool) -> Result<String, ScenarioError> {
         let mut items = self.items.write();
         if items.len() >= MAX_LOADED {
             return Err(ScenarioError::Full);
         }
-        let id = format!("s{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1);
+        let id = id.unwrap_or_else(|| format!("s{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1));
         let counters = scenario
             .faults
             .iter()
@@ -134,7 +143,7 @@ impl Scenarios {
                 clock: None,
                 keys: Vec::new(),
             };
-            self.load(scenario, true)?;
+            self.insert(Some(format!("persona-{}", p.id)), scenario, true)?;
         }
         Ok(())
     }

@@ -29,5 +29,6 @@ mod large_sets;
 mod layers;
 mod personas;
 mod props;
+mod scenario_ids;
 mod tokens;
 mod toolchain;
