@@ -74,13 +74,16 @@ pub struct BenchArgs {
     /// Client to log in with (with --url; default: the public demo client).
     #[arg(long, requires = "url")]
     pub client_id: Option<String>,
+    /// That client's secret (with --client-id).
     #[arg(long, requires = "url")]
     pub client_secret: Option<String>,
+    /// Redirect URI registered for that client (with --url).
     #[arg(long, requires = "url", default_value = "http://localhost:9/callback")]
     pub redirect_uri: String,
     /// Persona queued with next-login before each flow (with --url; omit for an auto_login client).
     #[arg(long, requires = "url", default_value = "camille-rochefort")]
     pub persona: String,
+    /// Identity provider of the queued persona (with --persona).
     #[arg(long, requires = "url", default_value = "ameli")]
     pub idp: String,
     /// The client logs in automatically (auto_login): do not queue personas.
@@ -147,12 +150,11 @@ pub enum PersonasCommand {
     },
     /// Validate persona files (with the default bundle, so identity providers resolve).
     Validate {
-        /// YAML files or folders.
+        /// Persona files (YAML, or JSON Lines `.jsonl`) or folders.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Validate the files alone, without the default bundle.
-        #[arg(long)]
-        no_defaults: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
     },
     /// Generate fictitious personas as fcmock configuration (same seed, same bytes).
     #[command(

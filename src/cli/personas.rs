@@ -38,10 +38,12 @@ pub(super) fn run(cmd: PersonasCommand) -> ExitCode {
                 ExitCode::FAILURE
             }
         }),
-        PersonasCommand::Validate { files, no_defaults } => {
+        PersonasCommand::Validate { files, config } => {
+            // The files, with the configuration they rely on (identity
+            // providers, clients named by faults).
             let args = ConfigArgs {
-                config: files,
-                no_defaults,
+                config: config.config.into_iter().chain(files).collect(),
+                no_defaults: config.no_defaults,
             };
             match load_config(&args) {
                 Ok(cfg) => {
@@ -111,28 +113,46 @@ fn with_config(args: &ConfigArgs, f: impl FnOnce(&Config) -> ExitCode) -> ExitCo
     }
 }
 
-/// One line per matching persona.
+/// One line per matching persona, in aligned columns (id, name, birth
+/// date, birthplace, accounts, tags), with a header line.
 pub(super) fn list(cfg: &Config, tags: &[String], idp: Option<&str>) -> String {
-    let mut out = String::new();
-    let mut n = 0;
-    for p in cfg.select(tags, idp) {
-        n += 1;
-        let i = &p.identity;
-        let _ = writeln!(
-            out,
-            "{:<24} {:<40} {} {:<10} {:<22} [{}]",
-            p.id,
-            format!("{} {}", i.given_name, i.family_name.to_uppercase()),
-            i.birthdate,
-            p.accounts.iter().map(|a| a.idp.as_str()).collect::<Vec<_>>().join(","),
-            if i.birthcountry == crate::cog::FRANCE {
-                i.birthplace.clone()
-            } else {
-                format!("né(e) {}", i.birthcountry)
-            },
-            p.tags.join(", ")
-        );
+    let rows: Vec<[String; 6]> = cfg
+        .select(tags, idp)
+        .map(|p| {
+            let i = &p.identity;
+            [
+                p.id.clone(),
+                format!("{} {}", i.given_name, i.family_name.to_uppercase()),
+                i.birthdate.clone(),
+                if i.birthcountry == crate::cog::FRANCE {
+                    i.birthplace.clone()
+                } else {
+                    format!("abroad {}", i.birthcountry)
+                },
+                p.accounts.iter().map(|a| a.idp.as_str()).collect::<Vec<_>>().join(","),
+                format!("[{}]", p.tags.join(", ")),
+            ]
+        })
+        .collect();
+    let header = ["id", "name", "born", "birthplace", "accounts", "tags"].map(str::to_owned);
+    let mut widths = [0usize; 6];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
     }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (k, (cell, w)) in row.iter().zip(widths).enumerate() {
+            line.push_str(cell);
+            if k + 1 < row.len() {
+                line.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let n = rows.len();
     let _ = writeln!(out, "{n} persona{}", if n == 1 { "" } else { "s" });
     out
 }

@@ -203,10 +203,11 @@ pub(super) fn validate_scenarios(files: &[PathBuf], args: &ConfigArgs) -> ExitCo
     for path in files {
         match read_scenario(path, &config) {
             Ok(s) => println!(
-                "{}: valid scenario `{}` ({} faults)",
+                "{}: valid scenario `{}` ({} fault{})",
                 path.display(),
                 s.name,
-                s.faults.len()
+                s.faults.len(),
+                if s.faults.len() == 1 { "" } else { "s" }
             ),
             Err(e) => {
                 ok = false;

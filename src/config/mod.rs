@@ -553,7 +553,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigErrors> {
         let entries = std::fs::read_dir(path).map_err(|e| io_err(path, e))?;
         for entry in entries {
             let p = entry.map_err(|e| io_err(path, e))?.path();
-            if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            if p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "jsonl") {
                 files.push(p);
             }
         }
@@ -563,7 +563,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigErrors> {
                 file: path.display().to_string(),
                 line: 0,
                 field: String::new(),
-                message: "folder holds no .yaml or .yml file".to_owned(),
+                message: "folder holds no .yaml, .yml or .jsonl file".to_owned(),
             }]));
         }
     } else {

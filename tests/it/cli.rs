@@ -223,3 +223,28 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
     assert!(seen.contains("listening"), "{seen}");
     assert!(!seen.contains('\u{1b}'), "ANSI escape codes in piped logs: {seen:?}");
 }
+
+#[test]
+fn personas_list_aligns_its_columns_and_counts_in_english() {
+    let out = Command::new(BIN).args(["personas", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines[0];
+    let born_at = header.find("born").unwrap();
+    // Every row's birth date starts under the header's "born" (in characters).
+    for row in &lines[1..lines.len() - 1] {
+        let date: String = row.chars().skip(born_at).take(10).collect();
+        assert!(
+            date.len() == 10 && date.chars().nth(4) == Some('-'),
+            "misaligned row: {row}"
+        );
+    }
+    assert!(lines.last().unwrap().ends_with("personas"), "{}", lines.last().unwrap());
+    let one = Command::new(BIN)
+        .args(["scenario", "validate", "scenarios/examples/ameli-en-panne.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&one.stdout).contains("(1 fault)"));
+}
