@@ -15,7 +15,7 @@ use axum_extra::extract::CookieJar;
 use super::error::HubError;
 use super::idp_client as fi;
 use super::view::PlatformView;
-use super::{Interaction, Login, NextLogin, Step, interaction, session};
+use super::{Interaction, Login, NextLogin, Step, headless, interaction, session};
 use crate::config::{Client, Config, PlatformKind};
 use crate::oidc::form::parse_form;
 use crate::oidc::ids::{Nonce, OAuthState};
@@ -484,17 +484,34 @@ async fn begin_interaction(state: &PlatformView, jar: CookieJar, req: AuthorizeR
     };
 
     if let Some(next) = headless {
-        let login = headless_login(state, &next, &inter.request.acr)?;
-        let (login, sub) = interaction::verify_identity(state, &inter, login, Some(&next.persona))?;
-        sess.sso = Some(login.clone());
-        session::save(state, &sid, sess);
-        let target = interaction::issue_code(state, &inter, &login, &sub);
-        return Ok((jar, super::error::found(&target)).into_response());
+        // Through the provider when one of its faults could fire (platform::headless).
+        let login = if headless::faults_at_provider(state, &client.client_id, &next) {
+            match headless::through_provider(state, &uid, &next, &inter.request.acr).await? {
+                headless::Outcome::Login(login) => Some(login),
+                headless::Outcome::Wall(banner) => {
+                    inter.banner = Some(banner);
+                    None
+                }
+                headless::Outcome::AtProvider(page) => return Ok((jar, page).into_response()),
+            }
+        } else {
+            Some(headless_login(state, &next, &inter.request.acr)?)
+        };
+        if let Some(login) = login {
+            let (login, sub) = interaction::verify_identity(state, &inter, login, Some(&next.persona))?;
+            sess.sso = Some(login.clone());
+            session::save(state, &sid, sess);
+            let target = interaction::issue_code(state, &inter, &login, &sub);
+            return Ok((jar, super::error::found(&target)).into_response());
+        }
     }
 
     // SSO: FranceConnect v2 always; FranceConnect+ only at eidas2.
     let sso_allowed = !state.is_plus() || inter.request.acr == "eidas2";
-    let target = if let Some(mut login) = sess.sso.clone().filter(|l| sso_allowed && client.allows_idp(&l.idp)) {
+    let target = if inter.banner.is_some() {
+        // Back from a headless attempt the provider refused: the wall says why.
+        state.url(&p::interaction(&uid))
+    } else if let Some(mut login) = sess.sso.clone().filter(|l| sso_allowed && client.allows_idp(&l.idp)) {
         if state.is_plus() {
             // FranceConnect+ answers an SSO login at the level asked, eidas2, even
             // after an eidas3 login (connexion-sso-fcp-high.feature, "1er FS

@@ -68,15 +68,7 @@ async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<
     let ttl = i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000;
     if let Some(error) = get("error") {
         // FranceConnect sends the user back to the wall with the provider's error.
-        let description = get("error_description").unwrap_or("");
-        let idp_name = state.config().idp(&idp).map_or(idp.clone(), |i| i.name.clone());
-        inter.banner = Some(if error == "access_denied" {
-            format!(
-                "Vous avez annulé la connexion avec {idp_name}. Choisissez un autre compte ou revenez sur le service."
-            )
-        } else {
-            format!("{idp_name} a renvoyé une erreur : {error} ({description}).")
-        });
+        inter.banner = Some(wall_banner(state, &idp, error, get("error_description").unwrap_or("")));
         inter.step = Step::Wall;
         state.hub.interactions.insert(uid.clone(), inter, now + ttl);
         return Ok(super::error::found(&state.url(&p::interaction(&uid))));
@@ -91,4 +83,15 @@ async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<
     inter.step = Step::Authenticated(login);
     state.hub.interactions.insert(uid.clone(), inter, now + ttl);
     Ok(super::error::found(&state.url(&p::interaction_verify(&uid))))
+}
+
+/// What the wall says when an identity provider sent the user back with an
+/// error (a cancel is `access_denied`).
+pub(super) fn wall_banner(state: &PlatformView, idp: &str, error: &str, description: &str) -> String {
+    let idp_name = state.config().idp(idp).map_or(idp.to_owned(), |i| i.name.clone());
+    if error == "access_denied" {
+        format!("Vous avez annulé la connexion avec {idp_name}. Choisissez un autre compte ou revenez sur le service.")
+    } else {
+        format!("{idp_name} a renvoyé une erreur : {error} ({description}).")
+    }
 }

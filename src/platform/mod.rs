@@ -14,6 +14,7 @@ mod callback;
 mod checktoken;
 mod discovery;
 pub mod error;
+mod headless;
 pub mod idp_client;
 mod interaction;
 mod logout;

@@ -148,6 +148,21 @@ impl Scenarios {
         Ok(())
     }
 
+    /// Whether a fault in force could fire at an endpoint under `prefix`
+    /// (`idp.ameli.`) for this client and persona, whatever its counters say
+    /// (a conservative answer: the caller then takes the longer, faithful way).
+    pub fn may_fire_under(&self, prefix: &str, client: &str, persona: &str) -> bool {
+        self.items.read().iter().any(|loaded| {
+            let bound = &loaded.scenario.clients;
+            (bound.is_empty() || bound.iter().any(|c| c == client))
+                && loaded.scenario.faults.iter().any(|f| {
+                    let here = f.at.starts_with(prefix) || (f.at.ends_with('.') && prefix.starts_with(f.at.as_str()));
+                    here && f.when.client.as_deref().is_none_or(|c| c == client)
+                        && f.when.persona.as_deref().is_none_or(|p| p == persona)
+                })
+        })
+    }
+
     /// Removes a scenario; false if there was none with this id.
     pub fn remove(&self, id: &str) -> bool {
         let mut items = self.items.write();

@@ -19,6 +19,7 @@ mod faithful;
 mod faults;
 mod fcplus;
 mod fuzz;
+mod headless;
 mod helpers;
 mod hub;
 mod interop;
