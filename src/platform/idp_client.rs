@@ -258,14 +258,20 @@ pub(crate) async fn exchange(
     let ep = endpoints(state, &cfg).await?;
     let keys = jwks(state, idp, &ep, false).await?;
     let client = client(state, &cfg, &ep, (*keys).clone())?;
+    let seen = super::idp_answer::Seen::default();
+    let http = super::idp_answer::recording(&state.http, &seen);
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .request_async(&state.http)
+        .request_async(&http)
         .await
         .map_err(|e| {
             HubError::page(
                 "Y020026",
-                format!("appel au token endpoint de `{idp}` ({}) en échec : {e}", ep.token),
+                format!(
+                    "appel au token endpoint de `{idp}` ({}) en échec : {e}.{}",
+                    ep.token,
+                    super::idp_answer::explain(state, &seen)
+                ),
             )
         })?;
     let Some(id_token) = response.id_token() else {
@@ -326,7 +332,7 @@ pub(crate) async fn exchange(
     let access_token: AccessToken = response.access_token().clone();
     let info = client
         .user_info(access_token, Some(claims.subject().clone()))
-        .request_async::<FiClaims, _, CoreGenderClaim>(&state.http)
+        .request_async::<FiClaims, _, CoreGenderClaim>(&http)
         .await
         .map_err(|e| {
             let text = e.to_string();
@@ -339,8 +345,9 @@ pub(crate) async fn exchange(
                 HubError::page(
                     "Y020027",
                     format!(
-                        "appel à userinfo de `{idp}` ({}) en échec : {text} {source}",
-                        ep.userinfo
+                        "appel à userinfo de `{idp}` ({}) en échec : {text} {source}.{}",
+                        ep.userinfo,
+                        super::idp_answer::explain(state, &seen)
                     ),
                 )
             }

@@ -15,6 +15,7 @@ mod checktoken;
 mod discovery;
 pub mod error;
 mod headless;
+mod idp_answer;
 pub mod idp_client;
 mod interaction;
 mod logout;

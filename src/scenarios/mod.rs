@@ -80,6 +80,15 @@ impl Loaded {
     }
 }
 
+/// A fault that fires for a call.
+#[derive(Debug, Clone)]
+pub struct Fired {
+    pub action: Action,
+    pub delay: Option<Delay>,
+    /// The id of the scenario it belongs to.
+    pub scenario: String,
+}
+
 /// The scenarios in force.
 #[derive(Default)]
 pub struct Scenarios {
@@ -183,7 +192,7 @@ impl Scenarios {
 
     /// The faults that apply to this call, counting it. `transport` selects
     /// transport faults (the layer) or content faults (handlers).
-    pub fn fire(&self, ctx: &Ctx, transport: bool, rng: &Rng) -> Vec<(Action, Option<Delay>)> {
+    pub fn fire(&self, ctx: &Ctx, transport: bool, rng: &Rng) -> Vec<Fired> {
         let items = self.items.read();
         let mut out = Vec::new();
         for loaded in items.iter() {
@@ -215,7 +224,11 @@ impl Scenarios {
                     }
                 }
                 counters.applied.fetch_add(1, Ordering::Relaxed);
-                out.push((fault.action.clone(), fault.delay.clone()));
+                out.push(Fired {
+                    action: fault.action.clone(),
+                    delay: fault.delay.clone(),
+                    scenario: loaded.id.clone(),
+                });
             }
         }
         out

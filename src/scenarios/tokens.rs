@@ -25,7 +25,7 @@ pub fn content_faults(
             .map(str::to_owned)
             .or_else(|| rc.and_then(|r| r.persona.clone())),
     };
-    scenarios.fire(&ctx, false, rng).into_iter().map(|(a, _)| a).collect()
+    scenarios.fire(&ctx, false, rng).into_iter().map(|f| f.action).collect()
 }
 
 /// Applies a fault's claim changes.

@@ -60,14 +60,32 @@ pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) ->
     }
     let delay_ms: u64 = fired
         .iter()
-        .filter_map(|(_, d)| d.as_ref())
+        .filter_map(|f| f.delay.as_ref())
         .map(|d| d.sample_ms(&state.rng))
         .sum();
     if delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
-    let action = fired.into_iter().map(|(a, _)| a).find(|a| !matches!(a, Action::Delay));
+    // Which scenarios acted, for whoever reads the answer (the hub explains
+    // an identity provider's failure with it).
+    let named = fired.iter().map(|f| f.scenario.as_str()).collect::<Vec<_>>().join(", ");
+    let label = HeaderValue::from_str(&format!("{named}; at={}", ctx.endpoint)).ok();
+    let action = fired
+        .into_iter()
+        .map(|f| f.action)
+        .find(|a| !matches!(a, Action::Delay));
     tracing::info!(endpoint = %ctx.endpoint, delay_ms, action = ?action, "scenario fault");
+    let mut response = act(action, &state, req, next).await;
+    if let Some(v) = label {
+        response.headers_mut().insert(FAULT_HEADER, v);
+    }
+    response
+}
+
+/// The header naming the scenarios whose faults shaped an answer.
+pub const FAULT_HEADER: &str = "x-fcmock-fault";
+
+async fn act(action: Option<Action>, state: &FaultLayer, req: Request, next: Next) -> Response {
     match action {
         None | Some(Action::Delay) => next.run(req).await,
         Some(Action::Status {
