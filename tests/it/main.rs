@@ -30,6 +30,7 @@ mod large_sets;
 mod layers;
 mod personas;
 mod props;
+mod readme;
 mod scenario_ids;
 mod tokens;
 mod toolchain;
