@@ -4,12 +4,23 @@
 FROM rust:1-alpine AS build
 RUN apk add --no-cache musl-dev
 WORKDIR /src
+# Dependencies first, in a layer of their own: built against empty stand-ins
+# for fcmock's sources, so that changing those sources does not rebuild them.
+# (The build script runs here too: it only needs data/.)
 COPY Cargo.toml Cargo.lock askama.toml build.rs ./
+COPY data ./data
+RUN mkdir -p src benches \
+ && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+ && echo 'fn main() {}' > benches/personas.rs \
+ && cargo build --release --locked \
+ && rm -rf src benches
+# Then fcmock itself.
 COPY src ./src
+COPY benches ./benches
 COPY scenarios ./scenarios
 COPY keys ./keys
-COPY data ./data
-RUN cargo build --release --locked && cp target/release/fcmock /fcmock
+RUN touch src/main.rs src/lib.rs \
+ && cargo build --release --locked && cp target/release/fcmock /fcmock
 
 FROM scratch
 COPY --from=build /fcmock /fcmock

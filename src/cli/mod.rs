@@ -120,6 +120,10 @@ pub struct ConfigArgs {
     /// YAML file or folder extending the embedded default bundle (repeatable).
     #[arg(long, env = "FCMOCK_CONFIG", value_delimiter = ',')]
     pub config: Vec<PathBuf>,
+    /// Configuration given as YAML text, after the files (for CI services
+    /// that take environment variables but no mounted files).
+    #[arg(long, env = "FCMOCK_CONFIG_INLINE", value_name = "YAML")]
+    pub config_inline: Option<String>,
     /// Do not load the embedded default bundle: --config replaces it.
     #[arg(long, env = "FCMOCK_NO_DEFAULTS")]
     pub no_defaults: bool,
@@ -242,6 +246,12 @@ pub fn load_config(args: &ConfigArgs) -> Result<Config, config::ConfigErrors> {
     let mut sources = Vec::new();
     for path in &args.config {
         sources.extend(config::read_sources(path)?);
+    }
+    if let Some(text) = args.config_inline.as_ref().filter(|t| !t.trim().is_empty()) {
+        sources.push(config::Source {
+            name: "FCMOCK_CONFIG_INLINE".to_owned(),
+            text: text.clone(),
+        });
     }
     config::load(&sources, !args.no_defaults)
 }

@@ -43,7 +43,7 @@ pub(super) fn run(cmd: PersonasCommand) -> ExitCode {
             // providers, clients named by faults).
             let args = ConfigArgs {
                 config: config.config.into_iter().chain(files).collect(),
-                no_defaults: config.no_defaults,
+                ..config
             };
             match load_config(&args) {
                 Ok(cfg) => {

@@ -31,6 +31,7 @@ mod layers;
 mod personas;
 mod props;
 mod readme;
+mod recipes;
 mod scenario_ids;
 mod tokens;
 mod toolchain;
