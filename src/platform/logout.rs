@@ -87,9 +87,19 @@ fn session_end_inner(state: &PlatformView, jar: &CookieJar, q: Option<&str>) -> 
         ));
     };
     let claims: Value = state.hub.keys.verify(&hint).map_err(|e| {
+        // Five dot-separated parts: a JWE, as FranceConnect+ delivers id_tokens.
+        let why = if hint.split('.').count() == 5 {
+            " C'est un JWE (id_token chiffré, 5 parties) : envoyez l'id_token déchiffré, le JWS signé qu'il contient."
+                .to_owned()
+        } else {
+            String::new()
+        };
         HubError::page(
             "Y030007",
-            format!("`id_token_hint` n'est pas un id_token signé par cette plateforme : {e}"),
+            format!(
+                "`id_token_hint` n'est pas un id_token signé par cette plateforme : {}.{why}",
+                e.to_string().trim_end_matches('.')
+            ),
         )
     })?;
     let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default().to_owned();

@@ -568,6 +568,19 @@ async fn headless_login_and_checktoken_on_franceconnect_plus() {
     // …and the same token means nothing to FranceConnect v2.
     let intro = dgfip_checktoken(&app.issuer(), access).await;
     assert_eq!(intro["token_introspection"]["active"], false, "{intro}");
+    // Logging out with the encrypted id_token as the hint: the page says to
+    // send the decrypted JWS.
+    let jwe = tokens["id_token"].as_str().unwrap();
+    let mut logout = url::Url::parse(&format!("{}/session/end", plus_issuer(&app))).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("id_token_hint", jwe)
+        .append_pair("state", "etat-de-deconnexion-0123456789abcdef")
+        .append_pair("post_logout_redirect_uri", "http://localhost:3000/");
+    let page = app.browser().get(logout.as_str()).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"), "{}", page.body);
+    let detail = page.testid("error-detail").unwrap_or_default();
+    assert!(detail.contains("envoyez l'id_token déchiffré"), "{detail}");
 }
 
 #[tokio::test]
