@@ -49,6 +49,20 @@ pub(super) struct Listing {
     page: Option<usize>,
 }
 
+/// Tags that say nothing about what a persona is for.
+const PLAIN_TAGS: [&str; 5] = ["adulte", "ne-en-france", "defaut", "deux-prenoms", "foyer-fiscal"];
+
+/// What a persona is for, in a few words: its first notable tags.
+fn purpose(p: &Persona) -> String {
+    p.tags
+        .iter()
+        .filter(|t| !PLAIN_TAGS.contains(&t.as_str()))
+        .take(3)
+        .map(|t| t.replace('-', " "))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// Lower case without accents, for searching.
 fn folded(s: &str) -> String {
     deunicode::deunicode(s).to_lowercase()
@@ -97,7 +111,7 @@ pub(super) fn login_page(
         matching += 1;
         if matching > skip && personas.len() < PAGE_SIZE {
             let label = format!("{} {}", a.identity.given_name, a.identity.family_name.to_uppercase());
-            personas.push((p.id.clone(), a.login.clone(), a.password.clone(), label));
+            personas.push((p.id.clone(), a.login.clone(), a.password.clone(), label, purpose(p)));
         }
     }
     let acr_default = inter

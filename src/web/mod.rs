@@ -90,8 +90,9 @@ pub struct IdpLoginPage<'a> {
     pub login_value: String,
     pub acr_choices: Vec<String>,
     pub acr_default: String,
-    /// (persona id, login, password, button label): one page of them.
-    pub personas: Vec<(String, String, String, String)>,
+    /// (persona id, login, password, button label, what the persona is
+    /// for): one page of them.
+    pub personas: Vec<(String, String, String, String, String)>,
     /// Whether the accounts are many enough (or filtered) to show the search.
     pub searchable: bool,
     pub query: String,

@@ -28,6 +28,7 @@ mod journal_bounds;
 mod journey;
 mod large_sets;
 mod layers;
+mod pages;
 mod personas;
 mod props;
 mod readme;

@@ -1,0 +1,50 @@
+//! What the pages offer people and their tools: the identity provider's
+//! login page names each persona button for form fillers, says what each
+//! persona is for, ties hints to inputs, and every page has a skip link.
+
+use scraper::{Html, Selector};
+
+use crate::helpers::*;
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+#[tokio::test]
+async fn the_login_page_names_its_persona_buttons_and_ties_hints_to_inputs() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let browser = app.browser();
+    let wall = browser.open(&url, &app.base).await;
+    let page = browser.submit(&wall, "idp-ameli", &[], &app.base).await;
+    let html = Html::parse_document(&page.body);
+
+    let buttons: Vec<_> = html.select(&sel("[data-testid^=\"persona-\"]")).collect();
+    assert!(buttons.len() > 20, "{} buttons", buttons.len());
+    for b in &buttons {
+        let id = b.value().attr("data-testid").unwrap().trim_start_matches("persona-");
+        assert_eq!(b.value().attr("name"), Some("persona"), "{id}");
+        assert_eq!(b.value().attr("value"), Some(id));
+    }
+    // A magic persona's button says what it is for.
+    let magic = html
+        .select(&sel("[data-testid=\"persona-magique-e020026\"] small"))
+        .next()
+        .map(|s| s.text().collect::<String>())
+        .unwrap_or_default();
+    assert!(magic.contains("magique"), "{magic:?}");
+
+    let login = html.select(&sel("input#login")).next().unwrap();
+    let hint = login
+        .value()
+        .attr("aria-describedby")
+        .expect("the login input's hint is tied to it");
+    assert!(html.select(&sel(&format!("#{hint}"))).next().is_some());
+
+    for doc in [&html, &Html::parse_document(&wall.body)] {
+        let skip = doc.select(&sel("a.skip")).next().expect("a skip link");
+        let target = skip.value().attr("href").unwrap().trim_start_matches('#');
+        assert!(doc.select(&sel(&format!("#{target}"))).next().is_some());
+    }
+}
