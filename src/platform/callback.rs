@@ -28,7 +28,6 @@ pub(crate) async fn oidc_callback(
 
 async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<Response, HubError> {
     let params = parse_form(query);
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let (_, sess) = session::load(state, jar)?;
     let uid = sess
         .interaction
@@ -51,35 +50,18 @@ async fn callback(state: &PlatformView, jar: &CookieJar, query: &str) -> Result<
             "aucune redirection vers un fournisseur d'identité n'est en cours",
         ));
     };
-    let Some(got_state) = get("state").filter(|s| !s.is_empty()) else {
-        return Err(HubError::page(
-            "Y020021",
-            "le paramètre state est absent de la réponse du fournisseur d'identité",
-        ));
-    };
-    if got_state != expected_state.as_str() {
-        return Err(HubError::page(
-            "Y020022",
-            format!(
-                "state reçu `{got_state}`, attendu `{expected_state}` (envoyé par FranceConnect au fournisseur d'identité)"
-            ),
-        ));
-    }
     let ttl = i64::try_from(state.session_ttl()).unwrap_or(1800) * 1000;
-    if let Some(error) = get("error") {
-        // FranceConnect sends the user back to the wall with the provider's error.
-        inter.banner = Some(wall_banner(state, &idp, error, get("error_description").unwrap_or("")));
-        inter.step = Step::Wall;
-        state.hub.interactions.insert(uid.clone(), inter, now + ttl);
-        return Ok(super::error::found(&state.url(&p::interaction(&uid))));
-    }
-    let Some(code) = get("code").filter(|c| !c.is_empty()) else {
-        return Err(HubError::page(
-            "Y020025",
-            "la réponse du fournisseur d'identité ne contient ni code ni error",
-        ));
+    let code = match read_answer(&params, expected_state.as_str())? {
+        ProviderAnswer::Code(code) => code,
+        ProviderAnswer::Error { error, description } => {
+            // FranceConnect sends the user back to the wall with the provider's error.
+            inter.banner = Some(wall_banner(state, &idp, &error, &description));
+            inter.step = Step::Wall;
+            state.hub.interactions.insert(uid.clone(), inter, now + ttl);
+            return Ok(super::error::found(&state.url(&p::interaction(&uid))));
+        }
     };
-    let login = fi::exchange(state, &idp, code, &nonce, &inter.request.acr).await?;
+    let login = fi::exchange(state, &idp, &code, &nonce, &inter.request.acr).await?;
     inter.step = Step::Authenticated(login);
     state.hub.interactions.insert(uid.clone(), inter, now + ttl);
     Ok(super::error::found(&state.url(&p::interaction_verify(&uid))))
@@ -93,5 +75,45 @@ pub(super) fn wall_banner(state: &PlatformView, idp: &str, error: &str, descript
         format!("Vous avez annulé la connexion avec {idp_name}. Choisissez un autre compte ou revenez sur le service.")
     } else {
         format!("{idp_name} a renvoyé une erreur : {error} ({description}).")
+    }
+}
+
+/// What an identity provider sent back to the callback: a code, or an error.
+pub(super) enum ProviderAnswer {
+    Code(String),
+    Error { error: String, description: String },
+}
+
+/// The callback's checks on the provider's answer, in FranceConnect's order:
+/// state present (Y020021) and the one sent (Y020022), then an error or a
+/// code (Y020025 when neither).
+pub(super) fn read_answer(params: &[(String, String)], expected_state: &str) -> Result<ProviderAnswer, HubError> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let Some(got_state) = get("state").filter(|s| !s.is_empty()) else {
+        return Err(HubError::page(
+            "Y020021",
+            "le paramètre state est absent de la réponse du fournisseur d'identité",
+        ));
+    };
+    if got_state != expected_state {
+        return Err(HubError::page(
+            "Y020022",
+            format!(
+                "state reçu `{got_state}`, attendu `{expected_state}` (envoyé par FranceConnect au fournisseur d'identité)"
+            ),
+        ));
+    }
+    if let Some(error) = get("error") {
+        return Ok(ProviderAnswer::Error {
+            error: error.to_owned(),
+            description: get("error_description").unwrap_or("").to_owned(),
+        });
+    }
+    match get("code").filter(|c| !c.is_empty()) {
+        Some(code) => Ok(ProviderAnswer::Code(code.to_owned())),
+        None => Err(HubError::page(
+            "Y020025",
+            "la réponse du fournisseur d'identité ne contient ni code ni error",
+        )),
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::callback::ProviderAnswer;
 use super::error::HubError;
 use super::idp_client as fi;
 use super::view::PlatformView;
@@ -106,39 +107,18 @@ pub(crate) async fn through_provider(
         return Ok(provider_page(answer));
     };
     let query = location.split_once('?').map_or("", |(_, q)| q);
-    let params = parse_form(query);
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    // The callback's checks, in its order (platform::callback).
-    let Some(got_state) = get("state").filter(|s| !s.is_empty()) else {
-        return Err(HubError::page(
-            "Y020021",
-            "le paramètre state est absent de la réponse du fournisseur d'identité",
-        ));
-    };
-    if got_state != expected_state.as_str() {
-        return Err(HubError::page(
-            "Y020022",
-            format!(
-                "state reçu `{got_state}`, attendu `{expected_state}` (envoyé par FranceConnect au fournisseur d'identité)"
-            ),
-        ));
-    }
-    if let Some(error) = get("error") {
-        let description = get("error_description").unwrap_or("");
-        return Ok(Outcome::Wall(super::callback::wall_banner(
-            state,
-            &next.idp,
-            error,
-            description,
-        )));
-    }
-    let Some(code) = get("code").filter(|c| !c.is_empty()) else {
-        return Err(HubError::page(
-            "Y020025",
-            "la réponse du fournisseur d'identité ne contient ni code ni error",
-        ));
+    let code = match super::callback::read_answer(&parse_form(query), expected_state.as_str())? {
+        ProviderAnswer::Code(code) => code,
+        ProviderAnswer::Error { error, description } => {
+            return Ok(Outcome::Wall(super::callback::wall_banner(
+                state,
+                &next.idp,
+                &error,
+                &description,
+            )));
+        }
     };
     Ok(Outcome::Login(
-        fi::exchange(state, &next.idp, code, &nonce, requested_acr).await?,
+        fi::exchange(state, &next.idp, &code, &nonce, requested_acr).await?,
     ))
 }

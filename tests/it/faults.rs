@@ -405,23 +405,12 @@ async fn scenario_files_are_validated_with_lines() {
 }
 
 /// The page a magic persona's tag promises (`attendu-y020026` → `Y020026`).
-fn promised_code(tags: &[String]) -> Option<String> {
-    tags.iter()
-        .find_map(|t| t.strip_prefix("attendu-").map(str::to_uppercase))
-}
 
 #[tokio::test]
 async fn magic_personas_trigger_their_pages_from_the_login_page() {
     let app = TestApp::spawn().await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
-    let magic: Vec<_> = app
-        .state
-        .config()
-        .personas
-        .iter()
-        .filter(|p| p.tags.iter().any(|t| t == "magique") && !p.tags.iter().any(|t| t == "lent"))
-        .cloned()
-        .collect();
+    let magic = magic_personas(&app, None);
     assert!(magic.len() >= 10, "{} magic personas", magic.len());
     for p in magic {
         let code = promised_code(&p.tags).unwrap();

@@ -6,11 +6,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-fn promised_code(tags: &[String]) -> Option<String> {
-    tags.iter()
-        .find_map(|t| t.strip_prefix("attendu-").map(str::to_uppercase))
-}
-
 #[tokio::test]
 async fn a_headless_login_meets_an_identity_provider_outage() {
     let app = TestApp::spawn().await;
@@ -63,15 +58,7 @@ async fn a_headless_login_meets_an_identity_provider_outage() {
 async fn magic_personas_meet_their_faults_headless() {
     let app = TestApp::spawn().await;
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
-    let magic: Vec<_> = app
-        .state
-        .config()
-        .personas
-        .iter()
-        .filter(|p| p.tags.iter().any(|t| t == "magique") && !p.tags.iter().any(|t| t == "lent"))
-        .filter(|p| p.account("ameli").is_some())
-        .cloned()
-        .collect();
+    let magic = magic_personas(&app, Some("ameli"));
     assert!(magic.len() >= 10, "{} magic personas", magic.len());
     for p in magic {
         let code = promised_code(&p.tags).unwrap();

@@ -354,3 +354,35 @@ pub async fn load_scenario(app: &TestApp, yaml: &str) -> String {
 pub async fn fetch_json(url: &str) -> Value {
     plain_http().get(url).send().await.unwrap().json().await.unwrap()
 }
+
+/// The magic personas of the default bundle (their own faults), the slow
+/// ones left out, optionally only those with an account at `idp`.
+pub fn magic_personas(app: &TestApp, idp: Option<&str>) -> Vec<std::sync::Arc<fcmock::config::Persona>> {
+    app.state
+        .config()
+        .personas
+        .iter()
+        .filter(|p| p.tags.iter().any(|t| t == "magique") && !p.tags.iter().any(|t| t == "lent"))
+        .filter(|p| idp.is_none_or(|i| p.account(i).is_some()))
+        .cloned()
+        .collect()
+}
+
+/// The FranceConnect code a magic persona promises (its `attendu-…` tag).
+pub fn promised_code(tags: &[String]) -> Option<String> {
+    tags.iter()
+        .find_map(|t| t.strip_prefix("attendu-").map(str::to_uppercase))
+}
+
+/// Loads one configuration text (with the default bundle), or panics with
+/// its errors.
+pub fn load_source(name: &str, text: String) -> fcmock::config::Config {
+    fcmock::config::load(
+        &[fcmock::config::Source {
+            name: name.into(),
+            text,
+        }],
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}

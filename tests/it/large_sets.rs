@@ -37,18 +37,8 @@ fn json_lines_load_the_same_personas_as_yaml_and_report_lines() {
         ..Options::default()
     };
     let people = generate(&opts);
-    let load = |name: &str, text: String| {
-        fcmock::config::load(
-            &[fcmock::config::Source {
-                name: name.into(),
-                text,
-            }],
-            true,
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
-    };
-    let from_yaml = load("g.yaml", to_yaml(&people, &opts));
-    let from_jsonl = load("g.jsonl", to_jsonl(&people, &opts));
+    let from_yaml = crate::helpers::load_source("g.yaml", to_yaml(&people, &opts));
+    let from_jsonl = crate::helpers::load_source("g.jsonl", to_jsonl(&people, &opts));
     assert_eq!(from_yaml.personas.len(), from_jsonl.personas.len());
     for (a, b) in from_yaml.personas.iter().zip(&from_jsonl.personas) {
         assert_eq!(a.id, b.id);

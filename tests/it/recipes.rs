@@ -24,17 +24,6 @@ fn inline_from_readme() -> String {
     lines.join("\n") + "\n"
 }
 
-fn load(name: &str, text: String) -> fcmock::config::Config {
-    fcmock::config::load(
-        &[fcmock::config::Source {
-            name: name.into(),
-            text,
-        }],
-        true,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
 #[test]
 fn the_mounted_file_and_the_inline_text_register_the_client_the_portal_uses() {
     let readme = read("README.md");
@@ -42,7 +31,7 @@ fn the_mounted_file_and_the_inline_text_register_the_client_the_portal_uses() {
         ("examples/ci/fcmock.yaml", read("examples/ci/fcmock.yaml")),
         ("FCMOCK_CONFIG_INLINE", inline_from_readme()),
     ] {
-        let cfg = load(name, text);
+        let cfg = crate::helpers::load_source(name, text);
         let client = cfg
             .client("portail-commune-ci")
             .unwrap_or_else(|| panic!("{name}: no client"));
