@@ -322,8 +322,8 @@ async fn home(State(state): State<ControlState>) -> Response {
                         "{} {} ({}, {})",
                         p.identity.given_name,
                         p.identity.family_name.to_uppercase(),
-                        p.identity.gender,
-                        p.identity.birthdate
+                        crate::web::fr::gender(&p.identity.gender),
+                        crate::web::fr::date(&p.identity.birthdate)
                     ),
                     p.accounts.iter().map(|a| a.idp.as_str()).collect::<Vec<_>>().join(", "),
                     p.tags.join(", "),

@@ -11,6 +11,7 @@ use crate::config::{Persona, RnippOutcome};
 use crate::identity::normalise;
 use crate::oidc::form::parse_form;
 use crate::personas::{avatar, subs};
+use crate::web::fr;
 use crate::web::{AccountView, MessagePage, PersonaCard, PersonaPage, PersonasPage, render};
 
 fn fold(s: &str) -> String {
@@ -49,7 +50,16 @@ fn birth_line(p: &Persona) -> String {
         Some(c) if i.birthcountry == crate::cog::FRANCE => format!("{} ({})", c.name, c.code),
         _ => crate::cog::country(&i.birthcountry).map_or(i.birthcountry.clone(), |c| c.name.to_owned()),
     };
-    format!("né(e) le {} — {place}", i.birthdate)
+    format!("né(e) le {} — {place}", fr::date(&i.birthdate))
+}
+
+/// A value in French, then the raw claim value a developer compares with.
+fn both(french: &str, raw: &str) -> String {
+    if raw.is_empty() || french == raw {
+        raw.to_owned()
+    } else {
+        format!("{french} — {raw}")
+    }
 }
 
 /// `GET /_fcmock/personas?q=&tag=&idp=`.
@@ -127,11 +137,28 @@ pub(crate) async fn card(State(state): State<ControlState>, Path(id): Path<Strin
             "preferred_username",
             n.preferred_username.clone().unwrap_or_default(),
         ),
-        ("Date de naissance", "birthdate", n.birthdate.clone()),
-        ("Date transmise par le FI", "idp_birthdate", n.idp_birthdate.clone()),
-        ("Sexe", "gender", n.gender.clone()),
-        ("Lieu de naissance", "birthplace", n.birthplace.clone()),
-        ("Pays de naissance", "birthcountry", n.birthcountry.clone()),
+        // In French, with the value the claims carry after it for developers.
+        (
+            "Date de naissance",
+            "birthdate",
+            both(&fr::date(&n.birthdate), &n.birthdate),
+        ),
+        (
+            "Date transmise par le FI",
+            "idp_birthdate",
+            both(&fr::date(&n.idp_birthdate), &n.idp_birthdate),
+        ),
+        ("Sexe", "gender", both(fr::gender(&n.gender), &n.gender)),
+        (
+            "Lieu de naissance",
+            "birthplace",
+            if n.birthplace.is_empty() {
+                String::new()
+            } else {
+                fr::commune(&n.birthplace)
+            },
+        ),
+        ("Pays de naissance", "birthcountry", fr::country(&n.birthcountry)),
         ("Courriel", "email", n.email.clone().unwrap_or_default()),
     ];
     for row in &mut identity {

@@ -3,6 +3,7 @@
 //! final redirect to the service provider with a code.
 
 use crate::web::PageForm;
+use crate::web::fr;
 use axum::Extension;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -329,11 +330,13 @@ fn consent_page(
                 "given_name" => Some(id.given_name.clone()),
                 "family_name" => Some(id.family_name.clone()),
                 "preferred_username" => id.preferred_username.clone(),
-                "birthdate" => Some(id.birthdate.clone()),
-                "idp_birthdate" => Some(id.idp_birthdate.clone()),
-                "gender" => Some(id.gender.clone()),
-                "birthplace" => Some(id.birthplace.clone()),
-                "birthcountry" => Some(id.birthcountry.clone()),
+                // Written for the citizen, as FranceConnect's consent page does.
+                "birthdate" => Some(fr::date(&id.birthdate)),
+                "idp_birthdate" => Some(fr::date(&id.idp_birthdate)),
+                "gender" => Some(fr::gender(&id.gender).to_owned()),
+                "birthplace" if id.birthplace.is_empty() => Some(String::new()),
+                "birthplace" => Some(fr::commune(&id.birthplace)),
+                "birthcountry" => Some(fr::country(&id.birthcountry)),
                 "email" => id.email.clone(),
                 "amr" => Some(login.amr.join(" ")),
                 "idp_id" => Some(login.idp.clone()),

@@ -48,3 +48,32 @@ async fn the_login_page_names_its_persona_buttons_and_ties_hints_to_inputs() {
         assert!(doc.select(&sel(&format!("#{target}"))).next().is_some());
     }
 }
+
+#[tokio::test]
+async fn pages_write_sex_dates_and_places_in_french() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["identite_pivot"], &[]);
+    let browser = app.browser();
+    let (login, password) = account(&app, "camille-rochefort", "ameli");
+    let consent = to_consent(
+        &app,
+        &browser,
+        &url,
+        "ameli",
+        &[("login", &login), ("password", &password)],
+    )
+    .await;
+    let text = Html::parse_document(&consent.body)
+        .root_element()
+        .text()
+        .collect::<String>();
+    for said in ["féminin", "12 mars 1984", "Lyon (69123)"] {
+        assert!(text.contains(said), "consent page lacks `{said}`: {text}");
+    }
+    assert!(!text.contains("female"), "{text}");
+    // The persona page keeps the claim value beside the French one.
+    let page = browser.get(&app.url("/_fcmock/personas/camille-rochefort")).await;
+    assert!(page.body.contains("féminin — female"), "{}", page.body);
+    assert!(page.body.contains("12 mars 1984 — 1984-03-12"), "{}", page.body);
+}
