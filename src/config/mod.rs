@@ -7,12 +7,15 @@
 //! is compiled into the binary; user files extend it (same id: the user's
 //! entry wins) or replace it.
 
+mod deviation;
 pub mod fault;
 pub mod fault_parse;
 mod platform_kind;
 pub(crate) mod raw;
 mod validate;
 pub mod yaml;
+
+pub use deviation::Deviation;
 
 pub use platform_kind::PlatformKind;
 
@@ -432,45 +435,9 @@ impl Config {
             .filter(move |p| p.has_tags(tags) && idp.is_none_or(|i| p.account(i).is_some()))
     }
 
-    /// The deviations from the real platform in force, for the banner.
-    pub fn deviations(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let p = &self.platform;
-        for (name, value, real) in [
-            ("code_ttl", p.code_ttl, 30),
-            ("access_token_ttl", p.access_token_ttl, 60),
-            ("id_token_ttl", p.id_token_ttl, 60),
-            ("session_ttl", p.session_ttl, 1800),
-        ] {
-            if value != real {
-                out.push(format!("platform.{name} = {value} s (FranceConnect: {real} s)"));
-            }
-        }
-        if p.accept_pkce {
-            out.push("platform.accept_pkce = true (FranceConnect refuses code_challenge at authorize)".to_owned());
-        }
-        if !p.reject_unknown_authorize_params {
-            out.push(
-                "platform.reject_unknown_authorize_params = false (unknown authorize parameters are ignored)"
-                    .to_owned(),
-            );
-        }
-        for c in &self.clients {
-            if c.allow_localhost_redirects {
-                out.push(format!(
-                    "client `{}`: allow_localhost_redirects (any http://localhost:PORT/… or http://127.0.0.1:PORT/… redirect URI is accepted; FranceConnect requires an exact registered match)",
-                    c.name
-                ));
-            }
-            if let Some(a) = &c.auto_login {
-                out.push(format!(
-                    "client `{}`: auto_login as `{}` via `{}` (no pages shown)",
-                    c.name, a.persona, a.idp
-                ));
-            }
-        }
-        out.push("sub_secret is public: subs differ from the real platform's".to_owned());
-        out
+    /// The deviations from the real platform in force (banner, home page).
+    pub fn deviations(&self) -> Vec<Deviation> {
+        deviation::of(self)
     }
 
     /// This configuration with `personas` added (same id: replaced),

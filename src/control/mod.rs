@@ -342,7 +342,7 @@ async fn home(State(state): State<ControlState>) -> Response {
                 (d.name.clone(), d.client_id.clone(), path)
             })
             .collect(),
-        deviations: cfg.deviations(),
+        deviations: cfg.deviations().iter().map(crate::web::fr::deviation).collect(),
     };
     render(StatusCode::OK, &page)
 }

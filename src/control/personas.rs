@@ -211,7 +211,7 @@ pub(crate) async fn card(State(state): State<ControlState>, Path(id): Path<Strin
         data.push(("DGFiP — nombre de parts".to_owned(), t.nombre_de_parts.to_string()));
         data.push((
             "DGFiP — situation familiale".to_owned(),
-            format!("{:?}", t.situation_familiale),
+            fr::situation(t.situation_familiale).to_owned(),
         ));
     }
     if let Some(f) = &p.family {
@@ -237,7 +237,7 @@ pub(crate) async fn card(State(state): State<ControlState>, Path(id): Path<Strin
         .iter()
         .map(|l| {
             (
-                format!("{:?}", l.service),
+                fr::local_service(l.service).to_owned(),
                 l.reference.clone(),
                 format!("{} {}", l.given_name, l.family_name),
                 l.birthdate.clone().unwrap_or_default(),

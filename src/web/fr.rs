@@ -70,6 +70,52 @@ pub fn country(code: &str) -> String {
     }
 }
 
+/// A deviation from the real platform, in French (the home page).
+pub fn deviation(d: &crate::config::Deviation) -> String {
+    use crate::config::Deviation as D;
+    match d {
+        D::Lifetime { setting, value, real } => {
+            format!("durée `platform.{setting}` : {value} s (FranceConnect : {real} s)")
+        }
+        D::AcceptPkce => "`platform.accept_pkce` : PKCE accepté (FranceConnect refuse `code_challenge` à l'autorisation)".to_owned(),
+        D::UnknownParamsIgnored => {
+            "`platform.reject_unknown_authorize_params: false` : les paramètres inconnus d'authorize sont ignorés (FranceConnect les refuse)".to_owned()
+        }
+        D::LocalhostRedirects { client } => format!(
+            "client « {client} » : toute URI de retour http://localhost:PORT/… ou http://127.0.0.1:PORT/… est acceptée (FranceConnect exige une URI enregistrée à l'identique)"
+        ),
+        D::AutoLogin { client, persona, idp } => {
+            format!("client « {client} » : connexion automatique de `{persona}` via `{idp}`, sans pages")
+        }
+        D::PublicSubSecret => "le secret des `sub` est public : les `sub` diffèrent de ceux de la vraie plateforme".to_owned(),
+    }
+}
+
+/// A commune service's name, as the persona pages show it.
+pub fn local_service(s: crate::config::LocalService) -> &'static str {
+    use crate::config::LocalService as L;
+    match s {
+        L::Mediatheque => "médiathèque",
+        L::Conservatoire => "conservatoire",
+        L::RegieEaux => "régie des eaux",
+        L::CompteUsager => "compte usager",
+        L::RestaurationScolaire => "restauration scolaire",
+        L::Autre => "autre service",
+    }
+}
+
+/// The DGFiP's family situation code in words.
+pub fn situation(s: crate::config::SituationFamiliale) -> &'static str {
+    use crate::config::SituationFamiliale as S;
+    match s {
+        S::M => "marié(e) (M)",
+        S::O => "pacsé(e) (O)",
+        S::C => "célibataire (C)",
+        S::D => "divorcé(e) ou séparé(e) (D)",
+        S::V => "veuf ou veuve (V)",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,7 +83,7 @@ async fn with_accept_pkce_the_verifier_is_checked_and_the_banner_says_so() {
             .config()
             .deviations()
             .iter()
-            .any(|d| d.contains("accept_pkce")),
+            .any(|d| *d == fcmock::config::Deviation::AcceptPkce && d.to_string().contains("accept_pkce")),
         "{:?}",
         app.state.config().deviations()
     );

@@ -77,3 +77,23 @@ async fn pages_write_sex_dates_and_places_in_french() {
     assert!(page.body.contains("féminin — female"), "{}", page.body);
     assert!(page.body.contains("12 mars 1984 — 1984-03-12"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_home_page_lists_deviations_in_french() {
+    let app = TestApp::spawn_with(&["platform:\n  code_ttl: 90\n"]).await;
+    let home = app.browser().get(&app.url("/_fcmock/")).await;
+    let list = home.testid("home-deviations").unwrap_or_default();
+    assert!(
+        list.contains("durée `platform.code_ttl` : 90 s (FranceConnect : 30 s)"),
+        "{list}"
+    );
+    assert!(list.contains("le secret des `sub` est public"), "{list}");
+    assert!(!list.contains("sub_secret is public"), "{list}");
+    // The persona pages name the commune's services in French.
+    let page = app.browser().get(&app.url("/_fcmock/personas/camille-rochefort")).await;
+    assert!(
+        !page.body.contains("CompteUsager") && !page.body.contains("RegieEaux"),
+        "{}",
+        page.body
+    );
+}
