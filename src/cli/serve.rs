@@ -256,6 +256,11 @@ pub fn banner(state: &AppState) -> String {
         "  discovery               : {}/.well-known/openid-configuration",
         state.issuer()
     );
+    let [_, plus] = state.platform.issuers();
+    let _ = writeln!(
+        out,
+        "  FranceConnect+ issuer   : {plus} (eidas2, eidas3; encrypted tokens)"
+    );
     let _ = writeln!(out, "  home page               : {}/_fcmock/", state.urls.public);
     let _ = writeln!(out, "  health                  : {}/_fcmock/health", state.urls.public);
     let _ = writeln!(out, "  clients:");

@@ -286,8 +286,10 @@ const HOME_PERSONAS: usize = 200;
 
 async fn home(State(state): State<ControlState>) -> Response {
     let cfg = state.config();
+    let [issuer, issuer_plus] = state.platform.issuers();
     let page = HomePage {
-        issuer: state.issuer(),
+        issuer,
+        issuer_plus,
         idps: cfg
             .idps
             .iter()

@@ -69,6 +69,7 @@ pub(crate) async fn wall(state: PlatformView, jar: CookieJar, Path(uid): Path<St
     Ok(render(
         StatusCode::OK,
         &WallPage {
+            brand: brand(&state),
             sp_name: &client.name,
             idps,
             csrf: &sess.csrf,
@@ -348,6 +349,7 @@ fn consent_page(
     Ok(render(
         status,
         &ConsentPage {
+            brand: brand(state),
             sp_name: &client.name,
             idp_name: &idp_name,
             anonymous: inter.request.is_anonymous(),
@@ -400,4 +402,13 @@ fn login_inner(state: &PlatformView, jar: &CookieJar, form: &CsrfForm) -> Result
     sess.interaction = None;
     session::save(state, &sid, sess);
     Ok((StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, target)]).into_response())
+}
+
+/// The platform's name in a page's header.
+fn brand(state: &PlatformView) -> &'static str {
+    if state.is_plus() {
+        "FranceConnect+"
+    } else {
+        "FranceConnect"
+    }
 }

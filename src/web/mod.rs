@@ -36,6 +36,8 @@ pub struct ErrorPage<'a> {
 #[derive(Template)]
 #[template(path = "wall.html")]
 pub struct WallPage<'a> {
+    /// `FranceConnect` or `FranceConnect+`, in the page's header.
+    pub brand: &'static str,
     pub sp_name: &'a str,
     /// (id, display name, selectable)
     pub idps: Vec<(String, String, bool)>,
@@ -50,6 +52,8 @@ pub struct WallPage<'a> {
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {
+    /// `FranceConnect` or `FranceConnect+`, in the page's header.
+    pub brand: &'static str,
     pub sp_name: &'a str,
     pub idp_name: &'a str,
     pub anonymous: bool,
@@ -114,6 +118,8 @@ pub struct IdpLoginPage<'a> {
 #[template(path = "home.html")]
 pub struct HomePage {
     pub issuer: String,
+    /// FranceConnect+'s issuer.
+    pub issuer_plus: String,
     pub idps: Vec<(String, String, String)>,
     pub clients: Vec<(String, String, String, String)>,
     /// The first personas (all of them when they are few).

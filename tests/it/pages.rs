@@ -97,3 +97,44 @@ async fn the_home_page_lists_deviations_in_french() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn franceconnect_plus_is_visible_on_the_home_page_and_its_own_pages() {
+    let app = TestApp::spawn().await;
+    let home = app.browser().get(&app.url("/_fcmock/")).await;
+    let row = home.testid("home-platform-fcplus").unwrap_or_default();
+    assert!(row.contains(&format!("{}/fcplus/api/v2", app.base)), "{row}");
+    // The FranceConnect+ wall says FranceConnect+ in its header; v2's does not.
+    let header = |body: &str| {
+        Html::parse_document(body)
+            .select(&sel("header .brand"))
+            .next()
+            .map(|b| b.text().collect::<String>())
+            .unwrap_or_default()
+    };
+    let mut plus = url::Url::parse(&format!("{}/fcplus/api/v2/authorize", app.base)).unwrap();
+    plus.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair(
+            "client_id",
+            "b7e4c1a9d2f85e36a0c9b4d7e1f28a5c3d6b9e0f2a4c7e1b8d5f3a6c9e2b4d7f",
+        )
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", "openid given_name")
+        .append_pair("state", STATE)
+        .append_pair("nonce", NONCE)
+        .append_pair("acr_values", "eidas2");
+    let wall = app.browser().open(plus.as_str(), &app.base).await;
+    assert_eq!(wall.status, 200, "{}", wall.body);
+    assert_eq!(header(&wall.body), "FranceConnect+");
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["profile"], &[]);
+    let v2 = app.browser().open(&url, &app.base).await;
+    assert_eq!(header(&v2.body), "FranceConnect");
+    // The start-up banner names it too.
+    let banner = fcmock::cli::banner(&app.state);
+    assert!(
+        banner.contains(&format!("FranceConnect+ issuer   : {}/fcplus/api/v2", app.base)),
+        "{banner}"
+    );
+}
