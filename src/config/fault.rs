@@ -26,6 +26,14 @@ pub struct When {
     pub client: Option<String>,
 }
 
+impl When {
+    /// Whether this fault is for this client and persona (when it names them).
+    pub fn admits(&self, client: Option<&str>, persona: Option<&str>) -> bool {
+        self.client.as_deref().is_none_or(|c| client == Some(c))
+            && self.persona.as_deref().is_none_or(|p| persona == Some(p))
+    }
+}
+
 impl Default for When {
     fn default() -> Self {
         Self {

@@ -71,6 +71,13 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Whether the scenario is for this client (a scenario naming no client
+    /// is for all).
+    fn admits(&self, client: Option<&str>) -> bool {
+        let bound = &self.scenario.clients;
+        bound.is_empty() || client.is_some_and(|c| bound.iter().any(|b| b == c))
+    }
+
     /// How many times each fault matched and applied.
     pub fn counts(&self) -> Vec<(u64, u64)> {
         self.counters
@@ -162,12 +169,10 @@ impl Scenarios {
     /// (a conservative answer: the caller then takes the longer, faithful way).
     pub fn may_fire_under(&self, prefix: &str, client: &str, persona: &str) -> bool {
         self.items.read().iter().any(|loaded| {
-            let bound = &loaded.scenario.clients;
-            (bound.is_empty() || bound.iter().any(|c| c == client))
+            loaded.admits(Some(client))
                 && loaded.scenario.faults.iter().any(|f| {
                     let here = f.at.starts_with(prefix) || (f.at.ends_with('.') && prefix.starts_with(f.at.as_str()));
-                    here && f.when.client.as_deref().is_none_or(|c| c == client)
-                        && f.when.persona.as_deref().is_none_or(|p| p == persona)
+                    here && f.when.admits(Some(client), Some(persona))
                 })
         })
     }
@@ -196,8 +201,7 @@ impl Scenarios {
         let items = self.items.read();
         let mut out = Vec::new();
         for loaded in items.iter() {
-            let bound = &loaded.scenario.clients;
-            if !bound.is_empty() && !ctx.client.as_ref().is_some_and(|c| bound.contains(c)) {
+            if !loaded.admits(ctx.client.as_deref()) {
                 continue;
             }
             for (fault, counters) in loaded.scenario.faults.iter().zip(&loaded.counters) {
@@ -205,9 +209,7 @@ impl Scenarios {
                     continue;
                 }
                 let w = &fault.when;
-                if w.client.as_ref().is_some_and(|c| ctx.client.as_ref() != Some(c))
-                    || w.persona.as_ref().is_some_and(|p| ctx.persona.as_ref() != Some(p))
-                {
+                if !w.admits(ctx.client.as_deref(), ctx.persona.as_deref()) {
                     continue;
                 }
                 let seen = counters.seen.fetch_add(1, Ordering::Relaxed) + 1;

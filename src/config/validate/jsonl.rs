@@ -35,13 +35,11 @@ fn parse_lines(lines: &[(u64, &str)]) -> Vec<Parsed> {
 /// the column within a one-line persona helps little).
 fn message(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    let text = text.split(" at line ").next().unwrap_or(&text).to_owned();
-    if text.contains("unknown field") {
-        format!("{text}; remove the field or fix its spelling")
-    } else if e.is_syntax() || e.is_eof() {
+    let text = text.split(" at line ").next().unwrap_or(&text);
+    if e.is_syntax() || e.is_eof() {
         format!("not valid JSON ({text}): each line holds one persona as a JSON object")
     } else {
-        text
+        super::with_advice(text)
     }
 }
 

@@ -270,13 +270,17 @@ pub(crate) fn parse_message(e: &serde_saphyr::Error) -> String {
     {
         first = msg;
     }
-    let first = first.split(" at line ").next().unwrap_or(first);
-    if first.contains("unknown field") {
-        format!("{first}; remove the field or fix its spelling")
-    } else if first.contains("unknown variant") {
-        format!("{first}; use one of the listed values")
+    with_advice(first.split(" at line ").next().unwrap_or(first))
+}
+
+/// A parser's message with what to do about it, when that is plain.
+pub(crate) fn with_advice(message: &str) -> String {
+    if message.contains("unknown field") {
+        format!("{message}; remove the field or fix its spelling")
+    } else if message.contains("unknown variant") {
+        format!("{message}; use one of the listed values")
     } else {
-        first.to_owned()
+        message.to_owned()
     }
 }
 
