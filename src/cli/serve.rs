@@ -114,7 +114,17 @@ pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
             config.personas.len(),
             config.sources.join(", ")
         );
-        return ExitCode::SUCCESS;
+        let mut failed = false;
+        for (id, probed) in probe_external_idps(&config).await {
+            match probed {
+                Ok(summary) => println!("identity provider `{id}`: reachable ({summary})"),
+                Err(problem) => {
+                    failed = true;
+                    println!("identity provider `{id}`: {problem}");
+                }
+            }
+        }
+        return if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS };
     }
     init_logging(args.log_format);
     let listener = match TcpListener::bind(SocketAddr::new(args.bind, args.port)).await {
@@ -176,6 +186,17 @@ pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
         }
     }
     print!("{}", banner(&state));
+    // External providers are probed once at start-up; a problem is a
+    // warning (the provider may start after fcmock), `--check-config` fails on it.
+    let probed = state.config();
+    tokio::spawn(async move {
+        for (id, probed) in probe_external_idps(&probed).await {
+            match probed {
+                Ok(summary) => tracing::info!(idp = %id, "external identity provider reachable: {summary}"),
+                Err(problem) => tracing::warn!(idp = %id, "external identity provider: {problem}"),
+            }
+        }
+    });
     tracing::info!(public = %state.urls.public, internal = %state.urls.internal, "fcmock listening");
     match serve(listener, state, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -184,6 +205,33 @@ pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Probes every external identity provider's discovery and JWKS as the hub
+/// will use them: what was found, or what is wrong, by provider id.
+async fn probe_external_idps(config: &Config) -> Vec<(String, Result<String, String>)> {
+    let external: Vec<_> = config
+        .idps
+        .iter()
+        .filter(|i| matches!(i.source, crate::config::IdpSource::External { .. }))
+        .collect();
+    if external.is_empty() {
+        return Vec::new();
+    }
+    let http = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return vec![(String::new(), Err(format!("no HTTP client: {e}")))],
+    };
+    let mut out = Vec::new();
+    for idp in external {
+        let probed = crate::platform::idp_remote::probe(&http, idp).await;
+        out.push((idp.id.clone(), probed.map_err(|e| e.to_string())));
+    }
+    out
 }
 
 fn read_scenario(path: &std::path::Path, config: &Config) -> Result<crate::scenarios::Scenario, String> {

@@ -138,10 +138,10 @@ pub(crate) struct RawIdp {
     pub(crate) name: Spanned<String>,
     #[serde(default)]
     pub(crate) active: Option<bool>,
-    pub(crate) credential: Option<CredentialStyle>,
+    pub(crate) credential: Option<Spanned<CredentialStyle>>,
     pub(crate) acr: Option<Vec<Spanned<String>>>,
     pub(crate) amr: Option<Vec<Spanned<String>>>,
-    pub(crate) signing_alg: Option<Alg>,
+    pub(crate) signing_alg: Option<Spanned<Alg>>,
     pub(crate) hub_client_id: Option<Spanned<String>>,
     pub(crate) hub_client_secret: Option<Spanned<String>>,
     pub(crate) discovery_url: Option<Spanned<String>>,

@@ -25,7 +25,7 @@ pub enum Alg {
 }
 
 impl Alg {
-    fn jwt(self) -> jsonwebtoken::Algorithm {
+    pub(crate) fn jwt(self) -> jsonwebtoken::Algorithm {
         match self {
             Alg::ES256 => jsonwebtoken::Algorithm::ES256,
             Alg::RS256 => jsonwebtoken::Algorithm::RS256,

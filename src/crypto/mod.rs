@@ -5,6 +5,7 @@
 //! module: [`keys::KeyRing::jwks`] builds JWKS documents from public members only.
 
 pub mod jwe;
+pub mod jws;
 pub mod keys;
 pub mod sub;
 

@@ -26,6 +26,10 @@ const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 /// Largest request body read (the app refuses larger ones anyway).
 const REQUEST_LIMIT: usize = 64 * 1024;
 
+/// Header in which the hub names the flow of its calls to a built-in
+/// identity provider's discovery and JWKS (nothing else links them).
+pub const FLOW_HEADER: &str = "x-fcmock-flow";
+
 /// The recording layer's state.
 #[derive(Clone)]
 pub struct Recorder {
@@ -147,7 +151,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
             .map(|(_, v)| v.clone())
     });
     let now = state.clock.now_ms();
-    let flow = request_flow(&state, &parts, &params, token.as_deref(), now);
+    let flow = request_flow(&state, &parts, &params, token.as_deref(), now).or_else(|| hub_flow(&endpoint, &parts.headers));
     let param_client = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone());
 
     // Hand who this request belongs to down to the fault layer and the handlers.
@@ -240,8 +244,20 @@ async fn read_body(body: Body) -> Result<Bytes, Response> {
     })
 }
 
+/// The flow the hub names for its call to a built-in provider's discovery
+/// or JWKS.
+fn hub_flow(endpoint: &str, headers: &HeaderMap) -> Option<String> {
+    let is_keys = endpoint.starts_with("idp.") && (endpoint.ends_with(".jwks") || endpoint.ends_with(".discovery"));
+    let flow = headers.get(FLOW_HEADER)?.to_str().ok()?;
+    // A flow id is an interaction uid: short, URL-safe.
+    let plausible = flow.len() <= 64 && flow.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (is_keys && plausible).then(|| flow.to_owned())
+}
+
 /// The flow a request belongs to: from its interaction path, a `state`,
 /// `interaction` or `code` parameter, its token, or its session cookie.
+/// An authorize starts a flow of its own whatever the browser carries: its
+/// flow is the interaction its answer leads to.
 fn request_flow(
     state: &Recorder,
     parts: &axum::http::request::Parts,
@@ -263,6 +279,13 @@ fn request_flow(
         .filter(|u| !u.is_empty());
     if let Some(uid) = path_uid {
         return Some(uid.to_owned());
+    }
+    let path = parts.uri.path();
+    let is_authorize = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
+        .iter()
+        .any(|prefix| path.strip_prefix(prefix) == Some("/authorize"));
+    if is_authorize {
+        return None;
     }
     ["state", "interaction", "code"]
         .iter()

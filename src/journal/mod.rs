@@ -253,6 +253,18 @@ impl Journal {
         ring.records.push_back(Arc::new(r));
     }
 
+    /// Records a call fcmock made itself (the hub's back channel to an
+    /// external identity provider, which no listener of fcmock sees), with
+    /// what is known now of its flow.
+    pub fn record_call(&self, mut r: Record, now_ms: i64) {
+        if let Some(flow) = r.meta.flow.as_deref() {
+            let info = self.flow_info(flow, now_ms);
+            r.meta.client_id = info.client_id.or(r.meta.client_id);
+            r.meta.persona = info.persona;
+        }
+        self.record(r);
+    }
+
     /// Number of exchanges held.
     pub fn len(&self) -> usize {
         self.ring.lock().records.len()

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
+use openidconnect::HttpResponse;
 use parking_lot::Mutex;
 
 use super::view::PlatformView;
@@ -28,40 +28,27 @@ pub(crate) struct Answer {
 /// Where the last answer is kept.
 pub(crate) type Seen = Arc<Mutex<Option<Answer>>>;
 
-/// What the recording client's calls return.
-type Call = std::pin::Pin<
-    Box<dyn Future<Output = Result<HttpResponse, openidconnect::HttpClientError<reqwest::Error>>> + Send>,
->;
-
-/// fcmock's HTTP client for `openidconnect`, keeping each answer in `seen`.
-pub(crate) fn recording(http: &reqwest::Client, seen: &Seen) -> impl Fn(HttpRequest) -> Call {
-    let http = http.clone();
-    let seen = seen.clone();
-    move |request: HttpRequest| {
-        let http = http.clone();
-        let seen = seen.clone();
-        Box::pin(async move {
-            let response = AsyncHttpClient::call(&http, request).await?;
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let body = String::from_utf8_lossy(response.body());
-            let mut excerpt: String = body.chars().take(EXCERPT_CHARS).collect();
-            if body.chars().count() > EXCERPT_CHARS {
-                excerpt.push('…');
-            }
-            *seen.lock() = Some(Answer {
-                status: response.status().as_u16(),
-                content_type: header("content-type").unwrap_or_default(),
-                excerpt,
-                fault: header(FAULT_HEADER),
-            });
-            Ok(response)
-        })
+impl Answer {
+    /// What one answer of the provider says, kept for [`explain`].
+    pub(crate) fn of(response: &HttpResponse) -> Self {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let body = String::from_utf8_lossy(response.body());
+        let mut excerpt: String = body.chars().take(EXCERPT_CHARS).collect();
+        if body.chars().count() > EXCERPT_CHARS {
+            excerpt.push('…');
+        }
+        Self {
+            status: response.status().as_u16(),
+            content_type: header("content-type").unwrap_or_default(),
+            excerpt,
+            fault: header(FAULT_HEADER),
+        }
     }
 }
 

@@ -12,77 +12,27 @@
 use std::sync::Arc;
 
 use openidconnect::core::{
-    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AccessToken, AdditionalClaims, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
-    JsonWebKeySetUrl, Nonce, OAuth2TokenResponse as _, RedirectUrl, Scope, TokenResponse as _, TokenUrl, UserInfoUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+    OAuth2TokenResponse as _, RedirectUrl, Scope, TokenResponse as _, TokenUrl, UserInfoUrl,
 };
-use serde::{Deserialize, Serialize};
 
+use super::backchannel::BackChannel;
 use super::error::HubError;
-use super::{Login, PlatformState, PlatformView};
+use super::idp_remote::{Endpoints, Reach, RemoteError};
+use super::{Login, PlatformView};
 use crate::config::{IdpConfig, IdpSource};
-use crate::identity::{Identity, check_fi_identity, normalise};
+use crate::crypto::Alg;
+use crate::identity::{check_fi_identity, normalise};
 use crate::oidc::ids::{Nonce as IdNonce, OAuthState};
-use crate::paths::{IDP_PREFIX, idp as ip, platform as p};
+use crate::paths::platform as p;
 
 /// The scopes FranceConnect v2 asks identity providers for.
 const FI_SCOPES: [&str; 3] = ["profile", "email", "birth"];
-/// How long a fetched JWKS is trusted before being fetched again.
-const JWKS_TTL_MS: i64 = 5 * 60 * 1000;
 
-/// Claims FranceConnect reads from userinfo beyond the standard ones.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FiClaims {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub birthplace: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub birthcountry: Option<String>,
-}
-
-impl AdditionalClaims for FiClaims {}
-
-/// Where to reach an identity provider.
-#[derive(Debug, Clone)]
-pub(crate) struct Endpoints {
-    pub(crate) issuer: String,
-    pub(crate) authorize: String,
-    pub(crate) token: String,
-    pub(crate) userinfo: String,
-    pub(crate) jwks: String,
-    pub(crate) end_session: Option<String>,
-}
-
-/// Discovery and JWKS of one identity provider, cached.
-#[derive(Debug, Clone)]
-pub(crate) struct Remote {
-    pub(crate) endpoints: Endpoints,
-    pub(crate) jwks: Option<(Arc<CoreJsonWebKeySet>, i64)>,
-}
-
-/// The hub's cache of every identity provider's discovery and JWKS, keyed by
-/// configured provider id (so bounded by the configuration).
-#[derive(Default)]
-pub struct RemoteIdps(parking_lot::Mutex<std::collections::HashMap<String, Remote>>);
-
-impl RemoteIdps {
-    pub(crate) fn get(&self, id: &str) -> Option<Remote> {
-        self.0.lock().get(id).cloned()
-    }
-
-    pub(crate) fn set(&self, id: &str, remote: Remote) {
-        self.0.lock().insert(id.to_owned(), remote);
-    }
-
-    /// Forgets every cached document (control API reset).
-    pub fn clear(&self) {
-        self.0.lock().clear();
-    }
-}
-
-fn idp_config(state: &PlatformState, idp: &str) -> Result<Arc<IdpConfig>, HubError> {
+fn idp_config(state: &PlatformView, idp: &str) -> Result<Arc<IdpConfig>, HubError> {
     state
         .config()
         .idp(idp)
@@ -90,49 +40,24 @@ fn idp_config(state: &PlatformState, idp: &str) -> Result<Arc<IdpConfig>, HubErr
         .ok_or_else(|| HubError::page("Y020019", format!("aucun fournisseur d'identité `{idp}`")))
 }
 
-async fn endpoints(state: &PlatformState, idp: &IdpConfig) -> Result<Endpoints, HubError> {
-    match &idp.source {
-        IdpSource::Builtin { .. } => {
-            let public = format!("{}{IDP_PREFIX}/{}", state.urls.public, idp.id);
-            let internal = format!("{}{IDP_PREFIX}/{}", state.urls.internal, idp.id);
-            Ok(Endpoints {
-                issuer: public.clone(),
-                authorize: format!("{public}{}", ip::AUTHORIZE),
-                token: format!("{internal}{}", ip::TOKEN),
-                userinfo: format!("{internal}{}", ip::USERINFO),
-                jwks: format!("{internal}{}", ip::JWKS),
-                end_session: Some(format!("{public}{}", ip::END_SESSION)),
-            })
-        }
-        IdpSource::External { discovery_url } => {
-            if let Some(r) = state.remotes.get(&idp.id) {
-                return Ok(r.endpoints);
-            }
-            let issuer = discovery_url.trim_end_matches("/.well-known/openid-configuration");
-            let issuer = IssuerUrl::new(issuer.to_owned())
-                .map_err(|e| HubError::page("Y020026", format!("discovery_url invalide : {e}")))?;
-            let meta = CoreProviderMetadata::discover_async(issuer, &state.http)
-                .await
-                .map_err(|e| HubError::page("Y020026", format!("découverte de `{}` impossible : {e}", idp.id)))?;
-            let ep = Endpoints {
-                issuer: meta.issuer().to_string(),
-                authorize: meta.authorization_endpoint().to_string(),
-                token: meta.token_endpoint().map(|t| t.to_string()).unwrap_or_default(),
-                userinfo: meta.userinfo_endpoint().map(|u| u.to_string()).unwrap_or_default(),
-                jwks: meta.jwks_uri().to_string(),
-                // Core discovery has no end_session_endpoint: logout skips the provider.
-                end_session: None,
-            };
-            state.remotes.set(
-                &idp.id,
-                Remote {
-                    endpoints: ep.clone(),
-                    jwks: None,
-                },
-            );
-            Ok(ep)
-        }
+/// The hub's back channel to `idp` for this request.
+fn back_channel(state: &PlatformView, idp: &IdpConfig) -> BackChannel {
+    let external = matches!(idp.source, IdpSource::External { .. }).then_some((&state.journal, &state.clock));
+    BackChannel::new(&state.http, &idp.id, state.flow.as_deref(), external)
+}
+
+fn reach<'a>(state: &'a PlatformView, bc: &'a BackChannel) -> Reach<'a> {
+    Reach {
+        remotes: &state.remotes,
+        urls: &state.urls,
+        bc,
+        now_ms: state.clock.now_ms(),
     }
+}
+
+/// A discovery or JWKS problem as FranceConnect's page for a failed provider call.
+fn remote_error(idp: &str, e: &RemoteError) -> HubError {
+    HubError::page("Y020026", format!("fournisseur d'identité `{idp}` : {}", e.french()))
 }
 
 fn callback_url(state: &PlatformView) -> String {
@@ -140,9 +65,10 @@ fn callback_url(state: &PlatformView) -> String {
 }
 
 /// The identity provider's end_session endpoint, if it has one.
-pub(crate) async fn end_session_url(state: &PlatformState, idp: &str) -> Option<String> {
+pub(crate) async fn end_session_url(state: &PlatformView, idp: &str) -> Option<String> {
     let cfg = state.config().idp(idp)?.clone();
-    endpoints(state, &cfg).await.ok()?.end_session
+    let bc = back_channel(state, &cfg);
+    reach(state, &bc).endpoints(&cfg).await.ok()?.end_session
 }
 
 fn client(
@@ -184,7 +110,11 @@ pub(crate) async fn authorize_url(
     fs_acr: &str,
 ) -> Result<(String, OAuthState, IdNonce), HubError> {
     let cfg = idp_config(state, idp)?;
-    let ep = endpoints(state, &cfg).await?;
+    let bc = back_channel(state, &cfg);
+    let ep = reach(state, &bc)
+        .endpoints(&cfg)
+        .await
+        .map_err(|e| remote_error(idp, &e))?;
     let client = client(state, &cfg, &ep, CoreJsonWebKeySet::new(Vec::new()))?;
     let st = state.rng.hex(32);
     let nonce = state.rng.hex(32);
@@ -217,35 +147,6 @@ pub(crate) async fn authorize_url(
     Ok((url.to_string(), OAuthState::new(st), IdNonce::new(nonce)))
 }
 
-async fn jwks(
-    state: &PlatformState,
-    idp: &str,
-    ep: &Endpoints,
-    force: bool,
-) -> Result<Arc<CoreJsonWebKeySet>, HubError> {
-    let now = state.clock.now_ms();
-    if !force
-        && let Some((set, fetched)) = state.remotes.get(idp).and_then(|r| r.jwks)
-        && now - fetched < JWKS_TTL_MS
-    {
-        return Ok(set);
-    }
-    let url =
-        JsonWebKeySetUrl::new(ep.jwks.clone()).map_err(|e| HubError::internal(format!("jwks_uri invalide : {e}")))?;
-    let set = CoreJsonWebKeySet::fetch_async(&url, &state.http)
-        .await
-        .map_err(|e| HubError::page("Y020026", format!("JWKS de `{idp}` inaccessible ({}) : {e}", ep.jwks)))?;
-    let set = Arc::new(set);
-    state.remotes.set(
-        idp,
-        Remote {
-            endpoints: ep.clone(),
-            jwks: Some((set.clone(), now)),
-        },
-    );
-    Ok(set)
-}
-
 /// Redeems `code` at identity provider `idp` and returns the verified login.
 pub(crate) async fn exchange(
     state: &PlatformView,
@@ -255,14 +156,14 @@ pub(crate) async fn exchange(
     fs_acr: &str,
 ) -> Result<Login, HubError> {
     let cfg = idp_config(state, idp)?;
-    let ep = endpoints(state, &cfg).await?;
-    let keys = jwks(state, idp, &ep, false).await?;
-    let client = client(state, &cfg, &ep, (*keys).clone())?;
-    let seen = super::idp_answer::Seen::default();
-    let http = super::idp_answer::recording(&state.http, &seen);
+    let bc = back_channel(state, &cfg);
+    let reach = reach(state, &bc);
+    let ep = reach.endpoints(&cfg).await.map_err(|e| remote_error(idp, &e))?;
+    let mut keys = reach.keys(&cfg, &ep, false).await.map_err(|e| remote_error(idp, &e))?;
+    let client = client(state, &cfg, &ep, (*keys.set).clone())?;
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .request_async(&http)
+        .request_async(&bc.oidc("token"))
         .await
         .map_err(|e| {
             HubError::page(
@@ -270,7 +171,7 @@ pub(crate) async fn exchange(
                 format!(
                     "appel au token endpoint de `{idp}` ({}) en échec : {e}.{}",
                     ep.token,
-                    super::idp_answer::explain(state, &seen)
+                    super::idp_answer::explain(state, bc.seen())
                 ),
             )
         })?;
@@ -282,25 +183,33 @@ pub(crate) async fn exchange(
     };
     let clock = state.clock.clone();
     let expected_nonce = Nonce::new(nonce.as_str().to_owned());
+    let algs: Vec<CoreJwsSigningAlgorithm> = ep
+        .id_token_algs
+        .iter()
+        .map(|a| match a {
+            Alg::ES256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            Alg::RS256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        })
+        .collect();
     let verify = |client: &CoreClient<_, _, _, _, _, _>| {
         let verifier = client
             .id_token_verifier()
-            .set_allowed_algs(vec![
-                CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-            ])
+            .set_allowed_algs(algs.clone())
             .set_time_fn({
                 let clock = clock.clone();
                 move || clock.utc()
             });
         id_token.claims(&verifier, &expected_nonce).cloned()
     };
+    let mut refetched = false;
     let claims = match verify(&client) {
         Ok(c) => c,
         Err(first) => {
-            // The provider may have rotated its keys: fetch the JWKS once more.
-            let keys = jwks(state, idp, &ep, true).await?;
-            let client = self::client(state, &cfg, &ep, (*keys).clone())?;
+            // The provider may have rotated its keys: fetch the JWKS once
+            // more; userinfo is then checked with the same fresh keys.
+            keys = reach.keys(&cfg, &ep, true).await.map_err(|e| remote_error(idp, &e))?;
+            refetched = true;
+            let client = self::client(state, &cfg, &ep, (*keys.set).clone())?;
             verify(&client).map_err(|_| HubError::page("Y020026", format!("id_token de `{idp}` refusé : {first}")))?
         }
     };
@@ -329,40 +238,14 @@ pub(crate) async fn exchange(
             format!("`{idp}` a renvoyé acr `{acr}`, inférieur au niveau demandé `{fs_acr}`"),
         ));
     }
-    let access_token: AccessToken = response.access_token().clone();
-    let info = client
-        .user_info(access_token, Some(claims.subject().clone()))
-        .request_async::<FiClaims, _, CoreGenderClaim>(&http)
-        .await
-        .map_err(|e| {
-            let text = e.to_string();
-            let source = std::error::Error::source(&e)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            if text.contains("`sub`") || source.contains("`sub`") {
-                HubError::page("Y020029", format!("userinfo de `{idp}` sans `sub` : {text} {source}"))
-            } else {
-                HubError::page(
-                    "Y020027",
-                    format!(
-                        "appel à userinfo de `{idp}` ({}) en échec : {text} {source}.{}",
-                        ep.userinfo,
-                        super::idp_answer::explain(state, &seen)
-                    ),
-                )
-            }
-        })?;
-    let text = |v: Option<String>| v.unwrap_or_default();
-    let identity = Identity {
-        given_name: text(info.given_name().and_then(|n| n.get(None)).map(|n| n.to_string())),
-        family_name: text(info.family_name().and_then(|n| n.get(None)).map(|n| n.to_string())),
-        preferred_username: info.preferred_username().map(|u| u.to_string()),
-        gender: text(info.gender().map(|g| g.to_string())),
-        birthdate: text(info.birthdate().map(|b| b.to_string())),
-        birthplace: text(info.additional_claims().birthplace.clone()),
-        birthcountry: text(info.additional_claims().birthcountry.clone()),
-        email: info.email().map(|e| e.to_string()),
+    let asked = super::idp_userinfo::Asked {
+        reach: &reach,
+        idp: &cfg,
+        endpoints: &ep,
+        access_token: response.access_token().secret(),
+        sub: claims.subject().as_str(),
     };
+    let identity = asked.identity(state, &mut keys, refetched).await?;
     let problems = check_fi_identity(&identity);
     if !problems.is_empty() {
         return Err(HubError::page(

@@ -10,6 +10,7 @@
 
 mod authorize;
 mod back;
+mod backchannel;
 mod callback;
 mod checktoken;
 mod discovery;
@@ -17,6 +18,8 @@ pub mod error;
 mod headless;
 mod idp_answer;
 pub mod idp_client;
+pub mod idp_remote;
+mod idp_userinfo;
 mod interaction;
 mod logout;
 mod queue;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::Hub;
-use super::idp_client::RemoteIdps;
+use super::idp_remote::RemoteIdps;
 use crate::config::Persona;
 use crate::crypto::keys::KeyError;
 use crate::crypto::{KeyRing, SigningKey};

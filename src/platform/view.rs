@@ -27,6 +27,9 @@ pub struct PlatformView {
     pub kind: PlatformKind,
     /// `/api/v2`, or FranceConnect+'s configured path.
     pub prefix: String,
+    /// The journal's flow of the request being served, if known: the hub's
+    /// own calls to identity providers are recorded under it.
+    pub flow: Option<String>,
 }
 
 impl Deref for PlatformView {
@@ -46,7 +49,13 @@ impl PlatformView {
             PlatformKind::Fc => FC_PREFIX.to_owned(),
             PlatformKind::Fcplus => app.fcplus_prefix().to_owned(),
         };
-        Self { app, hub, kind, prefix }
+        Self {
+            app,
+            hub,
+            kind,
+            prefix,
+            flow: None,
+        }
     }
 
     /// This platform's issuer.
@@ -94,6 +103,11 @@ where
         } else {
             PlatformKind::Fc
         };
-        Ok(PlatformView::new(state, kind))
+        let mut view = PlatformView::new(state, kind);
+        view.flow = parts
+            .extensions
+            .get::<crate::journal::RequestContext>()
+            .and_then(|rc| rc.flow.clone());
+        Ok(view)
     }
 }

@@ -15,6 +15,8 @@ mod cli;
 mod connections;
 mod data;
 mod errors;
+mod ext_idp;
+mod external;
 mod faithful;
 mod faults;
 mod fcplus;

@@ -14,6 +14,39 @@ pub(super) const BUILTIN_IDP_KEYS: [(&str, &str); 5] = [
     ),
 ];
 
+/// Where an external provider's discovery document is, under its issuer.
+const WELL_KNOWN: &str = "/.well-known/openid-configuration";
+
+/// Fields that shape fcmock's own login pages and tokens, which an external
+/// provider has none of: refused rather than silently ignored.
+fn refuse_builtin_fields(file: &str, r: &RawIdp, at: &str, errors: &mut Errors) {
+    let why = "does nothing for an external identity provider";
+    if let Some(a) = &r.signing_alg {
+        errors.spanned(
+            file,
+            a,
+            format!("{at}.signing_alg"),
+            format!("{why}: the hub reads its signing algorithms from its discovery document; remove the field"),
+        );
+    }
+    if let Some(c) = &r.credential {
+        errors.spanned(
+            file,
+            c,
+            format!("{at}.credential"),
+            format!("{why}: the provider shows its own login page; remove the field"),
+        );
+    }
+    if let Some(k) = &r.signing_key_file {
+        errors.spanned(
+            file,
+            k,
+            format!("{at}.signing_key_file"),
+            format!("{why}: the provider signs with its own keys, published at its jwks_uri; remove the field"),
+        );
+    }
+}
+
 pub(super) fn build_idp(e: &Located<RawIdp>, index: usize, errors: &mut Errors) -> Option<IdpConfig> {
     let file = e.file.as_str();
     let r = &e.item.value;
@@ -44,7 +77,18 @@ pub(super) fn build_idp(e: &Located<RawIdp>, index: usize, errors: &mut Errors) 
         Some(d) => {
             if url::Url::parse(&d.value).is_err() {
                 errors.spanned(file, d, format!("{at}.discovery_url"), "not an absolute URL");
+            } else if !d.value.ends_with(WELL_KNOWN) {
+                errors.spanned(
+                    file,
+                    d,
+                    format!("{at}.discovery_url"),
+                    format!(
+                        "`{}` does not end with {WELL_KNOWN}: give the issuer's discovery URL (the issuer, without a final /, then {WELL_KNOWN})",
+                        d.value
+                    ),
+                );
             }
+            refuse_builtin_fields(file, r, &at, errors);
             if r.hub_client_id.is_none() || r.hub_client_secret.is_none() {
                 errors.spanned(
                     file,
@@ -68,7 +112,7 @@ pub(super) fn build_idp(e: &Located<RawIdp>, index: usize, errors: &mut Errors) 
             IdpSource::Builtin { key_pem }
         }
     };
-    let signing_alg = r.signing_alg.unwrap_or(Alg::ES256);
+    let signing_alg = r.signing_alg.as_ref().map_or(Alg::ES256, |a| a.value);
     if errors.0.len() > before {
         return None;
     }
@@ -76,7 +120,7 @@ pub(super) fn build_idp(e: &Located<RawIdp>, index: usize, errors: &mut Errors) 
         id: r.id.value.clone(),
         name: r.name.value.clone(),
         active: r.active.unwrap_or(true),
-        credential: r.credential.unwrap_or(CredentialStyle::Login),
+        credential: r.credential.as_ref().map_or(CredentialStyle::Login, |c| c.value),
         acr,
         amr,
         signing_alg,
