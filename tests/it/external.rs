@@ -270,3 +270,24 @@ async fn external_provider_entries_refuse_fields_that_do_nothing_for_them() {
     .to_string();
     assert!(err.contains("does not end with /.well-known/openid-configuration"), "{err}");
 }
+
+#[tokio::test]
+async fn the_hubs_calls_to_a_built_in_provider_are_in_the_login_flow_too() {
+    let app = TestApp::spawn().await;
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    full_login(&app, &rp, "camille-rochefort", "ameli", &["profile"]).await;
+    let journal = fetch_json(&app.url("/_fcmock/api/journal")).await;
+    let entries: Vec<Value> = journal["exchanges"].as_array().or(journal.as_array()).unwrap().clone();
+    let flow_of = |endpoint: &str| {
+        entries
+            .iter()
+            .find(|e| e["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("{endpoint} not in the journal"))["flow"]
+            .clone()
+    };
+    let flow = flow_of("fc.authorize");
+    assert!(flow.is_string());
+    for endpoint in ["idp.ameli.jwks", "idp.ameli.token", "idp.ameli.userinfo"] {
+        assert_eq!(flow_of(endpoint), flow, "{endpoint}");
+    }
+}
