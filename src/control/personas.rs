@@ -107,13 +107,32 @@ pub(crate) async fn list(State(state): State<ControlState>, RawQuery(query): Raw
         q,
         idps: cfg.idps.iter().map(|i| i.id.clone()).collect(),
         idp,
-        all_tags: counts
-            .into_iter()
-            .map(|(t, n)| (t.to_owned(), n, tags.iter().any(|x| x == t)))
-            .collect(),
+        tag_groups: crate::web::tags::group(
+            counts
+                .into_iter()
+                .map(|(t, n)| (t.to_owned(), n, tags.iter().any(|x| x == t)))
+                .collect(),
+        ),
         cards,
     };
     render(StatusCode::OK, &page)
+}
+
+/// The client the persona page's CI example uses: the first configured one
+/// on a platform of the persona's first identity provider.
+fn ci_client(cfg: &crate::config::Config, p: &crate::config::Persona) -> String {
+    let platforms = p
+        .accounts
+        .first()
+        .and_then(|a| cfg.idp(&a.idp))
+        .map(|i| i.platforms.clone())
+        .unwrap_or_default();
+    cfg.clients
+        .iter()
+        .find(|c| platforms.contains(&c.platform))
+        .or_else(|| cfg.clients.first())
+        .map(|c| c.client_id.clone())
+        .unwrap_or_default()
 }
 
 /// `GET /_fcmock/personas/{id}`.
@@ -268,6 +287,7 @@ pub(crate) async fn card(State(state): State<ControlState>, Path(id): Path<Strin
         local,
         base: state.urls.public.clone(),
         first_idp: p.accounts.first().map(|a| a.idp.clone()).unwrap_or_default(),
+        ci_client: ci_client(&cfg, p),
     };
     render(StatusCode::OK, &page).into_response()
 }

@@ -29,7 +29,10 @@ pub enum JwsError {
 impl JwsError {
     /// Whether fetching the signer's JWKS again could help (a key rotation).
     pub fn may_be_rotation(&self) -> bool {
-        matches!(self, JwsError::UnknownKid(_) | JwsError::NoKey(_) | JwsError::BadSignature)
+        matches!(
+            self,
+            JwsError::UnknownKid(_) | JwsError::NoKey(_) | JwsError::BadSignature
+        )
     }
 }
 
@@ -97,7 +100,10 @@ mod tests {
         let token = signer.sign(&serde_json::json!({"sub": "abc"})).unwrap();
         let jwks = serde_json::json!({"keys": [signer.public_jwk()]});
         let (header, claims) = verify_with_jwks(&token, &jwks, &[Alg::ES256, Alg::RS256]).unwrap();
-        assert_eq!((claims["sub"].as_str(), header["alg"].as_str()), (Some("abc"), Some("ES256")));
+        assert_eq!(
+            (claims["sub"].as_str(), header["alg"].as_str()),
+            (Some("abc"), Some("ES256"))
+        );
         assert!(matches!(
             verify_with_jwks(&token, &jwks, &[Alg::RS256]),
             Err(JwsError::AlgNotAccepted { .. })
@@ -106,7 +112,10 @@ mod tests {
         let mut impostor = es256(8).public_jwk().clone();
         impostor["kid"] = signer.public_jwk()["kid"].clone();
         let wrong = serde_json::json!({"keys": [impostor]});
-        assert_eq!(verify_with_jwks(&token, &wrong, &[Alg::ES256]), Err(JwsError::BadSignature));
+        assert_eq!(
+            verify_with_jwks(&token, &wrong, &[Alg::ES256]),
+            Err(JwsError::BadSignature)
+        );
         let empty = serde_json::json!({"keys": []});
         let err = verify_with_jwks(&token, &empty, &[Alg::ES256]).unwrap_err();
         assert!(matches!(err, JwsError::UnknownKid(_)) && err.may_be_rotation(), "{err}");

@@ -151,7 +151,8 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
             .map(|(_, v)| v.clone())
     });
     let now = state.clock.now_ms();
-    let flow = request_flow(&state, &parts, &params, token.as_deref(), now).or_else(|| hub_flow(&endpoint, &parts.headers));
+    let flow =
+        request_flow(&state, &parts, &params, token.as_deref(), now).or_else(|| hub_flow(&endpoint, &parts.headers));
     let param_client = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone());
 
     // Hand who this request belongs to down to the fault layer and the handlers.
@@ -250,7 +251,10 @@ fn hub_flow(endpoint: &str, headers: &HeaderMap) -> Option<String> {
     let is_keys = endpoint.starts_with("idp.") && (endpoint.ends_with(".jwks") || endpoint.ends_with(".discovery"));
     let flow = headers.get(FLOW_HEADER)?.to_str().ok()?;
     // A flow id is an interaction uid: short, URL-safe.
-    let plausible = flow.len() <= 64 && flow.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plausible = flow.len() <= 64
+        && flow
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     (is_keys && plausible).then(|| flow.to_owned())
 }
 

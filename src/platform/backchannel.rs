@@ -16,8 +16,8 @@ use openidconnect::{AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse}
 
 use super::idp_answer::{Answer, Seen};
 use crate::clock::Clock;
-use crate::journal::record::Half;
 use crate::journal::layer::FLOW_HEADER;
+use crate::journal::record::Half;
 use crate::journal::{Journal, Meta, Party, Record, fingerprint};
 
 /// Longest answer read from a provider (discovery, JWKS, token, userinfo).
@@ -167,7 +167,9 @@ impl BackChannel {
             request: Half::capture(request.headers(), request.body()),
             status: response.map_or(0, |r| r.status().as_u16()),
             response: response.map_or_else(Half::default, |r| Half::capture(r.headers(), r.body())),
-            response_note: response.is_none().then_some("no answer (connection failed or answer refused)"),
+            response_note: response
+                .is_none()
+                .then_some("no answer (connection failed or answer refused)"),
             token_fingerprint: token,
             error_code: None,
         };

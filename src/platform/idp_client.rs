@@ -192,13 +192,10 @@ pub(crate) async fn exchange(
         })
         .collect();
     let verify = |client: &CoreClient<_, _, _, _, _, _>| {
-        let verifier = client
-            .id_token_verifier()
-            .set_allowed_algs(algs.clone())
-            .set_time_fn({
-                let clock = clock.clone();
-                move || clock.utc()
-            });
+        let verifier = client.id_token_verifier().set_allowed_algs(algs.clone()).set_time_fn({
+            let clock = clock.clone();
+            move || clock.utc()
+        });
         id_token.claims(&verifier, &expected_nonce).cloned()
     };
     let mut refetched = false;

@@ -77,17 +77,35 @@ impl RemoteIdps {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RemoteError {
     #[error("{what} at {url} could not be fetched: {error}")]
-    Unreachable { what: &'static str, url: String, error: String },
+    Unreachable {
+        what: &'static str,
+        url: String,
+        error: String,
+    },
     #[error("{what} at {url} answered HTTP {status}")]
-    Status { what: &'static str, url: String, status: u16 },
+    Status {
+        what: &'static str,
+        url: String,
+        status: u16,
+    },
     #[error("{what} at {url} is not the JSON expected: {error}")]
-    NotJson { what: &'static str, url: String, error: String },
-    #[error("the discovery document at {url} says issuer `{got}`; expected `{expected}` (the discovery URL without {WELL_KNOWN}, with or without a final /)")]
+    NotJson {
+        what: &'static str,
+        url: String,
+        error: String,
+    },
+    #[error(
+        "the discovery document at {url} says issuer `{got}`; expected `{expected}` (the discovery URL without {WELL_KNOWN}, with or without a final /)"
+    )]
     IssuerMismatch { url: String, expected: String, got: String },
     #[error("the discovery document at {url} has no `{field}`")]
     MissingEndpoint { url: String, field: &'static str },
     #[error("the discovery document at {url} declares {field} {declared:?}; fcmock's hub accepts ES256 and RS256 only")]
-    NoAcceptedAlg { url: String, field: &'static str, declared: Vec<String> },
+    NoAcceptedAlg {
+        url: String,
+        field: &'static str,
+        declared: Vec<String>,
+    },
     #[error("the JWKS at {url} holds no key for {algs} (kty EC with crv P-256 for ES256, kty RSA for RS256)")]
     NoUsableKey { url: String, algs: String },
 }

@@ -54,7 +54,13 @@ impl Asked<'_> {
 
     /// The claims of a signed userinfo, fetching the JWKS once more if a
     /// key is missing and the id_token check did not already do so.
-    async fn verified(&self, state: &PlatformView, jwt: &str, keys: &mut Keys, refetched: bool) -> Result<Value, HubError> {
+    async fn verified(
+        &self,
+        state: &PlatformView,
+        jwt: &str,
+        keys: &mut Keys,
+        refetched: bool,
+    ) -> Result<Value, HubError> {
         let algs = &self.endpoints.userinfo_algs;
         let first = match verify_with_jwks(jwt, &keys.raw, algs) {
             Ok((_, claims)) => return Ok(claims),
@@ -99,12 +105,8 @@ impl Asked<'_> {
         let claims = if content_type.starts_with("application/jwt") {
             self.verified(state, body.trim(), keys, refetched).await?
         } else {
-            serde_json::from_str::<Value>(&body).map_err(|e| {
-                self.fail(
-                    state,
-                    &format!("ni un JWT (application/jwt) ni du JSON lisible ({e})"),
-                )
-            })?
+            serde_json::from_str::<Value>(&body)
+                .map_err(|e| self.fail(state, &format!("ni un JWT (application/jwt) ni du JSON lisible ({e})")))?
         };
         if !claims.is_object() {
             return Err(self.fail(state, "la réponse n'est pas un objet JSON"));

@@ -5,6 +5,7 @@
 
 pub mod fr;
 pub mod security;
+pub mod tags;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -147,8 +148,8 @@ pub struct PersonasPage {
     pub q: String,
     pub idp: String,
     pub idps: Vec<String>,
-    /// (tag, count, selected)
-    pub all_tags: Vec<(String, usize, bool)>,
+    /// Tag filters, grouped and folded.
+    pub tag_groups: Vec<tags::TagGroup>,
     pub cards: Vec<PersonaCard>,
 }
 
@@ -183,6 +184,8 @@ pub struct PersonaPage {
     pub local: Vec<(String, String, String, String, String, String)>,
     pub base: String,
     pub first_idp: String,
+    /// A configured client to put in the CI example.
+    pub ci_client: String,
 }
 
 /// The fields of a form posted by one of fcmock's pages, read as a browser

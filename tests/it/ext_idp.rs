@@ -239,7 +239,11 @@ async fn userinfo(State(s): St, headers: HeaderMap) -> Response {
 
 async fn end_session(State(s): St, Query(q): Query<HashMap<String, String>>) -> Response {
     s.end_sessions.lock().push(q.clone());
-    let mut back = url::Url::parse(q.get("post_logout_redirect_uri").map_or("http://invalid/", String::as_str)).unwrap();
+    let mut back = url::Url::parse(
+        q.get("post_logout_redirect_uri")
+            .map_or("http://invalid/", String::as_str),
+    )
+    .unwrap();
     back.query_pairs_mut()
         .append_pair("state", q.get("state").map_or("", String::as_str));
     Redirect::to(back.as_str()).into_response()

@@ -112,7 +112,10 @@ async fn logout_goes_through_the_external_providers_end_session() {
     let seen = idp.end_sessions();
     assert_eq!(seen.len(), 1);
     assert!(seen[0].contains_key("id_token_hint"), "{seen:?}");
-    assert_eq!(seen[0]["post_logout_redirect_uri"], app.url("/api/v2/client/logout-callback"));
+    assert_eq!(
+        seen[0]["post_logout_redirect_uri"],
+        app.url("/api/v2/client/logout-callback")
+    );
     let confirm = browser.follow(back, &app.base).await;
     let (action, fields) = confirm.form_of("auto-form");
     let done = browser.post(&action, &fields).await;
@@ -164,13 +167,20 @@ async fn the_journal_holds_the_hubs_exchanges_with_the_external_provider_in_the_
         );
     }
     let authorize = fetch_json(&app.url("/_fcmock/api/journal?endpoint=fc.authorize")).await;
-    let authorize = authorize["exchanges"].as_array().or(authorize.as_array()).unwrap().clone();
+    let authorize = authorize["exchanges"]
+        .as_array()
+        .or(authorize.as_array())
+        .unwrap()
+        .clone();
     let flow = authorize[0]["flow"].as_str().unwrap().to_owned();
     for e in &entries {
         assert_eq!(e["flow"].as_str(), Some(flow.as_str()), "{}", e["endpoint"]);
         assert_eq!(e["from"], "platform");
     }
-    let token = entries.iter().find(|e| e["endpoint"] == format!("idp.{ID}.token")).unwrap();
+    let token = entries
+        .iter()
+        .find(|e| e["endpoint"] == format!("idp.{ID}.token"))
+        .unwrap();
     assert!(
         !token["request_body"].as_str().unwrap().contains(HUB_CLIENT_SECRET),
         "the hub's secret is redacted"
@@ -229,10 +239,15 @@ async fn check_config_probes_external_providers_and_says_what_is_wrong() {
     let out = String::from_utf8_lossy(&bad.stdout);
     assert!(!bad.status.success());
     assert!(
-        out.contains("issuer `https://autre.example/`") && out.contains(&format!("expected `{}`", good.base).replace(&good.base, &liar.base)),
+        out.contains("issuer `https://autre.example/`")
+            && out.contains(&format!("expected `{}`", good.base).replace(&good.base, &liar.base)),
         "{out}"
     );
-    let missing = run(good.config(ID).replace("/.well-known/openid-configuration", "/nulle-part/.well-known/openid-configuration")).await;
+    let missing = run(good.config(ID).replace(
+        "/.well-known/openid-configuration",
+        "/nulle-part/.well-known/openid-configuration",
+    ))
+    .await;
     let out = String::from_utf8_lossy(&missing.stdout);
     assert!(!missing.status.success());
     assert!(out.contains("answered HTTP 404"), "{out}");
@@ -256,9 +271,10 @@ async fn external_provider_entries_refuse_fields_that_do_nothing_for_them() {
             "{field} at line {line}: {err}"
         );
     }
-    let wrong_url = text
-        .replace("/.well-known/openid-configuration", "/")
-        .replace("    signing_alg: RS256\n    credential: email\n    signing_key_file: nulle-part.pem\n", "");
+    let wrong_url = text.replace("/.well-known/openid-configuration", "/").replace(
+        "    signing_alg: RS256\n    credential: email\n    signing_key_file: nulle-part.pem\n",
+        "",
+    );
     let err = fcmock::config::load(
         &[fcmock::config::Source {
             name: "fi.yaml".to_owned(),
@@ -268,7 +284,10 @@ async fn external_provider_entries_refuse_fields_that_do_nothing_for_them() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("does not end with /.well-known/openid-configuration"), "{err}");
+    assert!(
+        err.contains("does not end with /.well-known/openid-configuration"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -138,3 +138,76 @@ async fn franceconnect_plus_is_visible_on_the_home_page_and_its_own_pages() {
         "{banner}"
     );
 }
+
+#[tokio::test]
+async fn the_home_page_links_the_persona_pages_the_journal_and_the_api_document() {
+    let app = TestApp::spawn().await;
+    let home = app.browser().get(&app.url("/_fcmock/")).await;
+    let links = home.testid("home-links").unwrap();
+    for label in ["Personas", "Journal", "OpenAPI"] {
+        assert!(links.contains(label), "{links}");
+    }
+    let doc = Html::parse_document(&home.body);
+    let hrefs: Vec<String> = doc
+        .select(&Selector::parse("a[href]").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    // Every link of the page answers 200.
+    for href in hrefs.iter().filter(|h| h.starts_with("/_fcmock")) {
+        let status = plain_http().get(app.url(href)).send().await.unwrap().status();
+        assert_eq!(status, 200, "{href}");
+    }
+    assert!(
+        hrefs.iter().any(|h| h == "/_fcmock/personas/camille-rochefort"),
+        "{hrefs:?}"
+    );
+}
+
+#[tokio::test]
+async fn persona_pages_give_a_ci_example_with_a_registered_client_and_fold_the_tag_filters() {
+    let app = TestApp::spawn().await;
+    let page = app.browser().get(&app.url("/_fcmock/personas/camille-rochefort")).await;
+    assert!(
+        page.body.contains(&format!("\"client_id\":\"{PUBLIC_CLIENT}\"")),
+        "{}",
+        page.body
+    );
+    // The example, as written on the page, queues a login.
+    let body = format!("{{\"client_id\":\"{PUBLIC_CLIENT}\",\"persona\":\"camille-rochefort\",\"idp\":\"impots\"}}");
+    let r = plain_http()
+        .post(app.url("/_fcmock/api/next-login"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    let list = app.browser().get(&app.url("/_fcmock/personas?tag=senior")).await;
+    let doc = Html::parse_document(&list.body);
+    let groups: Vec<_> = doc.select(&Selector::parse("details.tag-group").unwrap()).collect();
+    assert!(groups.len() >= 4, "tag filters in folded groups: {}", list.body);
+    let open: Vec<String> = groups
+        .iter()
+        .filter(|g| g.value().attr("open").is_some())
+        .map(|g| g.text().collect::<String>())
+        .collect();
+    assert_eq!(open.len(), 1, "only the group of the selected tag is open");
+    assert!(open[0].contains("senior"));
+}
+
+#[test]
+fn personas_born_abroad_carry_a_ne_country_tag() {
+    let cfg = fcmock::config::load(&[], true).unwrap();
+    for p in &cfg.personas {
+        if p.identity.birthcountry == "99100" {
+            continue;
+        }
+        let country = p
+            .tags
+            .iter()
+            .filter(|t| t.starts_with("ne-") && *t != "ne-a-l-etranger" && *t != "ne-en-france")
+            .count();
+        assert_eq!(country, 1, "{}: {:?}", p.id, p.tags);
+    }
+}
