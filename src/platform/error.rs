@@ -239,12 +239,24 @@ impl HubError {
     }
 }
 
+tokio::task_local! {
+    /// The platform's name in the header of the error pages rendered while
+    /// a request of that platform is served (set by [`branded`]).
+    static BRAND: &'static str;
+}
+
+/// Serves a request of FranceConnect+ with its name on its error pages.
+pub async fn branded(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    BRAND.scope("FranceConnect+", next.run(req)).await
+}
+
 impl IntoResponse for HubError {
     fn into_response(self) -> Response {
         match self {
             HubError::Page(p) => {
                 tracing::info!(code = p.code, detail = %p.detail, "error page");
                 let page = ErrorPage {
+                    brand: BRAND.try_with(|b| *b).unwrap_or("FranceConnect"),
                     code: p.code,
                     error_id: error_id().to_string(),
                     message: p.message,

@@ -165,7 +165,10 @@ pub fn build_router(state: AppState) -> Router {
         .route(&root, axum::routing::get(platform::root_redirect))
         .route(&plus_root, axum::routing::get(platform::root_redirect))
         .nest(crate::paths::FC_PREFIX, platform::router())
-        .nest(&plus, platform::router())
+        .nest(
+            &plus,
+            platform::router().layer(axum::middleware::from_fn(platform::error::branded)),
+        )
         .nest(crate::paths::IDP_PREFIX, idp::router())
         .nest(crate::paths::DP_PREFIX, data_providers::router())
         .merge(control::router(state.control.clone()))

@@ -26,6 +26,8 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
+    /// `FranceConnect` or `FranceConnect+`, in the page's header.
+    pub brand: &'a str,
     pub code: &'a str,
     pub error_id: String,
     pub message: &'a str,

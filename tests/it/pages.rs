@@ -131,6 +131,15 @@ async fn franceconnect_plus_is_visible_on_the_home_page_and_its_own_pages() {
     let (url, _, _) = rp.authorize_url(&["profile"], &[]);
     let v2 = app.browser().open(&url, &app.base).await;
     assert_eq!(header(&v2.body), "FranceConnect");
+    // Error pages too.
+    let error = app
+        .browser()
+        .get(&app.url("/fcplus/api/v2/authorize?client_id=inconnu"))
+        .await;
+    assert!(error.error_code().is_some(), "{}", error.body);
+    assert_eq!(header(&error.body), "FranceConnect+");
+    let error = app.browser().get(&app.url("/api/v2/authorize?client_id=inconnu")).await;
+    assert_eq!(header(&error.body), "FranceConnect");
     // The start-up banner names it too.
     let banner = fcmock::cli::banner(&app.state);
     assert!(
