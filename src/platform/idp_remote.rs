@@ -7,7 +7,7 @@
 //! is served at `https://idp.example/.well-known/openid-configuration`),
 //! and the id_tokens' `iss` must then be the document's issuer exactly.
 //! Documents and JWKS are cached per provider id (bounded by the
-//! configuration); a JWKS is fetched again after [`JWKS_TTL_MS`] or when a
+//! configuration); a JWKS is fetched again after `JWKS_TTL_MS` or when a
 //! signature needs a key it lacks (one refetch per login serves the id_token
 //! and userinfo alike).
 
