@@ -5,6 +5,7 @@
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::Alg;
@@ -50,7 +51,7 @@ pub fn verify_with_jwks(token: &str, jwks: &Value, accepted: &[Alg]) -> Result<(
             got: format!("{:?}", header.alg),
             accepted: names.join(", "),
         })?;
-    let set: JwkSet = serde_json::from_value(jwks.clone()).map_err(|e| JwsError::BadJwks(e.to_string()))?;
+    let set = JwkSet::deserialize(jwks).map_err(|e| JwsError::BadJwks(e.to_string()))?;
     let candidates: Vec<_> = match &header.kid {
         Some(kid) => {
             let found: Vec<_> = set

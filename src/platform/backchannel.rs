@@ -33,6 +33,35 @@ struct Tap {
     clock: Clock,
 }
 
+/// The bounded copy of a request the journal keeps, taken before sending.
+struct Sent {
+    started_ms: i64,
+    method: String,
+    url: String,
+    url_cut: bool,
+    half: Half,
+    token: Option<String>,
+}
+
+impl Sent {
+    fn of(tap: &Tap, request: &HttpRequest) -> Self {
+        let (url, url_cut) = Record::keep_url(&request.uri().to_string());
+        Self {
+            started_ms: tap.clock.now_ms(),
+            method: request.method().to_string(),
+            url,
+            url_cut,
+            half: Half::capture(request.headers(), request.body()),
+            token: request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(fingerprint),
+        }
+    }
+}
+
 /// The hub's calls to one identity provider during one request.
 #[derive(Clone)]
 pub(crate) struct BackChannel {
@@ -81,9 +110,11 @@ impl BackChannel {
         {
             request.headers_mut().insert(FLOW_HEADER, flow);
         }
-        let started_ms = self.tap.as_ref().map_or(0, |t| t.clock.now_ms());
+        // What the journal keeps of the request is taken before it is sent
+        // (only for external providers: no copy otherwise).
+        let sent = self.tap.as_ref().map(|tap| Sent::of(tap, &request));
         let timer = Instant::now();
-        let result = AsyncHttpClient::call(&self.http, request.clone()).await;
+        let result = AsyncHttpClient::call(&self.http, request).await;
         let result = result.and_then(|r| {
             if r.body().len() > ANSWER_LIMIT {
                 Err(HttpClientError::Other(format!(
@@ -97,8 +128,8 @@ impl BackChannel {
         if let Ok(response) = &result {
             *self.seen.lock() = Some(Answer::of(response));
         }
-        if let Some(tap) = &self.tap {
-            self.record(tap, name, &request, result.as_ref().ok(), started_ms, timer);
+        if let (Some(tap), Some(sent)) = (&self.tap, sent) {
+            self.record(tap, name, sent, result.as_ref().ok(), timer);
         }
         result
     }
@@ -130,25 +161,7 @@ impl BackChannel {
         }
     }
 
-    fn record(
-        &self,
-        tap: &Tap,
-        name: &str,
-        request: &HttpRequest,
-        response: Option<&HttpResponse>,
-        started_ms: i64,
-        timer: Instant,
-    ) {
-        if !tap.journal.enabled() {
-            return;
-        }
-        let (url, url_cut) = Record::keep_url(&request.uri().to_string());
-        let token = request
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(fingerprint);
+    fn record(&self, tap: &Tap, name: &str, sent: Sent, response: Option<&HttpResponse>, timer: Instant) {
         let record = Record {
             meta: Meta {
                 seq: 0,
@@ -158,19 +171,19 @@ impl BackChannel {
                 endpoint: format!("idp.{}.{name}", self.idp),
                 from: Party::Platform,
                 to: format!("idp:{}", self.idp),
-                started_ms,
+                started_ms: sent.started_ms,
                 duration_ms: timer.elapsed().as_secs_f64() * 1000.0,
-                method: request.method().to_string(),
+                method: sent.method,
             },
-            url,
-            url_cut,
-            request: Half::capture(request.headers(), request.body()),
+            url: sent.url,
+            url_cut: sent.url_cut,
+            request: sent.half,
             status: response.map_or(0, |r| r.status().as_u16()),
             response: response.map_or_else(Half::default, |r| Half::capture(r.headers(), r.body())),
             response_note: response
                 .is_none()
                 .then_some("no answer (connection failed or answer refused)"),
-            token_fingerprint: token,
+            token_fingerprint: sent.token,
             error_code: None,
         };
         tap.journal.record_call(record, tap.clock.now_ms());

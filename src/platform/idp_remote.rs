@@ -46,6 +46,15 @@ pub(crate) struct Endpoints {
     pub(crate) userinfo_algs: Vec<Alg>,
 }
 
+impl Endpoints {
+    /// The algorithms its JWKS must hold a key for: the id_token's, then userinfo's.
+    pub(crate) fn key_algs(&self) -> Vec<Alg> {
+        let mut algs = self.id_token_algs.clone();
+        algs.extend(self.userinfo_algs.iter().filter(|a| !self.id_token_algs.contains(a)));
+        algs
+    }
+}
+
 /// A provider's JWKS, as fetched and as the `openidconnect` crate reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
@@ -316,9 +325,7 @@ impl Reach<'_> {
         {
             return Ok(keys);
         }
-        let mut algs = ep.id_token_algs.clone();
-        algs.extend(ep.userinfo_algs.iter().filter(|a| !ep.id_token_algs.contains(a)));
-        let keys = fetch_keys(self.bc, &ep.jwks, &algs, self.now_ms).await?;
+        let keys = fetch_keys(self.bc, &ep.jwks, &ep.key_algs(), self.now_ms).await?;
         self.remotes.0.lock().insert(
             idp.id.clone(),
             Remote {
@@ -338,7 +345,7 @@ pub async fn probe(http: &reqwest::Client, idp: &IdpConfig) -> Result<String, Re
     };
     let bc = BackChannel::new(http, &idp.id, None, None);
     let ep = discover(&bc, discovery_url).await?;
-    let keys = fetch_keys(&bc, &ep.jwks, &ep.id_token_algs, 0).await?;
+    let keys = fetch_keys(&bc, &ep.jwks, &ep.key_algs(), 0).await?;
     let names = |algs: &[Alg]| algs.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
     let count = keys.raw.get("keys").and_then(Value::as_array).map_or(0, Vec::len);
     Ok(format!(

@@ -158,7 +158,7 @@ async fn the_journal_holds_the_hubs_exchanges_with_the_external_provider_in_the_
     let (app, idp) = with_provider(Behaviour::default()).await;
     logged_in(&app, &idp).await;
     let journal = fetch_json(&app.url(&format!("/_fcmock/api/journal?endpoint=idp.{ID}."))).await;
-    let entries = journal["exchanges"].as_array().or(journal.as_array()).unwrap().clone();
+    let entries = journal["exchanges"].as_array().unwrap().clone();
     let endpoints: Vec<&str> = entries.iter().filter_map(|e| e["endpoint"].as_str()).collect();
     for name in ["discovery", "jwks", "token", "userinfo"] {
         assert!(
@@ -205,7 +205,7 @@ async fn each_authorize_starts_its_own_flow_even_with_a_session_cookie() {
     // Same browser (same fc_session_id cookie), a second authorize.
     browser.open(&url, &app.base).await;
     let journal = fetch_json(&app.url("/_fcmock/api/journal?endpoint=fc.authorize")).await;
-    let entries: Vec<Value> = journal["exchanges"].as_array().or(journal.as_array()).unwrap().clone();
+    let entries: Vec<Value> = journal["exchanges"].as_array().unwrap().clone();
     assert_eq!(entries.len(), 2);
     let flows: Vec<&str> = entries.iter().map(|e| e["flow"].as_str().unwrap()).collect();
     assert_ne!(flows[0], flows[1], "{entries:?}");
@@ -296,7 +296,7 @@ async fn the_hubs_calls_to_a_built_in_provider_are_in_the_login_flow_too() {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     full_login(&app, &rp, "camille-rochefort", "ameli", &["profile"]).await;
     let journal = fetch_json(&app.url("/_fcmock/api/journal")).await;
-    let entries: Vec<Value> = journal["exchanges"].as_array().or(journal.as_array()).unwrap().clone();
+    let entries: Vec<Value> = journal["exchanges"].as_array().unwrap().clone();
     let flow_of = |endpoint: &str| {
         entries
             .iter()
