@@ -21,7 +21,8 @@
 //!   under `/idp/{id}`), [`data_providers`] (`/dp/{id}`), [`control`]
 //!   (`/_fcmock` pages, health and control API);
 //! - [`server`] ([`server::AppState`], [`server::build_router`],
-//!   [`server::serve`]) and [`bench`](mod@bench);
+//!   [`server::serve`]), [`bench`](mod@bench) and [`portal`] (`fcmock
+//!   check`: a portal driven through logins and judged);
 //! - [`cli`], which nothing imports.
 //!
 //! # Request flow
@@ -51,6 +52,7 @@ pub mod oidc;
 pub mod paths;
 pub mod personas;
 pub mod platform;
+pub mod portal;
 pub mod rng;
 pub mod scenarios;
 pub mod server;

@@ -168,7 +168,9 @@ fn authorize(base: &str, prefix: &str, client: &str, acr: &str) -> String {
 
 async fn click(client: &Client, css: &str) {
     client
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .click()
@@ -177,10 +179,13 @@ async fn click(client: &Client, css: &str) {
 }
 
 async fn fill(client: &Client, css: &str, text: &str) {
+    // The click before may still be loading the page: wait for the field.
     client
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
         .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
         .send_keys(text)
         .await
         .unwrap();
@@ -260,12 +265,21 @@ async fn a_citizen_logs_in_with_the_keyboard_and_the_service_provider_gets_a_cod
     fill(&client, "input[name=password]", "123").await;
     let title = client.title().await.unwrap();
     click(&client, "[data-testid=idp-login-form] button[type=submit]").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    if let Ok(button) = client.find(Locator::Css("[data-testid=consent-continue]")).await {
-        button.click().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait (up to 10 s) for the consent page or the redirect to the service
+    // provider, whichever comes; pages load at their own pace on CI machines.
+    let mut consented = false;
+    let mut url = client.current_url().await.unwrap();
+    for _ in 0..100 {
+        url = client.current_url().await.unwrap();
+        if url.as_str().starts_with("http://localhost:3000/") {
+            break;
+        }
+        if !consented && let Ok(button) = client.find(Locator::Css("[data-testid=consent-continue]")).await {
+            button.click().await.unwrap();
+            consented = true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let url = client.current_url().await.unwrap();
     client.close().await.unwrap();
     assert!(
         url.as_str().starts_with("http://localhost:3000/callback?code="),

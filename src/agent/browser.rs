@@ -84,6 +84,22 @@ impl Page {
             .select(&form_sel)
             .find(|f| f.value().attr("data-testid") == Some(testid) || f.select(&marker).next().is_some())
             .ok_or_else(|| AgentError::Page(format!("no form with data-testid `{testid}` at {}", self.url)))?;
+        self.form_element(form)
+    }
+
+    /// The `href` of the first element with `data-testid="{id}"`, made absolute.
+    pub fn testid_href(&self, id: &str) -> Option<String> {
+        let sel = selector(&format!("[data-testid=\"{id}\"]")).ok()?;
+        let html = self.html();
+        let href = html.select(&sel).next()?.value().attr("href")?;
+        url::Url::parse(&self.url)
+            .and_then(|b| b.join(href))
+            .ok()
+            .map(|u| u.to_string())
+    }
+
+    /// A form element of this page, as a browser would submit it.
+    pub fn form_element(&self, form: ElementRef<'_>) -> Result<Form, AgentError> {
         let action = form.value().attr("action").unwrap_or_default();
         let action = url::Url::parse(&self.url)
             .and_then(|base| base.join(action))

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{AgentError, Rejection};
 
 /// Seconds of clock skew tolerated on `exp` and `iat`.
-const LEEWAY_S: i64 = 5;
+pub(crate) const LEEWAY_S: i64 = 5;
 
 /// Verification keys of one issuer, by kid.
 pub struct Jwks {

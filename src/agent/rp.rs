@@ -57,9 +57,13 @@ pub struct Userinfo {
     pub body: String,
 }
 
+/// How the `iat` check's refusal starts (openidconnect reports it as `Expired`).
+const IAT_IN_FUTURE: &str = "issued in the future";
+
 /// Maps `openidconnect`'s verification errors to the catalogue's reasons.
 fn rejection_of(e: &ClaimsVerificationError) -> Rejection {
     match e {
+        ClaimsVerificationError::Expired(m) if m.starts_with(IAT_IN_FUTURE) => Rejection::IssuedInFuture,
         ClaimsVerificationError::Expired(_) => Rejection::Expired,
         ClaimsVerificationError::InvalidAudience(_) => Rejection::WrongAudience,
         ClaimsVerificationError::InvalidIssuer(_) => Rejection::WrongIssuer,
@@ -164,10 +168,23 @@ impl RelyingParty {
         let id_token = tokens
             .id_token()
             .ok_or_else(|| AgentError::rejected(Rejection::MissingClaim, "no id_token in the token response"))?;
-        let verifier = self.client.id_token_verifier().set_allowed_algs(vec![
-            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        ]);
+        // openidconnect accepts any `iat`; a careful relying party refuses
+        // one in the future (beyond the usual skew), as the agent's JWT check does.
+        let now = crate::clock::Clock::system().now_ms() / 1000;
+        let verifier = self
+            .client
+            .id_token_verifier()
+            .set_allowed_algs(vec![
+                CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            ])
+            .set_issue_time_verifier_fn(move |iat| {
+                if iat.timestamp() > now + super::jwks::LEEWAY_S {
+                    Err(format!("{IAT_IN_FUTURE}: iat {} is after now {now}", iat.timestamp()))
+                } else {
+                    Ok(())
+                }
+            });
         let claims = id_token
             .claims(&verifier, &Nonce::new(nonce.to_owned()))
             .map_err(|e| AgentError::rejected(rejection_of(&e), e.to_string()))?

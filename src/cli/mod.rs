@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod check;
 mod personas;
 mod serve;
 
@@ -48,6 +49,10 @@ pub enum Command {
     /// Load test: complete headless login flows (authorize → code → token →
     /// userinfo, signatures verified) at a given concurrency.
     Bench(BenchArgs),
+    /// Check a portal against FranceConnect's rules: a happy path, the
+    /// rules on its requests, then one fault per login (spoiled tokens,
+    /// login CSRF, replay, errors); PASS, FAIL with evidence, or INCONCLUSIVE.
+    Check(check::CheckArgs),
     /// Ask a running fcmock whether it is healthy (exit 0) or not (exit 1):
     /// the container's HEALTHCHECK, with no curl in the image.
     Health {
@@ -279,6 +284,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Scenario(ScenarioCommand::Validate { files, config })) => validate_scenarios(&files, &config),
         Some(Command::Health { url, timeout }) => health(url, timeout).await,
         Some(Command::Bench(args)) => bench(args).await,
+        Some(Command::Check(args)) => check::run(args).await,
         None => serve_command(cli.serve).await,
     }
 }

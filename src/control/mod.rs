@@ -96,6 +96,7 @@ async fn clients(State(state): State<ControlState>) -> Json<Value> {
                 "token_endpoint_auth_method": c.token_endpoint_auth_method,
                 "scopes": c.scopes,
                 "claims": c.claims,
+                "platform": c.platform,
                 "issuer": state.issuer(),
             })
         })

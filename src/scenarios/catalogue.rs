@@ -3,7 +3,7 @@
 //! the hub must absorb, each with what a careful party must do about it.
 //!
 //! This is data, not code: the tests run every entry against a real relying
-//! party and the real hub, and the conformance checker (to come) will run
+//! party and the real hub, and the conformance checker (`fcmock check`) runs
 //! the token entries against a commune's portal and report the ones it
 //! wrongly accepts. Each `fault` is the scenario-file text of the fault
 //! (the value of `id_token:`, `userinfo:`, or the whole fault entry).
@@ -49,7 +49,7 @@ impl TokenFaultCase {
 }
 
 /// Every token fault a relying party must refuse, with its reason.
-pub const TOKEN_FAULTS: [TokenFaultCase; 15] = [
+pub const TOKEN_FAULTS: [TokenFaultCase; 16] = [
     id("id_token.signature_bad", "{ signature: bad }", Rejection::BadSignature),
     id("id_token.alg_none", "{ signature: none }", Rejection::Unsigned),
     id("id_token.kid_unknown", "{ kid: unknown }", Rejection::UnknownKey),
@@ -71,6 +71,7 @@ pub const TOKEN_FAULTS: [TokenFaultCase; 15] = [
     id("id_token.nonce_wrong", "{ nonce: wrong }", Rejection::WrongNonce),
     id("id_token.nonce_missing", "{ nonce: missing }", Rejection::WrongNonce),
     id("id_token.expired", "{ expired: true }", Rejection::Expired),
+    id("id_token.iat_future", "{ iat_future: true }", Rejection::IssuedInFuture),
     id("id_token.sub_missing", "{ drop: [sub] }", Rejection::MissingClaim),
     id("id_token.exp_missing", "{ drop: [exp] }", Rejection::MissingClaim),
     id("id_token.iat_missing", "{ drop: [iat] }", Rejection::MissingClaim),

@@ -49,7 +49,7 @@ async fn spoiled_id_tokens_are_rejected_by_a_real_relying_party() {
     // relying party *for the catalogue's reason*: a flow broken for another
     // reason fails here.
     let cases = TOKEN_FAULTS.iter().filter(|c| c.target == TokenTarget::IdToken);
-    assert_eq!(cases.clone().count(), 12);
+    assert_eq!(cases.clone().count(), 13);
     for (client, secret) in [(PUBLIC_CLIENT, PUBLIC_SECRET), (PRIVATE_CLIENT, PRIVATE_SECRET)] {
         for case in cases.clone() {
             let app = TestApp::spawn().await;

@@ -29,7 +29,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
     ),
     ("agent", &["agent"]),
     ("role", &["platform", "idp", "data_providers", "control"]),
-    ("server", &["server", "bench"]),
+    ("server", &["server", "bench", "portal"]),
     ("cli", &["cli"]),
 ];
 

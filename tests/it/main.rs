@@ -11,6 +11,7 @@
 //! client that reads the pages like a browser would.
 
 mod bench;
+mod check;
 mod cli;
 mod connections;
 mod data;
@@ -32,6 +33,7 @@ mod large_sets;
 mod layers;
 mod pages;
 mod personas;
+mod portals;
 mod props;
 mod readme;
 mod recipes;

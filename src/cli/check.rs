@@ -1,0 +1,153 @@
+//! `fcmock check`: the conformance catalogue against a portal, with its
+//! reports (text on the terminal or CI log, `--junit`, `--html`).
+
+use std::io::IsTerminal as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::ConfigArgs;
+use crate::portal::check::{self, Target};
+use crate::portal::fcmock::Fcmock;
+use crate::portal::report::{Outcome, Report, Verdict, line};
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The portal's base URL (its pages and callback are under it).
+    #[arg(long)]
+    pub portal: String,
+    /// Where a citizen starts on the portal: the page with the
+    /// FranceConnect button or the route it leads to (a path under --portal, or a URL).
+    #[arg(long)]
+    pub start: String,
+    /// The portal's client_id at fcmock.
+    #[arg(long)]
+    pub client: String,
+    /// A running fcmock to use, where the portal's client is registered
+    /// (default: start one in this process with --config).
+    #[arg(long)]
+    pub fcmock: Option<String>,
+    /// Token for a running fcmock's control API (its --control-token).
+    #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+    /// Without --fcmock: where the in-process fcmock listens; the portal
+    /// must be configured with this address as FranceConnect's.
+    #[arg(long, default_value = "127.0.0.1:7080")]
+    pub listen: SocketAddr,
+    /// Without --fcmock: the URL browsers reach it at (default http://localhost:PORT).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Text the portal shows only to a logged-in citizen (default: the persona's first given name).
+    #[arg(long)]
+    pub logged_in_marker: Option<String>,
+    /// Persona to log in as (default: the first listed).
+    #[arg(long)]
+    pub persona: Option<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// For each failure, print what the portal must do and the FranceConnect rule behind it (French and English).
+    #[arg(long)]
+    pub explain: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Prints outcomes as they come: a counter rewritten in place on a
+/// terminal, one plain line each in CI logs (and every failure in full).
+pub(super) fn progress(total_hint: usize) -> impl FnMut(&Outcome, usize) + Send {
+    let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    move |o: &Outcome, n: usize| {
+        if live {
+            eprint!("\r\x1b[2K[{n}/{total_hint}] {} {}", o.verdict.word(), o.id);
+            if o.verdict != Verdict::Pass {
+                eprintln!();
+            }
+        } else {
+            eprintln!("[{n}] {}", line(o));
+        }
+    }
+}
+
+pub(super) fn write_reports(report: &Report, junit: Option<&Path>, html: Option<&Path>) -> Result<(), String> {
+    if let Some(path) = junit {
+        std::fs::write(path, report.junit()).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        eprintln!("JUnit report: {}", path.display());
+    }
+    if let Some(path) = html {
+        std::fs::write(path, report.html()).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        eprintln!("HTML report: {}", path.display());
+    }
+    Ok(())
+}
+
+pub(super) async fn connect_or_start(
+    url: Option<&str>,
+    token: Option<String>,
+    config: &ConfigArgs,
+    listen: SocketAddr,
+    public_url: Option<String>,
+) -> Result<Fcmock, String> {
+    match url {
+        Some(url) => Fcmock::connect(url, token)
+            .await
+            .map_err(|e| format!("fcmock at {url}: {e}")),
+        None => {
+            let cfg = super::load_config(config).map_err(|e| e.to_string())?;
+            let f = Fcmock::start(cfg, listen, public_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("fcmock started in this process at {}", f.base);
+            Ok(f)
+        }
+    }
+}
+
+pub(super) async fn run(args: CheckArgs) -> ExitCode {
+    let fcmock = match connect_or_start(
+        args.fcmock.as_deref(),
+        args.control_token.clone(),
+        &args.config,
+        args.listen,
+        args.public_url.clone(),
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("fcmock check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let target = Target {
+        portal: args.portal.trim_end_matches('/').to_owned(),
+        start: args.start.clone(),
+        client_id: args.client.clone(),
+        marker: args.logged_in_marker.clone(),
+        persona: args.persona.clone(),
+    };
+    let mut show = progress(check::CATALOGUE_SIZE);
+    let report = match check::run(&fcmock, &target, &mut show).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("\nfcmock check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!();
+    print!("{}", report.text(args.explain));
+    if let Err(e) = write_reports(&report, args.junit.as_deref(), args.html.as_deref()) {
+        eprintln!("fcmock check: {e}");
+        return ExitCode::from(2);
+    }
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
