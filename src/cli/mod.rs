@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-mod check;
 mod personas;
+mod portal;
 mod serve;
 
 pub use serve::banner;
@@ -52,7 +52,7 @@ pub enum Command {
     /// Check a portal against FranceConnect's rules: a happy path, the
     /// rules on its requests, then one fault per login (spoiled tokens,
     /// login CSRF, replay, errors); PASS, FAIL with evidence, or INCONCLUSIVE.
-    Check(check::CheckArgs),
+    Check(Box<portal::CheckArgs>),
     /// Ask a running fcmock whether it is healthy (exit 0) or not (exit 1):
     /// the container's HEALTHCHECK, with no curl in the image.
     Health {
@@ -117,6 +117,9 @@ pub enum ScenarioCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Play the journeys of scenario files against a portal (a browser per
+    /// journey, the file's faults in force), with JUnit and HTML reports.
+    Run(Box<portal::RunArgs>),
 }
 
 /// Where the configuration comes from (shared by every command that reads it).
@@ -284,7 +287,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Scenario(ScenarioCommand::Validate { files, config })) => validate_scenarios(&files, &config),
         Some(Command::Health { url, timeout }) => health(url, timeout).await,
         Some(Command::Bench(args)) => bench(args).await,
-        Some(Command::Check(args)) => check::run(args).await,
+        Some(Command::Check(args)) => portal::run(*args).await,
+        Some(Command::Scenario(ScenarioCommand::Run(args))) => portal::run_journeys(*args).await,
         None => serve_command(cli.serve).await,
     }
 }

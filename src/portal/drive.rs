@@ -29,7 +29,8 @@ pub enum AtFcmock {
     Login(Account),
     /// Goes back to the portal from the wall ("Revenir sur …": `access_denied`).
     CancelAtWall,
-    /// Picks the provider, cancels on its page, then goes back from the wall.
+    /// Picks the provider (empty: the first on the wall), cancels on its
+    /// page, then goes back from the wall.
     CancelAtIdp(String),
 }
 
@@ -246,7 +247,13 @@ impl Citizen {
         match what {
             AtFcmock::CancelAtWall => self.back_from_wall(&wall).await,
             AtFcmock::CancelAtIdp(idp) => {
-                let login = self.submit(&wall, &format!("idp-{idp}"), &[]).await?;
+                let testid = if idp.is_empty() {
+                    first_idp(&wall)
+                        .ok_or_else(|| PortalError::Fcmock(format!("no identity provider on {}", wall.url)))?
+                } else {
+                    format!("idp-{idp}")
+                };
+                let login = self.submit(&wall, &testid, &[]).await?;
                 if let Some(end) = self.left(&login) {
                     return Ok(end);
                 }
@@ -261,15 +268,21 @@ impl Citizen {
                 self.back_from_wall(&wall).await
             }
             AtFcmock::Login(account) => {
-                let login = self.submit(&wall, &format!("idp-{}", account.idp), &[]).await?;
-                if let Some(end) = self.left(&login) {
-                    return Ok(end);
-                }
-                let creds = [
-                    ("login", account.login.as_str()),
-                    ("password", account.password.as_str()),
-                ];
-                let after = self.submit(&login, "idp-login-form", &creds).await?;
+                // With a FranceConnect session (SSO) the wall is skipped
+                // and the consent page comes at once.
+                let after = if wall.testid("consent-continue").is_some() {
+                    wall
+                } else {
+                    let login = self.submit(&wall, &format!("idp-{}", account.idp), &[]).await?;
+                    if let Some(end) = self.left(&login) {
+                        return Ok(end);
+                    }
+                    let creds = [
+                        ("login", account.login.as_str()),
+                        ("password", account.password.as_str()),
+                    ];
+                    self.submit(&login, "idp-login-form", &creds).await?
+                };
                 if let Some(end) = self.left(&after) {
                     return Ok(end);
                 }
@@ -340,15 +353,29 @@ impl Citizen {
             Lead::Form { action, get, fields } => self.send(&action, get, &fields).await?,
         };
         for _ in 0..MAX_HOPS {
-            match Self::next_of(&page) {
-                Some(next) => page = self.get(&next).await?,
-                None => return Ok(Some(page)),
+            if let Some(next) = Self::next_of(&page) {
+                page = self.get(&next).await?;
+            } else if let Ok(form) = page.form("auto-form") {
+                // A page that posts itself with a script: a browser would.
+                page = self.send(&form.action, form.get, &form.fields).await?;
+            } else {
+                return Ok(Some(page));
             }
         }
         Err(PortalError::Portal(format!(
             "more than {MAX_HOPS} redirects while logging out"
         )))
     }
+}
+
+/// The `data-testid` of the first identity provider offered on the wall.
+fn first_idp(wall: &Page) -> Option<String> {
+    let html = Html::parse_document(&wall.body);
+    let sel = Selector::parse("[data-testid^=\"idp-\"]").ok()?;
+    html.select(&sel)
+        .filter_map(|e| e.value().attr("data-testid"))
+        .find(|t| *t != "idp-list")
+        .map(str::to_owned)
 }
 
 fn logout_lead(page: &Page) -> Option<Lead> {

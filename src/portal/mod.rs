@@ -1,7 +1,7 @@
 //! Tools that drive a commune's portal through FranceConnect logins and
 //! judge what it does: `fcmock check` (a catalogue of conformance checks,
 //! [`check`]) and `fcmock scenario run` (journeys written in scenario
-//! files).
+//! files, [`journey`]).
 //!
 //! Both act as the citizen's browser ([`drive::Citizen`]: cookies, forms
 //! read with a real HTML parser), speak to fcmock only over HTTP
@@ -13,6 +13,7 @@
 pub mod check;
 pub mod drive;
 pub mod fcmock;
+pub mod journey;
 pub mod report;
 mod report_html;
 

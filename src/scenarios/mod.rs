@@ -13,6 +13,7 @@
 //! with a persona (magic personas).
 
 pub mod catalogue;
+pub mod journey;
 pub mod parse;
 pub mod tokens;
 pub mod transport;
@@ -39,6 +40,8 @@ pub struct Scenario {
     pub clock: Option<ClockStep>,
     /// Key-rotation steps applied when the scenario loads.
     pub keys: Vec<String>,
+    /// Journeys for `fcmock scenario run` (serving ignores them).
+    pub journeys: Vec<journey::Journey>,
 }
 
 /// A clock change in a scenario.
@@ -158,6 +161,7 @@ impl Scenarios {
                 faults: p.faults.clone(),
                 clock: None,
                 keys: Vec::new(),
+                journeys: Vec::new(),
             };
             self.insert(Some(format!("persona-{}", p.id)), scenario, true)?;
         }
@@ -262,6 +266,7 @@ mod tests {
             faults,
             clock: None,
             keys: vec![],
+            journeys: vec![],
         }
     }
 

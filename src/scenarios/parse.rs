@@ -24,6 +24,8 @@ struct RawScenario {
     clock: Option<RawClock>,
     #[serde(default)]
     keys: Vec<Spanned<String>>,
+    #[serde(default)]
+    journeys: Vec<Spanned<super::journey::RawJourney>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +83,7 @@ pub fn parse(file: &str, text: &str, config: &Config) -> Result<Scenario, Config
         .enumerate()
         .filter_map(|(i, f)| build_fault(f, &format!("faults[{i}]"), &known, None, &mut errors))
         .collect();
+    let journeys = super::journey::build(&raw.journeys, &known, &mut errors);
     if !errors.list.is_empty() {
         return Err(ConfigErrors(errors.list));
     }
@@ -94,6 +97,7 @@ pub fn parse(file: &str, text: &str, config: &Config) -> Result<Scenario, Config
             advance_seconds: c.advance_seconds,
         }),
         keys: raw.keys.into_iter().map(|k| k.value).collect(),
+        journeys,
     })
 }
 

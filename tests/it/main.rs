@@ -29,6 +29,7 @@ mod interop;
 mod journal;
 mod journal_bounds;
 mod journey;
+mod journeys;
 mod large_sets;
 mod layers;
 mod pages;

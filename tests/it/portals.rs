@@ -6,7 +6,7 @@
 //! checks, calls userinfo before judging the id_token, and logs out without
 //! `state`. Both check `state` at the callback.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -34,6 +34,8 @@ struct Session {
     logout_state: Option<String>,
     given_name: Option<String>,
     id_token: Option<String>,
+    /// Said once on the next page.
+    flash: Option<String>,
 }
 
 #[derive(Clone)]
@@ -42,6 +44,8 @@ struct Portal {
     base: String,
     issuer: String,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
+    /// The "comptes usagers": one per FranceConnect sub.
+    accounts: Arc<Mutex<HashSet<String>>>,
     http: reqwest::Client,
 }
 
@@ -71,6 +75,7 @@ pub fn serve(bound: Bound, care: Care, fcmock: &str) -> String {
         base: bound.base.clone(),
         issuer: format!("{fcmock}/api/v2"),
         sessions: Arc::default(),
+        accounts: Arc::default(),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -130,11 +135,17 @@ fn with_cookie(mut resp: Response, id: &str, new: bool) -> Response {
 }
 
 async fn home(State(p): State<Portal>, headers: HeaderMap) -> Response {
-    let (_, s, _) = p.session(&headers);
+    let (id, mut s, _) = p.session(&headers);
+    let flash = s
+        .flash
+        .take()
+        .map(|f| format!("<p role=\"status\">{f}</p>"))
+        .unwrap_or_default();
+    p.save(&id, s.clone());
     match s.given_name {
         Some(name) => page(
             StatusCode::OK,
-            &format!("<h1>Bonjour {name}</h1><p><a href=\"/logout\">Se déconnecter</a></p>"),
+            &format!("<h1>Bonjour {name}</h1>{flash}<p><a href=\"/logout\">Se déconnecter</a></p>"),
         ),
         None => page(
             StatusCode::OK,
@@ -181,7 +192,13 @@ async fn callback(State(p): State<Portal>, headers: HeaderMap, Query(q): Query<H
         Care::Careless => careless(&p, code).await,
     };
     match result {
-        Ok((given_name, id_token)) => {
+        Ok((given_name, id_token, sub)) => {
+            let created = p.accounts.lock().unwrap().insert(sub);
+            s.flash = Some(if created {
+                "Votre compte usager a été créé.".to_owned()
+            } else {
+                "Bon retour parmi nous.".to_owned()
+            });
             s.given_name = Some(given_name);
             s.id_token = Some(id_token);
             p.save(&id, s);
@@ -194,7 +211,7 @@ async fn callback(State(p): State<Portal>, headers: HeaderMap, Query(q): Query<H
     }
 }
 
-async fn careful(p: &Portal, code: &str, nonce: &str) -> Result<(String, String), String> {
+async fn careful(p: &Portal, code: &str, nonce: &str) -> Result<(String, String, String), String> {
     // Discovered at each login: a rotated key is found in the fresh JWKS.
     let rp = RelyingParty::discover(&p.issuer, CLIENT_ID, SECRET, &format!("{}/callback", p.base))
         .await
@@ -212,7 +229,7 @@ async fn careful(p: &Portal, code: &str, nonce: &str) -> Result<(String, String)
     let now = fcmock::clock::Clock::system().now_ms() / 1000;
     let claims = rp.verify_userinfo(&info, &sub, now).await.map_err(|e| e.to_string())?;
     let name = claims["given_name"].as_str().unwrap_or_default().to_owned();
-    Ok((name, result.raw_id_token))
+    Ok((name, result.raw_id_token, sub))
 }
 
 fn payload(jwt: &str) -> Value {
@@ -223,7 +240,7 @@ fn payload(jwt: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-async fn careless(p: &Portal, code: &str) -> Result<(String, String), String> {
+async fn careless(p: &Portal, code: &str) -> Result<(String, String, String), String> {
     let token: Value = p
         .http
         .post(format!("{}/token", p.issuer))
@@ -283,7 +300,8 @@ async fn careless(p: &Portal, code: &str) -> Result<(String, String), String> {
     if claims["acr"].as_str() != Some("eidas1") || claims["amr"].as_array().is_none_or(Vec::is_empty) {
         return Err("acr or amr".to_owned());
     }
-    Ok((info["given_name"].as_str().unwrap_or_default().to_owned(), id_token))
+    let name = info["given_name"].as_str().unwrap_or_default().to_owned();
+    Ok((name, id_token, sub.to_owned()))
 }
 
 async fn logout(State(p): State<Portal>, headers: HeaderMap) -> Response {

@@ -1,5 +1,6 @@
-//! `fcmock check`: the conformance catalogue against a portal, with its
-//! reports (text on the terminal or CI log, `--junit`, `--html`).
+//! `fcmock check` (the conformance catalogue against a portal) and
+//! `fcmock scenario run` (journeys from scenario files against a portal),
+//! with their reports: text on the terminal or CI log, `--junit`, `--html`.
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use clap::Args;
 use super::ConfigArgs;
 use crate::portal::check::{self, Target};
 use crate::portal::fcmock::Fcmock;
+use crate::portal::journey::{self, JourneyFile, RunOptions};
 use crate::portal::report::{Outcome, Report, Verdict, line};
 
 #[derive(Debug, Clone, Args)]
@@ -143,6 +145,126 @@ pub(super) async fn run(args: CheckArgs) -> ExitCode {
     print!("{}", report.text(args.explain));
     if let Err(e) = write_reports(&report, args.junit.as_deref(), args.html.as_deref()) {
         eprintln!("fcmock check: {e}");
+        return ExitCode::from(2);
+    }
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Scenario files with `journeys:`.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The portal's base URL.
+    #[arg(long)]
+    pub portal: String,
+    /// The portal's client_id, for files that name no `clients:` (their
+    /// faults are bound to it).
+    #[arg(long)]
+    pub client: Option<String>,
+    /// A running fcmock to use (default: start one in this process with --config).
+    #[arg(long)]
+    pub fcmock: Option<String>,
+    /// Token for a running fcmock's control API (its --control-token).
+    #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+    /// Without --fcmock: where the in-process fcmock listens.
+    #[arg(long, default_value = "127.0.0.1:7080")]
+    pub listen: SocketAddr,
+    /// Without --fcmock: the URL browsers reach it at (default http://localhost:PORT).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Files run at once, when their clients differ.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// The configuration the files are validated against (and the in-process fcmock serves).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+fn read_journeys(args: &RunArgs) -> Result<Vec<JourneyFile>, String> {
+    let cfg = super::load_config(&args.config).map_err(|e| e.to_string())?;
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.files {
+        let name = path.display().to_string();
+        let text = match crate::config::read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        match crate::scenarios::parse::parse(&name, &text, &cfg) {
+            Ok(scenario) if scenario.journeys.is_empty() => {
+                errors.push(format!("{name}: no `journeys:` in this scenario file"));
+            }
+            Ok(scenario) => files.push(JourneyFile {
+                path: name,
+                text,
+                scenario,
+            }),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+pub(super) async fn run_journeys(args: RunArgs) -> ExitCode {
+    let files = match read_journeys(&args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let total: usize = files.iter().map(|f| f.scenario.journeys.len()).sum();
+    let fcmock = match connect_or_start(
+        args.fcmock.as_deref(),
+        args.control_token.clone(),
+        &args.config,
+        args.listen,
+        args.public_url.clone(),
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("fcmock scenario run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let opts = RunOptions {
+        portal: args.portal.trim_end_matches('/').to_owned(),
+        client: args.client.clone(),
+        jobs: args.jobs,
+    };
+    let mut show = progress(total);
+    let report = match journey::run(std::sync::Arc::new(fcmock), files, &opts, &mut show).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("\nfcmock scenario run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!();
+    print!("{}", report.text(false));
+    if let Err(e) = write_reports(&report, args.junit.as_deref(), args.html.as_deref()) {
+        eprintln!("fcmock scenario run: {e}");
         return ExitCode::from(2);
     }
     if report.failed() {
