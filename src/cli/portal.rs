@@ -4,29 +4,21 @@
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::ConfigArgs;
+use crate::portal::PortalError;
 use crate::portal::check::{self, Target};
 use crate::portal::fcmock::Fcmock;
 use crate::portal::journey::{self, JourneyFile, RunOptions};
 use crate::portal::report::{Outcome, Report, Verdict, line};
 
+/// Which fcmock to use: a running one, or one started here.
 #[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// The portal's base URL (its pages and callback are under it).
-    #[arg(long)]
-    pub portal: String,
-    /// Where a citizen starts on the portal: the page with the
-    /// FranceConnect button or the route it leads to (a path under --portal, or a URL).
-    #[arg(long)]
-    pub start: String,
-    /// The portal's client_id at fcmock.
-    #[arg(long)]
-    pub client: String,
+pub struct FcmockArgs {
     /// A running fcmock to use, where the portal's client is registered
     /// (default: start one in this process with --config).
     #[arg(long)]
@@ -41,117 +33,47 @@ pub struct CheckArgs {
     /// Without --fcmock: the URL browsers reach it at (default http://localhost:PORT).
     #[arg(long)]
     pub public_url: Option<String>,
-    /// Text the portal shows only to a logged-in citizen (default: the persona's first given name).
-    #[arg(long)]
-    pub logged_in_marker: Option<String>,
-    /// Persona to log in as (default: the first listed).
-    #[arg(long)]
-    pub persona: Option<String>,
+    /// The configuration the in-process fcmock serves (and scenario files are validated against).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Where the reports go.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
     /// Write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
     /// Write a self-contained HTML report here.
     #[arg(long)]
     pub html: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The portal's base URL (its pages and callback are under it).
+    #[arg(long)]
+    pub portal: String,
+    /// Where a citizen starts on the portal: the page with the
+    /// FranceConnect button or the route it leads to (a path under --portal, or a URL).
+    #[arg(long)]
+    pub start: String,
+    /// The portal's client_id at fcmock.
+    #[arg(long)]
+    pub client: String,
+    /// Text the portal shows only to a logged-in citizen (default: the persona's first given name).
+    #[arg(long)]
+    pub logged_in_marker: Option<String>,
+    /// Persona to log in as (default: the first listed).
+    #[arg(long)]
+    pub persona: Option<String>,
     /// For each failure, print what the portal must do and the FranceConnect rule behind it (French and English).
     #[arg(long)]
     pub explain: bool,
     #[command(flatten)]
-    pub config: ConfigArgs,
-}
-
-/// Prints outcomes as they come: a counter rewritten in place on a
-/// terminal, one plain line each in CI logs (and every failure in full).
-pub(super) fn progress(total_hint: usize) -> impl FnMut(&Outcome, usize) + Send {
-    let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    move |o: &Outcome, n: usize| {
-        if live {
-            eprint!("\r\x1b[2K[{n}/{total_hint}] {} {}", o.verdict.word(), o.id);
-            if o.verdict != Verdict::Pass {
-                eprintln!();
-            }
-        } else {
-            eprintln!("[{n}] {}", line(o));
-        }
-    }
-}
-
-pub(super) fn write_reports(report: &Report, junit: Option<&Path>, html: Option<&Path>) -> Result<(), String> {
-    if let Some(path) = junit {
-        std::fs::write(path, report.junit()).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        eprintln!("JUnit report: {}", path.display());
-    }
-    if let Some(path) = html {
-        std::fs::write(path, report.html()).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        eprintln!("HTML report: {}", path.display());
-    }
-    Ok(())
-}
-
-pub(super) async fn connect_or_start(
-    url: Option<&str>,
-    token: Option<String>,
-    config: &ConfigArgs,
-    listen: SocketAddr,
-    public_url: Option<String>,
-) -> Result<Fcmock, String> {
-    match url {
-        Some(url) => Fcmock::connect(url, token)
-            .await
-            .map_err(|e| format!("fcmock at {url}: {e}")),
-        None => {
-            let cfg = super::load_config(config).map_err(|e| e.to_string())?;
-            let f = Fcmock::start(cfg, listen, public_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            eprintln!("fcmock started in this process at {}", f.base);
-            Ok(f)
-        }
-    }
-}
-
-pub(super) async fn run(args: CheckArgs) -> ExitCode {
-    let fcmock = match connect_or_start(
-        args.fcmock.as_deref(),
-        args.control_token.clone(),
-        &args.config,
-        args.listen,
-        args.public_url.clone(),
-    )
-    .await
-    {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("fcmock check: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let target = Target {
-        portal: args.portal.trim_end_matches('/').to_owned(),
-        start: args.start.clone(),
-        client_id: args.client.clone(),
-        marker: args.logged_in_marker.clone(),
-        persona: args.persona.clone(),
-    };
-    let mut show = progress(check::CATALOGUE_SIZE);
-    let report = match check::run(&fcmock, &target, &mut show).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("\nfcmock check: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    eprintln!();
-    print!("{}", report.text(args.explain));
-    if let Err(e) = write_reports(&report, args.junit.as_deref(), args.html.as_deref()) {
-        eprintln!("fcmock check: {e}");
-        return ExitCode::from(2);
-    }
-    if report.failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    pub reports: ReportArgs,
+    #[command(flatten)]
+    pub fcmock: FcmockArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -166,34 +88,100 @@ pub struct RunArgs {
     /// faults are bound to it).
     #[arg(long)]
     pub client: Option<String>,
-    /// A running fcmock to use (default: start one in this process with --config).
-    #[arg(long)]
-    pub fcmock: Option<String>,
-    /// Token for a running fcmock's control API (its --control-token).
-    #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
-    pub control_token: Option<String>,
-    /// Without --fcmock: where the in-process fcmock listens.
-    #[arg(long, default_value = "127.0.0.1:7080")]
-    pub listen: SocketAddr,
-    /// Without --fcmock: the URL browsers reach it at (default http://localhost:PORT).
-    #[arg(long)]
-    pub public_url: Option<String>,
     /// Files run at once, when their clients differ.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
-    /// Write a JUnit XML report here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Write a self-contained HTML report here.
-    #[arg(long)]
-    pub html: Option<PathBuf>,
-    /// The configuration the files are validated against (and the in-process fcmock serves).
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub reports: ReportArgs,
+    #[command(flatten)]
+    pub fcmock: FcmockArgs,
+}
+
+/// Prints outcomes as they come: a counter rewritten in place on a
+/// terminal, one plain line each in CI logs.
+fn progress(total: usize) -> impl FnMut(&Outcome, usize) + Send {
+    let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    move |o: &Outcome, n: usize| {
+        if live {
+            eprint!("\r\x1b[2K[{n}/{total}] {} {}", o.verdict.word(), o.id);
+            if o.verdict != Verdict::Pass {
+                eprintln!();
+            }
+        } else {
+            eprintln!("[{n}] {}", line(o));
+        }
+    }
+}
+
+async fn fcmock_for(args: &FcmockArgs) -> Result<Fcmock, String> {
+    match &args.fcmock {
+        Some(url) => Fcmock::connect(url, args.control_token.clone())
+            .await
+            .map_err(|e| format!("fcmock at {url}: {e}")),
+        None => {
+            let cfg = super::load_config(&args.config).map_err(|e| e.to_string())?;
+            let f = Fcmock::start(cfg, args.listen, args.public_url.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("fcmock started in this process at {}", f.base);
+            Ok(f)
+        }
+    }
+}
+
+/// Prints the report and writes its files: exit 0 when all passed, 1 on a
+/// failure, 2 when the run itself could not be done.
+fn conclude(command: &str, report: Result<Report, PortalError>, explain: bool, reports: &ReportArgs) -> ExitCode {
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("\n{command}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!();
+    print!("{}", report.text(explain));
+    let written = [
+        (&reports.junit, report.junit(), "JUnit"),
+        (&reports.html, report.html(), "HTML"),
+    ];
+    for (path, content, kind) in written {
+        let Some(path) = path else { continue };
+        if let Err(e) = std::fs::write(path, content) {
+            eprintln!("{command}: writing {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        eprintln!("{kind} report: {}", path.display());
+    }
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub(super) async fn run(args: CheckArgs) -> ExitCode {
+    let fcmock = match fcmock_for(&args.fcmock).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("fcmock check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let target = Target {
+        portal: args.portal.trim_end_matches('/').to_owned(),
+        start: args.start.clone(),
+        client_id: args.client.clone(),
+        marker: args.logged_in_marker.clone(),
+        persona: args.persona.clone(),
+    };
+    let mut show = progress(check::CATALOGUE_SIZE);
+    let report = check::run(&fcmock, &target, &mut show).await;
+    conclude("fcmock check", report, args.explain, &args.reports)
 }
 
 fn read_journeys(args: &RunArgs) -> Result<Vec<JourneyFile>, String> {
-    let cfg = super::load_config(&args.config).map_err(|e| e.to_string())?;
+    let cfg = super::load_config(&args.fcmock.config).map_err(|e| e.to_string())?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in &args.files {
@@ -233,15 +221,7 @@ pub(super) async fn run_journeys(args: RunArgs) -> ExitCode {
         }
     };
     let total: usize = files.iter().map(|f| f.scenario.journeys.len()).sum();
-    let fcmock = match connect_or_start(
-        args.fcmock.as_deref(),
-        args.control_token.clone(),
-        &args.config,
-        args.listen,
-        args.public_url.clone(),
-    )
-    .await
-    {
+    let fcmock = match fcmock_for(&args.fcmock).await {
         Ok(f) => f,
         Err(e) => {
             eprintln!("fcmock scenario run: {e}");
@@ -254,22 +234,6 @@ pub(super) async fn run_journeys(args: RunArgs) -> ExitCode {
         jobs: args.jobs,
     };
     let mut show = progress(total);
-    let report = match journey::run(std::sync::Arc::new(fcmock), files, &opts, &mut show).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("\nfcmock scenario run: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    eprintln!();
-    print!("{}", report.text(false));
-    if let Err(e) = write_reports(&report, args.junit.as_deref(), args.html.as_deref()) {
-        eprintln!("fcmock scenario run: {e}");
-        return ExitCode::from(2);
-    }
-    if report.failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    let report = journey::run(std::sync::Arc::new(fcmock), files, &opts, &mut show).await;
+    conclude("fcmock scenario run", report, false, &args.reports)
 }

@@ -219,6 +219,39 @@ impl Fcmock {
     }
 }
 
+/// Whether a journal exchange is at FranceConnect's `name` endpoint
+/// (`token`, `userinfo`, `session.end`), on either platform.
+pub(crate) fn at_endpoint(exchange: &Value, name: &str) -> bool {
+    let ep = exchange.get("endpoint").and_then(Value::as_str).unwrap_or_default();
+    ep.strip_prefix("fc.")
+        .or_else(|| ep.strip_prefix("fcplus."))
+        .is_some_and(|rest| rest == name)
+}
+
+/// A journal exchange's decoded parameters (secrets already redacted).
+pub(crate) fn params_of(exchange: &Value) -> Vec<(String, String)> {
+    exchange
+        .get("params")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), p.get(1)?.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A request header of a journal exchange.
+pub(crate) fn header_of<'a>(exchange: &'a Value, name: &str) -> Option<&'a str> {
+    exchange
+        .get("request_headers")?
+        .as_array()?
+        .iter()
+        .find(|h| h.get(0).and_then(Value::as_str) == Some(name))?
+        .get(1)?
+        .as_str()
+}
+
 fn client() -> Result<reqwest::Client, PortalError> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

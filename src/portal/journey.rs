@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::PortalError;
 use super::drive::{Account, AtFcmock, Citizen, FcmockEnd, visible_text};
-use super::fcmock::Fcmock;
+use super::fcmock::{Fcmock, at_endpoint, params_of};
 use super::report::{Outcome, Report, Verdict};
 use crate::agent::Page;
 use crate::scenarios::Scenario;
@@ -420,25 +420,9 @@ fn glob(pattern: &str, s: &str) -> bool {
     rest.ends_with(last)
 }
 
-fn endpoint_is(e: &Value, name: &str) -> bool {
-    let ep = e.get("endpoint").and_then(Value::as_str).unwrap_or_default();
-    ep == format!("fc.{name}") || ep == format!("fcplus.{name}")
-}
-
-fn params(e: &Value) -> Vec<(String, String)> {
-    e.get("params")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), p.get(1)?.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// What of `want` the journal does not show.
 fn journal_problem(want: &JournalExpect, exchanges: &[Value]) -> Option<String> {
-    let count = |name: &str| exchanges.iter().filter(|e| endpoint_is(e, name)).count();
+    let count = |name: &str| exchanges.iter().filter(|e| at_endpoint(e, name)).count();
     if let Some(n) = want.token
         && count("token") != n
     {
@@ -450,21 +434,21 @@ fn journal_problem(want: &JournalExpect, exchanges: &[Value]) -> Option<String> 
         return Some(format!("{} userinfo call(s), expected {n}", count("userinfo")));
     }
     if !want.logout_with.is_empty() {
-        let Some(end) = exchanges.iter().find(|e| endpoint_is(e, "session.end")) else {
+        let Some(end) = exchanges.iter().find(|e| at_endpoint(e, "session.end")) else {
             return Some("no logout through FranceConnect (session/end)".to_owned());
         };
-        let got = params(end);
+        let got = params_of(end);
         for p in &want.logout_with {
             if !got.iter().any(|(k, v)| k == p && !v.is_empty()) {
                 return Some(format!("session/end without {p}"));
             }
         }
     }
-    let tokens: Vec<&Value> = exchanges.iter().filter(|e| endpoint_is(e, "token")).collect();
+    let tokens: Vec<&Value> = exchanges.iter().filter(|e| at_endpoint(e, "token")).collect();
     if want.code_reuse == Some(false) {
         let mut codes: Vec<String> = tokens
             .iter()
-            .filter_map(|t| params(t).into_iter().find(|(k, _)| k == "code").map(|(_, v)| v))
+            .filter_map(|t| params_of(t).into_iter().find(|(k, _)| k == "code").map(|(_, v)| v))
             .collect();
         let n = codes.len();
         codes.sort();

@@ -1,6 +1,6 @@
 //! What a check or journey run found, and its three forms: plain text for
 //! a terminal or a CI log, JUnit XML for CI dashboards, and one
-//! self-contained HTML file ([`super::report_html`]).
+//! self-contained HTML file (`report_html`).
 
 use serde::Serialize;
 use serde_json::Value;

@@ -1,8 +1,8 @@
 //! Interoperability: another JOSE implementation (Python's jwcrypto) decrypts
-//! and verifies what fcmock encrypts and signs. jwcrypto is installed from
-//! PyPI into the cargo target directory on first use (wherever
-//! `CARGO_TARGET_DIR` puts it), so `cargo test` needs nothing installed by
-//! hand.
+//! and verifies what fcmock encrypts and signs. jwcrypto (and xmlschema, which
+//! `check.rs` uses on the JUnit reports) is installed from PyPI into the
+//! cargo target directory on first use (wherever `CARGO_TARGET_DIR` puts
+//! it), so `cargo test` needs nothing installed by hand.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,22 +15,22 @@ use crate::helpers::*;
 
 fn importable(dir: &Path) -> bool {
     Command::new("python3")
-        .args(["-c", "import jwcrypto"])
+        .args(["-c", "import jwcrypto, xmlschema"])
         .env("PYTHONPATH", dir)
         .status()
         .is_ok_and(|s| s.success())
 }
 
-/// A folder where jwcrypto is importable, installed once per target
+/// A folder where jwcrypto and xmlschema are importable, installed once per target
 /// directory (`CARGO_TARGET_TMPDIR` follows `CARGO_TARGET_DIR`). The install
 /// goes to a folder of this process's own and is renamed into place, so two
 /// test runs at once never see a half-installed package; within one run the
 /// tests share one install.
-fn python_path() -> PathBuf {
+pub fn python_path() -> PathBuf {
     static READY: OnceLock<PathBuf> = OnceLock::new();
     READY
         .get_or_init(|| {
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python");
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python-2");
             if importable(&dir) {
                 return dir;
             }
@@ -46,10 +46,10 @@ fn python_path() -> PathBuf {
                     "--target",
                 ])
                 .arg(&staging)
-                .arg("jwcrypto")
+                .args(["jwcrypto", "xmlschema"])
                 .status()
                 .expect("python3 with pip");
-            assert!(status.success(), "could not install jwcrypto from PyPI");
+            assert!(status.success(), "could not install jwcrypto and xmlschema from PyPI");
             if dir.exists() && !importable(&dir) {
                 // A broken earlier install: set it aside.
                 let _ = std::fs::rename(&dir, dir.with_extension(format!("broken-{}", std::process::id())));
@@ -58,7 +58,11 @@ fn python_path() -> PathBuf {
                 // Another run installed it first: use theirs.
                 let _ = std::fs::remove_dir_all(&staging);
             }
-            assert!(importable(&dir), "jwcrypto is not importable from {}", dir.display());
+            assert!(
+                importable(&dir),
+                "jwcrypto or xmlschema is not importable from {}",
+                dir.display()
+            );
             dir
         })
         .clone()

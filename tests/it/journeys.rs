@@ -4,43 +4,15 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use fcmock::portal::journey::{self, JourneyFile, RunOptions};
+use fcmock::portal::journey::{self, RunOptions};
 use fcmock::portal::report::{Report, Verdict};
 
 use crate::check::setup;
 use crate::portals::{self, CLIENT_ID, Care};
 
-fn example_files(base: &str) -> Vec<JourneyFile> {
-    let cfg = fcmock::config::load(
-        &[fcmock::config::Source {
-            name: "portal.yaml".to_owned(),
-            text: portals::client_yaml(base),
-        }],
-        true,
-    )
-    .unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/journeys");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let name = format!("scenarios/journeys/{}", p.file_name().unwrap().to_string_lossy());
-            let text = std::fs::read_to_string(&p).unwrap();
-            let scenario = fcmock::scenarios::parse::parse(&name, &text, &cfg).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!scenario.journeys.is_empty(), "{name} has no journey");
-            JourneyFile {
-                path: name,
-                text,
-                scenario,
-            }
-        })
-        .collect()
-}
-
 async fn run(care: Care) -> Report {
     let (fc, target) = setup(care).await;
-    let files = example_files(&target.portal);
+    let files = portals::example_journeys(&target.portal);
     assert!(files.len() >= 9, "{} example files", files.len());
     let opts = RunOptions {
         portal: target.portal.clone(),

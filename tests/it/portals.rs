@@ -18,6 +18,52 @@ use base64::Engine as _;
 use fcmock::agent::RelyingParty;
 use serde_json::Value;
 
+/// An in-process fcmock with the portal's client, and the portal (`care`)
+/// pointed at it.
+pub async fn with_fcmock(care: Care) -> (fcmock::portal::fcmock::Fcmock, fcmock::portal::check::Target) {
+    let bound = bind().await;
+    let cfg = config(&bound.base);
+    let fc = fcmock::portal::fcmock::Fcmock::start(cfg, "127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
+    let base = serve(bound, care, &fc.base);
+    let target = fcmock::portal::check::Target {
+        portal: base,
+        start: "/".to_owned(),
+        client_id: CLIENT_ID.to_owned(),
+        marker: None,
+        persona: None,
+    };
+    (fc, target)
+}
+
+/// The embedded defaults plus the portal's client at `base`.
+pub fn config(base: &str) -> fcmock::config::Config {
+    let source = fcmock::config::Source {
+        name: "portal.yaml".to_owned(),
+        text: client_yaml(base),
+    };
+    fcmock::config::load(&[source], true).unwrap()
+}
+
+/// The example journey files of `scenarios/journeys/`, parsed for the portal at `base`.
+pub fn example_journeys(base: &str) -> Vec<fcmock::portal::journey::JourneyFile> {
+    let cfg = config(base);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/journeys");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let path = format!("scenarios/journeys/{}", p.file_name().unwrap().to_string_lossy());
+            let text = std::fs::read_to_string(&p).unwrap();
+            let scenario = fcmock::scenarios::parse::parse(&path, &text, &cfg).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!scenario.journeys.is_empty(), "{path} has no journey");
+            fcmock::portal::journey::JourneyFile { path, text, scenario }
+        })
+        .collect()
+}
+
 pub const CLIENT_ID: &str = "portail-metropole-test-0123456789abcdef0123456789abcdef01234567";
 pub const SECRET: &str = "secret-du-portail-de-test-0123456789abcdef0123456789abcdef";
 

@@ -64,16 +64,11 @@ fn finish(mut o: Outcome, flow: &Flow, started: std::time::Instant) -> Outcome {
 }
 
 /// A spoiled token must not log the citizen in.
-async fn refused(checker: &Checker<'_>, o: Outcome, yaml: &str, needs: &str) -> Outcome {
+async fn refused(checker: &Checker<'_>, o: Outcome, faults: &str, needs: &str) -> Outcome {
     let started = std::time::Instant::now();
-    let flow = match checker.with_scenario(yaml, &checker.login()).await {
-        Ok(f) => f,
-        Err(e) => {
-            return o.judged(
-                Verdict::Inconclusive,
-                format!("the fault could not be put in force: {e}"),
-            );
-        }
+    let (o, flow) = match faulted(checker, o, faults).await {
+        Ok(x) => x,
+        Err(o) => return o,
     };
     let judged = if checker.logged_in(flow.end.as_ref()) {
         let mut o = o.judged(
@@ -110,14 +105,39 @@ async fn token_fault(checker: &Checker<'_>, case: &TokenFaultCase) -> Outcome {
         rule_fr(case.rejection),
         case.rejection.explain(),
     );
-    refused(checker, o, &case.scenario(&checker.target.client_id), needs).await
+    let (at, key) = match case.target {
+        TokenTarget::IdToken => ("fc.token", "id_token"),
+        TokenTarget::Userinfo => ("fc.userinfo", "userinfo"),
+    };
+    let faults = format!("  - at: {at}\n    {key}: {}\n", case.fault);
+    refused(checker, o, &faults, needs).await
 }
 
+/// One login with `faults` (scenario-file text) in force for the portal's
+/// client; an INCONCLUSIVE `o` when they cannot be put in force.
+async fn faulted(checker: &Checker<'_>, o: Outcome, faults: &str) -> Result<(Outcome, Flow), Outcome> {
+    let yaml = scenario(checker, &o.id, faults);
+    match checker.with_scenario(&yaml, &checker.login()).await {
+        Ok(f) => Ok((o, f)),
+        Err(e) => Err(o.judged(
+            Verdict::Inconclusive,
+            format!("the fault could not be put in force: {e}"),
+        )),
+    }
+}
+
+/// A scenario bound to the portal's client; faults written `at: fc.…` go to
+/// FranceConnect+'s endpoints when the client is a FranceConnect+ one.
 fn scenario(checker: &Checker<'_>, name: &str, faults: &str) -> String {
-    format!(
+    let text = format!(
         "name: {name}\nclients: [\"{}\"]\nfaults:\n{faults}",
         checker.target.client_id
-    )
+    );
+    if checker.fcplus {
+        text.replace("at: fc.", "at: fcplus.")
+    } else {
+        text
+    }
 }
 
 fn param<'a>(asked: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -139,12 +159,8 @@ async fn acr_downgrade(checker: &Checker<'_>, asked: &[(String, String)]) -> Out
             "the portal asks eidas1, and nothing is lower (FranceConnect v2 always answers eidas1)",
         );
     }
-    let yaml = scenario(
-        checker,
-        "acr-downgrade",
-        "  - at: fc.token\n    id_token: { set: { acr: eidas1 } }\n",
-    );
-    refused(checker, o, &yaml.replace("fc.token", "fcplus.token"), "token").await
+    let faults = "  - at: fc.token\n    id_token: { set: { acr: eidas1 } }\n";
+    refused(checker, o, faults, "token").await
 }
 
 async fn amr_missing(checker: &Checker<'_>, asked: &[(String, String)]) -> Outcome {
@@ -161,13 +177,8 @@ async fn amr_missing(checker: &Checker<'_>, asked: &[(String, String)]) -> Outco
             "the portal does not ask for amr (claims parameter)",
         );
     }
-    let at = if checker.fcplus { "fcplus.token" } else { "fc.token" };
-    let yaml = scenario(
-        checker,
-        "amr-missing",
-        &format!("  - at: {at}\n    id_token: {{ drop: [amr] }}\n"),
-    );
-    refused(checker, o, &yaml, "token").await
+    let faults = "  - at: fc.token\n    id_token: { drop: [amr] }\n";
+    refused(checker, o, faults, "token").await
 }
 
 async fn userinfo_after_refusal(checker: &Checker<'_>) -> Outcome {
@@ -179,20 +190,10 @@ async fn userinfo_after_refusal(checker: &Checker<'_>) -> Outcome {
         "Vérifier l'id_token avant tout usage du jeton d'accès : un id_token refusé arrête la connexion, sans appel au userinfo.",
         "Check the id_token before using the access token: a refused id_token ends the login, without a userinfo call.",
     );
-    let at = if checker.fcplus { "fcplus.token" } else { "fc.token" };
-    let yaml = scenario(
-        checker,
-        "expired-id-token",
-        &format!("  - at: {at}\n    id_token: {{ expired: true }}\n"),
-    );
-    let flow = match checker.with_scenario(&yaml, &checker.login()).await {
-        Ok(f) => f,
-        Err(e) => {
-            return o.judged(
-                Verdict::Inconclusive,
-                format!("the fault could not be put in force: {e}"),
-            );
-        }
+    let faults = "  - at: fc.token\n    id_token: { expired: true }\n";
+    let (o, flow) = match faulted(checker, o, faults).await {
+        Ok(x) => x,
+        Err(o) => return o,
     };
     let judged = if checker.logged_in(flow.end.as_ref()) {
         o.judged(
@@ -418,20 +419,10 @@ async fn token_unavailable(checker: &Checker<'_>) -> Outcome {
         "Si le token endpoint de FranceConnect répond 5xx, le portail l'explique au citoyen (sans erreur serveur) et ne le connecte pas.",
         "If FranceConnect's token endpoint answers 5xx, the portal explains it (without a server error) and does not log in.",
     );
-    let at = if checker.fcplus { "fcplus.token" } else { "fc.token" };
-    let yaml = scenario(
-        checker,
-        "token-503",
-        &format!("  - at: {at}\n    status: 503\n    body: Service Unavailable\n"),
-    );
-    let flow = match checker.with_scenario(&yaml, &checker.login()).await {
-        Ok(f) => f,
-        Err(e) => {
-            return o.judged(
-                Verdict::Inconclusive,
-                format!("the fault could not be put in force: {e}"),
-            );
-        }
+    let faults = "  - at: fc.token\n    status: 503\n    body: Service Unavailable\n";
+    let (o, flow) = match faulted(checker, o, faults).await {
+        Ok(x) => x,
+        Err(o) => return o,
     };
     let judged = not_logged_in_nor_5xx(checker, o, &flow, "a 503 from the token endpoint").await;
     finish(judged, &flow, started)

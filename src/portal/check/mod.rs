@@ -4,8 +4,8 @@
 //!
 //! Order: the happy path first (nothing else is meaningful without it); the
 //! rules FranceConnect sets on the portal's requests, read from that login's
-//! authorize URL and the journal ([`rules`]); logout; then one fault per
-//! flow ([`faults`]): every token fault of the catalogue
+//! authorize URL and the journal (`rules`); logout; then one fault per
+//! flow (`faults`): every token fault of the catalogue
 //! ([`crate::scenarios::catalogue::TOKEN_FAULTS`]), acr and amr, login CSRF,
 //! a replayed callback, errors at the callback, FranceConnect's token
 //! endpoint down, and key rotation (last: it changes fcmock's keys).
@@ -78,10 +78,7 @@ impl Flow {
     pub(crate) fn calls(&self, name: &str) -> Vec<&Value> {
         self.exchanges
             .iter()
-            .filter(|e| {
-                let ep = e.get("endpoint").and_then(Value::as_str).unwrap_or_default();
-                ep == format!("fc.{name}") || ep == format!("fcplus.{name}")
-            })
+            .filter(|e| super::fcmock::at_endpoint(e, name))
             .collect()
     }
 

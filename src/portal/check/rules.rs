@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::{Checker, Flow};
+use crate::portal::fcmock::{at_endpoint, header_of as header, params_of as exchange_params};
 use crate::portal::report::{Outcome, Verdict};
 
 /// Shortest `state` and `nonce` a careful portal sends: the FranceConnect+
@@ -22,28 +23,6 @@ fn outcome(id: &str, title: &str, fr: &str, en: &str) -> Outcome {
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-fn header<'a>(exchange: &'a Value, name: &str) -> Option<&'a str> {
-    exchange
-        .get("request_headers")?
-        .as_array()?
-        .iter()
-        .find(|h| h.get(0).and_then(Value::as_str) == Some(name))?
-        .get(1)?
-        .as_str()
-}
-
-fn exchange_params(exchange: &Value) -> Vec<(String, String)> {
-    exchange
-        .get("params")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), p.get(1)?.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -296,13 +275,7 @@ pub(super) async fn logout(checker: &Checker<'_>, happy: Flow) -> Vec<Outcome> {
         Err(e) => return all(&format!("logout could not be followed: {e}")),
     }
     let exchanges = checker.fcmock.journal(None, since).await.unwrap_or_default();
-    let ends: Vec<&Value> = exchanges
-        .iter()
-        .filter(|e| {
-            let ep = e.get("endpoint").and_then(Value::as_str).unwrap_or_default();
-            ep == "fc.session.end" || ep == "fcplus.session.end"
-        })
-        .collect();
+    let ends: Vec<&Value> = exchanges.iter().filter(|e| at_endpoint(e, "session.end")).collect();
     let Some(end) = ends.first() else {
         let mut out = all("the portal's logout never reached FranceConnect");
         if let Some(first) = out.first_mut() {
