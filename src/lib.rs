@@ -47,6 +47,7 @@ pub mod crypto;
 pub mod data_providers;
 pub mod identity;
 pub mod idp;
+pub mod inspector;
 pub mod journal;
 pub mod oidc;
 pub mod paths;

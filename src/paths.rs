@@ -85,5 +85,8 @@ pub mod mock {
     pub const API_KEYS_ROTATE: &str = "/_fcmock/api/keys/rotate";
     pub const API_OPENAPI: &str = "/_fcmock/api/openapi.json";
     pub const PERSONAS: &str = "/_fcmock/personas";
+    pub const INSPECTOR: &str = "/_fcmock/inspector";
+    pub const INSPECTOR_EVENTS: &str = "/_fcmock/inspector/events";
+    pub const INSPECTOR_FLOW: &str = "/_fcmock/inspector/{flow}";
     pub const PERSONA: &str = "/_fcmock/personas/{id}";
 }

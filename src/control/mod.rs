@@ -64,6 +64,16 @@ where
         .route(m::PERSONA, get(personas::card))
 }
 
+/// Puts `router` behind the control API's gate: loopback callers or holders
+/// of the control token, no cross-site request (the inspector's pages show
+/// the journal, as the API does).
+pub fn gated<S>(router: Router<S>, state: ControlState) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router.layer(axum::middleware::from_fn_with_state(state, guard::guard))
+}
+
 async fn openapi_json(State(state): State<ControlState>) -> Json<Value> {
     Json(openapi::document(&state.urls.public))
 }

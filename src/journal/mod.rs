@@ -202,6 +202,9 @@ pub struct Journal {
     /// Verifies the signatures of the JWTs shown; set by the server, which
     /// knows every fcmock issuer's keys.
     check: OnceLock<SignatureCheck>,
+    /// The newest exchange's number, for those who wait for the next one
+    /// (the inspector's event streams).
+    latest: tokio::sync::watch::Sender<u64>,
 }
 
 impl Journal {
@@ -220,7 +223,13 @@ impl Journal {
             links: ExpiringStore::new(link_cap),
             flows: ExpiringStore::new(link_cap),
             check: OnceLock::new(),
+            latest: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Wakes when an exchange is recorded; holds the newest one's number.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.latest.subscribe()
     }
 
     /// Hands the journal the signature check of fcmock's issuers (once).
@@ -250,7 +259,10 @@ impl Journal {
             ring.bytes = ring.bytes.saturating_sub(old.weight());
         }
         ring.bytes += weight;
+        let seq = r.meta.seq;
         ring.records.push_back(Arc::new(r));
+        drop(ring);
+        self.latest.send_replace(seq);
     }
 
     /// Records a call fcmock made itself (the hub's back channel to an

@@ -23,6 +23,7 @@ use crate::control::{self, ControlState};
 use crate::crypto::KeyError;
 use crate::data_providers::{self, DpState};
 use crate::idp::{self, IdpSetupError, IdpState};
+use crate::inspector::{self, InspectorState};
 use crate::journal::SignatureCheck;
 use crate::journal::layer::Recorder;
 use crate::platform::{self, PlatformState};
@@ -61,6 +62,7 @@ pub struct Roles {
     pub idp: IdpState,
     pub dp: DpState,
     pub control: ControlState,
+    pub inspector: InspectorState,
 }
 
 impl Deref for AppState {
@@ -95,6 +97,12 @@ impl FromRef<AppState> for DpState {
     }
 }
 
+impl FromRef<AppState> for InspectorState {
+    fn from_ref(app: &AppState) -> Self {
+        app.inspector.clone()
+    }
+}
+
 impl FromRef<AppState> for ControlState {
     fn from_ref(app: &AppState) -> Self {
         app.control.clone()
@@ -116,12 +124,14 @@ impl AppState {
         let idp = IdpState::new(shared.clone())?;
         let dp = DpState::new(shared.clone());
         let control = ControlState::new(platform.clone(), idp.idps.clone(), control_token);
+        let inspector = InspectorState::new(shared.clone());
         Ok(Self(Arc::new(Roles {
             shared,
             platform,
             idp,
             dp,
             control,
+            inspector,
         })))
     }
 
@@ -172,6 +182,7 @@ pub fn build_router(state: AppState) -> Router {
         .nest(crate::paths::IDP_PREFIX, idp::router())
         .nest(crate::paths::DP_PREFIX, data_providers::router())
         .merge(control::router(state.control.clone()))
+        .merge(control::gated(inspector::router(), state.control.clone()))
         .fallback(platform::not_found)
         // A known path with another method: FranceConnect's page too, not an
         // empty 405.

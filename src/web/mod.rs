@@ -3,6 +3,7 @@
 //! Every template extends `base.html`, which carries the "test environment,
 //! fictitious people" banner, so no page can omit it.
 
+pub mod explain;
 pub mod fr;
 pub mod security;
 pub mod tags;

@@ -2,8 +2,8 @@
 //! fcmock's pages (inline styles; inline scripts only by hash), framing
 //! refused, and no content sniffing.
 //!
-//! The two inline scripts (the consent page's checkbox and the logout round
-//! trip's self-submitting form) are hashed from the very templates they are
+//! The inline scripts (the consent page's checkbox, the logout round trip's
+//! self-submitting form, the inspector's live updates) are hashed from the very templates they are
 //! rendered from, so the policy cannot drift from the pages.
 
 use std::sync::LazyLock;
@@ -14,9 +14,11 @@ use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
 /// Templates that hold an inline `<script>`.
-const SCRIPTED_TEMPLATES: [&str; 2] = [
+const SCRIPTED_TEMPLATES: [&str; 4] = [
     include_str!("templates/consent.html"),
     include_str!("templates/auto_form.html"),
+    include_str!("templates/inspector.html"),
+    include_str!("templates/inspector_flow.html"),
 ];
 
 /// Every inline script's text, as the browser hashes it.
@@ -39,7 +41,7 @@ static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     // form-action stays open: forms end in redirects to service providers,
     // which browsers check against form-action too.
     let policy = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src {}; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src {}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         hashes.join(" ")
     );
     HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
@@ -60,9 +62,9 @@ mod tests {
 
     #[test]
     fn every_inline_script_is_hashed() {
-        assert_eq!(inline_scripts().count(), 2);
+        assert_eq!(inline_scripts().count(), 4);
         let csp = CSP.to_str().unwrap();
-        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 4, "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 }

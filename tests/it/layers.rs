@@ -28,7 +28,7 @@ const LAYERS: [(&str, &[&str]); 5] = [
         ],
     ),
     ("agent", &["agent"]),
-    ("role", &["platform", "idp", "data_providers", "control"]),
+    ("role", &["platform", "idp", "data_providers", "control", "inspector"]),
     ("server", &["server", "bench", "portal"]),
     ("cli", &["cli"]),
 ];

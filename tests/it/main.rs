@@ -25,6 +25,7 @@ mod fuzz;
 mod headless;
 mod helpers;
 mod hub;
+mod inspector;
 mod interop;
 mod journal;
 mod journal_bounds;
