@@ -19,7 +19,8 @@
 //!   (FranceConnect v2 under `/api/v2` and FranceConnect+, with the hub's
 //!   client of the identity providers), [`idp`] (the mock identity providers
 //!   under `/idp/{id}`), [`data_providers`] (`/dp/{id}`), [`control`]
-//!   (`/_fcmock` pages, health and control API);
+//!   (`/_fcmock` pages, health and control API), [`inspector`] (the
+//!   trainer's live view of the journal) and [`step`] (step mode);
 //! - [`server`] ([`server::AppState`], [`server::build_router`],
 //!   [`server::serve`]), [`bench`](mod@bench) and [`portal`] (`fcmock
 //!   check`: a portal driven through logins and judged);
@@ -58,4 +59,5 @@ pub mod rng;
 pub mod scenarios;
 pub mod server;
 pub mod shared;
+pub mod step;
 pub mod web;

@@ -86,6 +86,7 @@ pub mod mock {
     pub const API_OPENAPI: &str = "/_fcmock/api/openapi.json";
     pub const PERSONAS: &str = "/_fcmock/personas";
     pub const INSPECTOR: &str = "/_fcmock/inspector";
+    pub const STEP: &str = "/_fcmock/pas-a-pas";
     pub const INSPECTOR_EVENTS: &str = "/_fcmock/inspector/events";
     pub const INSPECTOR_FLOW: &str = "/_fcmock/inspector/{flow}";
     pub const PERSONA: &str = "/_fcmock/personas/{id}";

@@ -137,6 +137,23 @@ if (arguments[0] >= 1000) {
 }
 const banner = document.querySelector('[data-testid=test-banner]');
 if (!banner || !banner.innerText.includes('Environnement de test')) problems.push('no test-environment banner');
+// Headings: an h1 first, and no level skipped on the way down.
+const levels = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => Number(h.tagName[1]));
+if (levels[0] !== 1) problems.push('the first heading is h' + levels[0] + ', not h1');
+levels.forEach((l, i) => { if (i > 0 && l > levels[i - 1] + 1) problems.push('heading h' + l + ' follows h' + levels[i - 1]); });
+// Contrast (WCAG 2.1) of the main colours: body text, links, buttons, headings, the banner.
+const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const backdrop = e => { for (; e; e = e.parentElement) { const b = getComputedStyle(e).backgroundColor; const a = rgb(b); if (a.length === 3 || (a.length === 4 && a[3] > 0)) return b; } return 'rgb(255, 255, 255)'; };
+for (const sel of ['main p', 'main a', 'main button', 'h1', '[data-testid=test-banner]', 'main td']) {
+  const e = document.querySelector(sel);
+  if (!e || !e.innerText.trim()) continue;
+  const s = getComputedStyle(e);
+  const [l1, l2] = [lum(s.color), lum(backdrop(e))].sort((a, b) => b - a);
+  const ratio = (l1 + 0.05) / (l2 + 0.05);
+  const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) problems.push('contrast ' + ratio.toFixed(2) + ':1 for ' + sel + ' (' + s.color + ' on ' + backdrop(e) + ')');
+}
 return problems;
 "#;
 
@@ -156,7 +173,38 @@ async fn check_page(client: &Client, name: &str) -> Vec<String> {
         std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
     }
     client.set_window_size(1280, 900).await.unwrap();
+    problems.extend(focus_is_visible(client, name).await);
     problems
+}
+
+/// Keeps a screenshot of the page in view as `target/screenshots/{name}.png`.
+async fn screenshot(client: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await.unwrap()).unwrap();
+}
+
+/// Tabs once, as a keyboard user would, and checks that the focused
+/// element shows an outline.
+async fn focus_is_visible(client: &Client, name: &str) -> Vec<String> {
+    let body = client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("\u{e004}").await.unwrap();
+    let seen = client
+        .execute(
+            "const e = document.activeElement; const s = getComputedStyle(e); \
+             return [e.tagName + (e.className ? '.' + e.className : ''), s.outlineStyle, s.outlineWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<String> = serde_json::from_value(seen).unwrap();
+    if seen[0] == "BODY" {
+        return vec![format!("{name}: Tab focuses nothing")];
+    }
+    if seen[1] == "none" || seen[2] == "0px" {
+        return vec![format!("{name}: keyboard focus on {} is not visible", seen[0])];
+    }
+    Vec::new()
 }
 
 fn authorize(base: &str, prefix: &str, client: &str, acr: &str) -> String {
@@ -284,5 +332,165 @@ async fn a_citizen_logs_in_with_the_keyboard_and_the_service_provider_gets_a_cod
     assert!(
         url.as_str().starts_with("http://localhost:3000/callback?code="),
         "after the login page ({title}) the browser is at {url}"
+    );
+}
+
+#[tokio::test]
+async fn the_checks_themselves_catch_a_skipped_heading_and_pale_text() {
+    if skip() {
+        return;
+    }
+    let (_driver, client) = driver().await;
+    client
+        .goto("data:text/html;charset=utf-8,<html lang=\"fr\"><body><main><h2>Titre</h2><p style=\"color:%23bbbbbb\">texte pâle</p></main></body></html>")
+        .await
+        .unwrap();
+    let found: Vec<String> = serde_json::from_value(client.execute(CHECKS, vec![json!(1280)]).await.unwrap()).unwrap();
+    client.close().await.unwrap();
+    let all = found.join("\n");
+    assert!(all.contains("the first heading is h2"), "{all}");
+    assert!(all.contains("contrast") && all.contains("main p"), "{all}");
+}
+
+/// Clicks « Continuer » on step pages (and consents) until the browser
+/// leaves for the service provider; returns the step titles seen.
+async fn continue_through(client: &Client) -> Vec<String> {
+    let mut titles = Vec::new();
+    for _ in 0..20 {
+        let url = client.current_url().await.unwrap();
+        if url.as_str().starts_with("http://localhost:3000/") {
+            break;
+        }
+        if let Ok(title) = client.find(Locator::Css("[data-testid=step-title]")).await {
+            let text = title.text().await.unwrap();
+            if text.contains("fournisseur d'identité") && !titles.iter().any(|t: &String| t == &text) {
+                screenshot(client, "step-to-idp-1280").await;
+            }
+            titles.push(text);
+            click(client, "[data-testid=step-continue]").await;
+        } else if client
+            .find(Locator::Css("[data-testid=consent-continue]"))
+            .await
+            .is_ok()
+        {
+            click(client, "[data-testid=consent-continue]").await;
+        } else if client.find(Locator::Css("button[name=persona]")).await.is_ok() {
+            click(client, "button[name=persona]").await;
+        } else if client.find(Locator::Css("[data-testid=idp-ameli]")).await.is_ok() {
+            click(client, "[data-testid=idp-ameli]").await;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    titles
+}
+
+#[tokio::test]
+async fn a_trainer_follows_a_login_live_in_the_inspector_and_step_by_step() {
+    if skip() {
+        return;
+    }
+    let (_driver, client) = driver().await;
+    let (base, _stop) = fcmock().await;
+    let mut problems = Vec::new();
+
+    // The inspector, empty, then updated live by a login made elsewhere.
+    client.goto(&format!("{base}/_fcmock/inspector")).await.unwrap();
+    problems.extend(check_page(&client, "inspector-empty").await);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let queued = http
+        .post(format!("{base}/_fcmock/api/next-login"))
+        .json(&json!({"client_id": PUBLIC_CLIENT, "persona": "camille-rochefort", "idp": "ameli"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 201);
+    let answer = http
+        .get(authorize(&base, "/api/v2", PUBLIC_CLIENT, "eidas1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302);
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=flow-link]"))
+        .await
+        .expect("the new flow did not appear live in the inspector");
+
+    // Step mode, switched on for this browser, then a login through the pages.
+    client.goto(&format!("{base}/_fcmock/pas-a-pas")).await.unwrap();
+    problems.extend(check_page(&client, "step-toggle").await);
+    click(&client, "[data-testid=step-toggle] button").await;
+    let mut on = String::new();
+    for _ in 0..50 {
+        if let Ok(e) = client.find(Locator::Css("[data-testid=step-state] strong")).await {
+            on = e.text().await.unwrap_or_default();
+            if on == "activé" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(on, "activé", "step mode did not turn on");
+    client
+        .goto(&authorize(&base, "/api/v2", PUBLIC_CLIENT, "eidas1"))
+        .await
+        .unwrap();
+    problems.extend(check_page(&client, "step").await);
+    let titles = continue_through(&client).await;
+    for want in [
+        "vers FranceConnect",
+        "vers le fournisseur d'identité",
+        "vers le fournisseur de service",
+    ] {
+        assert!(
+            titles.iter().any(|t| t.contains(want)),
+            "no step « {want} » in {titles:?}"
+        );
+    }
+
+    // That login in the inspector: five lanes, one arrow per exchange,
+    // the identity provider's among them; an arrow opens its exchange.
+    client.goto(&format!("{base}/_fcmock/inspector")).await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("[data-testid=flow-link]"))
+        .await
+        .unwrap();
+    problems.extend(check_page(&client, "inspector").await);
+    click(&client, "[data-testid=flow-link]").await;
+    let lanes = client.find_all(Locator::Css("[data-testid=lane]")).await.unwrap();
+    assert_eq!(lanes.len(), 5);
+    let arrows = client.find_all(Locator::Css("a[data-testid=arrow]")).await.unwrap();
+    let mut labels = Vec::new();
+    for a in &arrows {
+        labels.push(a.text().await.unwrap_or_default());
+    }
+    assert!(arrows.len() >= 8, "{} arrows: {labels:?}", arrows.len());
+    assert!(labels.iter().any(|l| l.contains("/idp/ameli/")), "{labels:?}");
+    screenshot(&client, "inspector-diagram-1280").await;
+    let last = arrows.last().unwrap();
+    let seq = last.attr("data-seq").await.unwrap().unwrap();
+    last.click().await.unwrap();
+    let open = client
+        .find(Locator::Css(&format!("details[id=\"ex-{seq}\"]")))
+        .await
+        .unwrap();
+    assert!(
+        open.attr("open").await.unwrap().is_some(),
+        "the arrow did not open its exchange"
+    );
+    problems.extend(check_page(&client, "inspector-flow").await);
+
+    client.close().await.unwrap();
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
     );
 }

@@ -183,6 +183,7 @@ pub fn build_router(state: AppState) -> Router {
         .nest(crate::paths::DP_PREFIX, data_providers::router())
         .merge(control::router(state.control.clone()))
         .merge(control::gated(inspector::router(), state.control.clone()))
+        .merge(crate::step::router())
         .fallback(platform::not_found)
         // A known path with another method: FranceConnect's page too, not an
         // empty 405.
@@ -194,6 +195,11 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.recorder(),
             crate::journal::layer::record,
+        ))
+        // Outside the journal's layer: the journal records the real redirect.
+        .layer(axum::middleware::from_fn_with_state(
+            state.shared.clone(),
+            crate::step::layer,
         ))
         .layer(axum::middleware::map_response(crate::web::security::headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -28,7 +28,10 @@ const LAYERS: [(&str, &[&str]); 5] = [
         ],
     ),
     ("agent", &["agent"]),
-    ("role", &["platform", "idp", "data_providers", "control", "inspector"]),
+    (
+        "role",
+        &["platform", "idp", "data_providers", "control", "inspector", "step"],
+    ),
     ("server", &["server", "bench", "portal"]),
     ("cli", &["cli"]),
 ];
