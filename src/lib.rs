@@ -20,7 +20,8 @@
 //!   client of the identity providers), [`idp`] (the mock identity providers
 //!   under `/idp/{id}`), [`data_providers`] (`/dp/{id}`), [`control`]
 //!   (`/_fcmock` pages, health and control API), [`inspector`] (the
-//!   trainer's live view of the journal) and [`step`] (step mode);
+//!   trainer's live view of the journal), [`step`] (step mode) and
+//!   [`demo`] (the demo commune portal, a service provider of fcmock's own);
 //! - [`server`] ([`server::AppState`], [`server::build_router`],
 //!   [`server::serve`]), [`bench`](mod@bench) and [`portal`] (`fcmock
 //!   check`: a portal driven through logins and judged);
@@ -46,6 +47,7 @@ pub mod config;
 pub mod control;
 pub mod crypto;
 pub mod data_providers;
+pub mod demo;
 pub mod identity;
 pub mod idp;
 pub mod inspector;

@@ -87,6 +87,15 @@ pub mod mock {
     pub const PERSONAS: &str = "/_fcmock/personas";
     pub const INSPECTOR: &str = "/_fcmock/inspector";
     pub const STEP: &str = "/_fcmock/pas-a-pas";
+    pub const DEMO: &str = "/_fcmock/demo";
+    pub const DEMO_LOCAL: &str = "/_fcmock/demo/connexion";
+    pub const DEMO_FC: &str = "/_fcmock/demo/franceconnect";
+    pub const DEMO_CALLBACK: &str = "/_fcmock/demo/callback";
+    pub const DEMO_LINK: &str = "/_fcmock/demo/rapprochement";
+    pub const DEMO_DASHBOARD: &str = "/_fcmock/demo/tableau-de-bord";
+    pub const DEMO_CHILDCARE: &str = "/_fcmock/demo/creche";
+    pub const DEMO_LOGOUT: &str = "/_fcmock/demo/deconnexion";
+    pub const DEMO_LOGGED_OUT: &str = "/_fcmock/demo/deconnecte";
     pub const INSPECTOR_EVENTS: &str = "/_fcmock/inspector/events";
     pub const INSPECTOR_FLOW: &str = "/_fcmock/inspector/{flow}";
     pub const PERSONA: &str = "/_fcmock/personas/{id}";

@@ -214,6 +214,16 @@ fn authorize(base: &str, prefix: &str, client: &str, acr: &str) -> String {
     )
 }
 
+/// The first element matching `css`, waiting up to 10 s for the page to show it.
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
 async fn click(client: &Client, css: &str) {
     client
         .wait()
@@ -413,12 +423,7 @@ async fn a_trainer_follows_a_login_live_in_the_inspector_and_step_by_step() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 302);
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=flow-link]"))
-        .await
-        .expect("the new flow did not appear live in the inspector");
+    wait_for(&client, "[data-testid=flow-link]").await;
 
     // Step mode, switched on for this browser, then a login through the pages.
     client.goto(&format!("{base}/_fcmock/pas-a-pas")).await.unwrap();
@@ -455,12 +460,7 @@ async fn a_trainer_follows_a_login_live_in_the_inspector_and_step_by_step() {
     // That login in the inspector: five lanes, one arrow per exchange,
     // the identity provider's among them; an arrow opens its exchange.
     client.goto(&format!("{base}/_fcmock/inspector")).await.unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(5))
-        .for_element(Locator::Css("[data-testid=flow-link]"))
-        .await
-        .unwrap();
+    wait_for(&client, "[data-testid=flow-link]").await;
     problems.extend(check_page(&client, "inspector").await);
     click(&client, "[data-testid=flow-link]").await;
     let lanes = client.find_all(Locator::Css("[data-testid=lane]")).await.unwrap();
@@ -486,6 +486,87 @@ async fn a_trainer_follows_a_login_live_in_the_inspector_and_step_by_step() {
     );
     problems.extend(check_page(&client, "inspector-flow").await);
 
+    client.close().await.unwrap();
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_demo_portal_links_accounts_while_the_inspector_draws_the_login_live() {
+    if skip() {
+        return;
+    }
+    let (_driver, client) = driver().await;
+    let (base, _stop) = fcmock().await;
+    let mut problems = Vec::new();
+
+    // The trainer's two tabs: the inspector, then the demo portal.
+    client.goto(&format!("{base}/_fcmock/inspector")).await.unwrap();
+    let inspector = client.window().await.unwrap();
+    let portal = client.new_window(true).await.unwrap();
+    client.switch_to_window(portal.handle).await.unwrap();
+    client.goto(&format!("{base}/_fcmock/demo")).await.unwrap();
+    problems.extend(check_page(&client, "demo-home").await);
+    click(&client, "[data-testid=demo-franceconnect]").await;
+    click(&client, "[data-testid=idp-impots]").await;
+    fill(&client, "input[name=login]", "3008765432109").await;
+    fill(&client, "input[name=password]", "123").await;
+    click(&client, "[data-testid=idp-login-form] button[type=submit]").await;
+    wait_for(&client, "[data-testid=consent-continue]").await;
+    if let Ok(checkbox) = client.find(Locator::Css("[data-testid=consent-checkbox]")).await {
+        checkbox.click().await.unwrap();
+    }
+    click(&client, "[data-testid=consent-continue]").await;
+
+    // The reconciliation page: two matches proposed, a near duplicate shown.
+    wait_for(&client, "[data-testid=demo-link]").await;
+    problems.extend(check_page(&client, "demo-link").await);
+    assert_eq!(
+        client
+            .find_all(Locator::Css("[data-testid=demo-proposal]"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    click(&client, "[data-testid=demo-link-confirm]").await;
+    wait_for(&client, "[data-testid=demo-services]").await;
+    problems.extend(check_page(&client, "demo-dashboard").await);
+    let services = client.find(Locator::Css("[data-testid=demo-services]")).await.unwrap();
+    assert!(services.text().await.unwrap().contains("MED-004512"));
+    click(&client, "[data-testid=demo-childcare-link]").await;
+    let rfr = wait_for(&client, "[data-testid=demo-rfr]").await;
+    assert_eq!(rfr.prop("value").await.unwrap().as_deref(), Some("52380"));
+    problems.extend(check_page(&client, "demo-childcare").await);
+
+    // Back to the inspector tab: the login appeared live; its diagram has
+    // the identity provider and the data providers in it.
+    client.switch_to_window(inspector).await.unwrap();
+    let link = wait_for(&client, "[data-testid=flow-link]").await;
+    link.click().await.unwrap();
+    wait_for(&client, "a[data-testid=arrow]").await;
+    let mut labels = Vec::new();
+    for a in client.find_all(Locator::Css("a[data-testid=arrow]")).await.unwrap() {
+        labels.push(a.text().await.unwrap_or_default());
+    }
+    for want in [
+        "/authorize",
+        "/idp/impots/login",
+        "/token",
+        "/userinfo",
+        "/dp/dgfip/",
+        "/checktoken",
+    ] {
+        assert!(
+            labels.iter().any(|l| l.contains(want)),
+            "no arrow for {want}: {labels:?}"
+        );
+    }
+    screenshot(&client, "demo-inspector-1280").await;
     client.close().await.unwrap();
     assert!(
         problems.is_empty(),

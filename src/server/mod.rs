@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::control::{self, ControlState};
 use crate::crypto::KeyError;
 use crate::data_providers::{self, DpState};
+use crate::demo::DemoState;
 use crate::idp::{self, IdpSetupError, IdpState};
 use crate::inspector::{self, InspectorState};
 use crate::journal::SignatureCheck;
@@ -63,6 +64,7 @@ pub struct Roles {
     pub dp: DpState,
     pub control: ControlState,
     pub inspector: InspectorState,
+    pub demo: DemoState,
 }
 
 impl Deref for AppState {
@@ -97,6 +99,12 @@ impl FromRef<AppState> for DpState {
     }
 }
 
+impl FromRef<AppState> for DemoState {
+    fn from_ref(app: &AppState) -> Self {
+        app.demo.clone()
+    }
+}
+
 impl FromRef<AppState> for InspectorState {
     fn from_ref(app: &AppState) -> Self {
         app.inspector.clone()
@@ -125,6 +133,7 @@ impl AppState {
         let dp = DpState::new(shared.clone());
         let control = ControlState::new(platform.clone(), idp.idps.clone(), control_token);
         let inspector = InspectorState::new(shared.clone());
+        let demo = DemoState::new(shared.clone());
         Ok(Self(Arc::new(Roles {
             shared,
             platform,
@@ -132,6 +141,7 @@ impl AppState {
             dp,
             control,
             inspector,
+            demo,
         })))
     }
 
@@ -184,6 +194,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(control::router(state.control.clone()))
         .merge(control::gated(inspector::router(), state.control.clone()))
         .merge(crate::step::router())
+        .merge(crate::demo::router())
         .fallback(platform::not_found)
         // A known path with another method: FranceConnect's page too, not an
         // empty 405.

@@ -30,7 +30,15 @@ const LAYERS: [(&str, &[&str]); 5] = [
     ("agent", &["agent"]),
     (
         "role",
-        &["platform", "idp", "data_providers", "control", "inspector", "step"],
+        &[
+            "platform",
+            "idp",
+            "data_providers",
+            "control",
+            "inspector",
+            "step",
+            "demo",
+        ],
     ),
     ("server", &["server", "bench", "portal"]),
     ("cli", &["cli"]),

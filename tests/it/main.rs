@@ -15,6 +15,7 @@ mod check;
 mod cli;
 mod connections;
 mod data;
+mod demo;
 mod errors;
 mod ext_idp;
 mod external;

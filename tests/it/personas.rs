@@ -263,7 +263,7 @@ fn validate_reports_bad_codes_and_unknown_fields_with_their_lines() {
         .unwrap();
     let text = String::from_utf8_lossy(&show.stdout);
     assert!(
-        text.contains("holds a DIFFERENT identity") && text.matches("sub at").count() == 6,
+        text.contains("holds a DIFFERENT identity") && text.matches("sub at").count() == 8,
         "{text}"
     );
     std::fs::remove_dir_all(dir).ok();

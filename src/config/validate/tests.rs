@@ -14,7 +14,12 @@ fn default_bundle_is_valid() {
     let cfg = load(&[], true).unwrap();
     assert!(cfg.personas.len() >= 15);
     assert!(cfg.idp("ameli").is_some());
-    assert_eq!(cfg.clients.len(), 5);
+    assert_eq!(cfg.clients.len(), 6);
+    assert!(
+        cfg.client("demo-portail-metropole-0123456789abcdef0123456789abcdef0123")
+            .is_some(),
+        "the demo portal is registered"
+    );
 }
 
 #[test]
