@@ -206,7 +206,8 @@ pub(super) async fn callback(
         Ok(x) => x,
         Err(e) => {
             s.save(&id, v);
-            return message(StatusCode::BAD_GATEWAY, "La connexion n'a pas abouti", &e);
+            // Explained to the citizen, not a server error of the portal.
+            return message(StatusCode::OK, "La connexion n'a pas abouti", &e);
         }
     };
     let pivot = Pivot::of(&claims);

@@ -92,7 +92,7 @@ enum Lead {
     },
 }
 
-fn lead_on(page: &Page, fcmock: &str) -> Option<Lead> {
+fn lead_on(page: &Page, fcmock: &str, portal: &str) -> Option<Lead> {
     let html = Html::parse_document(&page.body);
     let links = Selector::parse("a[href]").ok()?;
     let forms = Selector::parse("form").ok()?;
@@ -110,7 +110,8 @@ fn lead_on(page: &Page, fcmock: &str) -> Option<Lead> {
             a.value().attr("class").unwrap_or_default(),
             a.value().attr("id").unwrap_or_default()
         );
-        if hinted.is_none() && mentions(&said) && !abs.starts_with(fcmock) {
+        // A portal may live under fcmock's address (its demo portal does).
+        if hinted.is_none() && mentions(&said) && (!abs.starts_with(fcmock) || abs.starts_with(portal)) {
             hinted = Some(Lead::Link(abs));
         }
     }
@@ -177,12 +178,20 @@ impl Citizen {
         resolve(&page.url, loc)
     }
 
-    /// Follows redirects while they stay under `within`; returns the first
-    /// page, or the first redirect that leaves, unfollowed.
-    async fn follow(&mut self, mut page: Page, within: &str) -> Result<Page, PortalError> {
+    /// Whether `url` is fcmock's (and not the portal's, which may live under
+    /// fcmock's address, as its demo portal does).
+    fn is_fcmock(&self, url: &str) -> bool {
+        url.starts_with(&self.fcmock) && !url.starts_with(&self.portal)
+    }
+
+    /// Follows redirects while they stay at fcmock (`to_portal` false) or
+    /// on the portal; returns the first page, or the first redirect that
+    /// leaves, unfollowed.
+    async fn follow(&mut self, mut page: Page, to_portal: bool) -> Result<Page, PortalError> {
         for _ in 0..MAX_HOPS {
             match Self::next_of(&page) {
-                Some(next) if next.starts_with(within) => page = self.get(&next).await?,
+                Some(next) if to_portal && next.starts_with(&self.portal) => page = self.get(&next).await?,
+                Some(next) if !to_portal && self.is_fcmock(&next) => page = self.get(&next).await?,
                 _ => return Ok(page),
             }
         }
@@ -210,7 +219,7 @@ impl Citizen {
                     page.url, page.status
                 )));
             }
-            match lead_on(&page, &self.fcmock) {
+            match lead_on(&page, &self.fcmock, &self.portal) {
                 Some(Lead::Link(href)) if is_authorize(&self.fcmock, &href) => return Ok(href),
                 Some(Lead::Link(href)) => page = self.get(&href).await?,
                 Some(Lead::Form { action, get, fields }) => {
@@ -239,8 +248,7 @@ impl Citizen {
     /// At fcmock, from the authorize URL to the redirect back to the portal.
     pub async fn at_fcmock(&mut self, authorize: &str, what: &AtFcmock) -> Result<FcmockEnd, PortalError> {
         let first = self.get(authorize).await?;
-        let fcmock = self.fcmock.clone();
-        let wall = self.follow(first, &fcmock).await?;
+        let wall = self.follow(first, false).await?;
         if let Some(end) = self.left(&wall) {
             return Ok(end);
         }
@@ -261,7 +269,7 @@ impl Citizen {
                     .testid_href("idp-cancel")
                     .ok_or_else(|| PortalError::Fcmock(format!("no cancel link on {}", login.url)))?;
                 let next = self.get(&cancel).await?;
-                let wall = self.follow(next, &fcmock).await?;
+                let wall = self.follow(next, false).await?;
                 if let Some(end) = self.left(&wall) {
                     return Ok(end);
                 }
@@ -303,7 +311,7 @@ impl Citizen {
     /// The page, if it is a redirect leaving fcmock, or an fcmock error page.
     fn left(&self, page: &Page) -> Option<FcmockEnd> {
         if let Some(next) = Self::next_of(page)
-            && !next.starts_with(&self.fcmock)
+            && !self.is_fcmock(&next)
         {
             return Some(FcmockEnd::Back(next));
         }
@@ -315,8 +323,7 @@ impl Citizen {
             .testid_href("back-to-sp-link")
             .ok_or_else(|| PortalError::Fcmock(format!("no \"Revenir sur …\" link on {}", wall.url)))?;
         let page = self.get(&back).await?;
-        let fcmock = self.fcmock.clone();
-        let page = self.follow(page, &fcmock).await?;
+        let page = self.follow(page, false).await?;
         Ok(self.left(&page).unwrap_or(FcmockEnd::ErrorPage(page)))
     }
 
@@ -328,16 +335,25 @@ impl Citizen {
             form.set(k, v);
         }
         let next = self.send(&form.action, form.get, &form.fields).await?;
-        let fcmock = self.fcmock.clone();
-        self.follow(next, &fcmock).await
+        self.follow(next, false).await
+    }
+
+    /// Sends a portal's form and follows the portal's redirects.
+    pub async fn submit_on_portal(
+        &mut self,
+        action: &str,
+        get: bool,
+        fields: &[(String, String)],
+    ) -> Result<Page, PortalError> {
+        let page = self.send(action, get, fields).await?;
+        self.follow(page, true).await
     }
 
     /// Back on the portal at `url`: follows the portal's redirects to the
     /// page it shows (a redirect to fcmock is returned unfollowed).
     pub async fn on_portal(&mut self, url: &str) -> Result<Page, PortalError> {
         let page = self.get(url).await?;
-        let portal = self.portal.clone();
-        self.follow(page, &portal).await
+        self.follow(page, true).await
     }
 
     /// Clicks the portal's logout (a link or form whose text says

@@ -181,7 +181,7 @@ impl<'a> Runner<'a> {
         if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()
         } else {
-            format!("{}/{}", self.portal.trim_end_matches('/'), path.trim_start_matches('/'))
+            join(self.portal, path)
         }
     }
 
@@ -263,6 +263,17 @@ impl<'a> Runner<'a> {
                 let href = link_with(page, text)
                     .ok_or_else(|| PortalError::Portal(format!("no link «{text}» on {}", page.url)))?;
                 self.page = Some(c.on_portal(&href).await?);
+            }
+            Step::Submit(text) => {
+                let page = self
+                    .page
+                    .as_ref()
+                    .ok_or_else(|| PortalError::Portal("no page to submit a form on".to_owned()))?;
+                let (form, button) = form_with(page, text)
+                    .ok_or_else(|| PortalError::Portal(format!("no button «{text}» on {}", page.url)))?;
+                let mut fields = form.fields;
+                fields.extend(button);
+                self.page = Some(c.submit_on_portal(&form.action, form.get, &fields).await?);
             }
             Step::Logout => {
                 let page = self
@@ -386,6 +397,16 @@ impl<'a> Runner<'a> {
     }
 }
 
+/// `path` under the portal's base URL; `/` is the base itself (a portal may
+/// live under a path, as fcmock's demo portal does).
+pub(crate) fn join(portal: &str, path: &str) -> String {
+    let base = portal.trim_end_matches('/');
+    match path.trim_start_matches('/') {
+        "" => base.to_owned(),
+        rest => format!("{base}/{rest}"),
+    }
+}
+
 /// The absolute `href` of the first link whose text contains `text`.
 fn link_with(page: &Page, text: &str) -> Option<String> {
     let html = scraper::Html::parse_document(&page.body);
@@ -398,6 +419,31 @@ fn link_with(page: &Page, text: &str) -> Option<String> {
         .and_then(|b| b.join(href))
         .ok()
         .map(|u| u.to_string())
+}
+
+/// The form holding a button whose text (or value) contains `text`, and
+/// that button's own name and value, as a browser sends them.
+fn form_with(page: &Page, text: &str) -> Option<(crate::agent::Form, Option<(String, String)>)> {
+    let html = scraper::Html::parse_document(&page.body);
+    let forms = scraper::Selector::parse("form").ok()?;
+    let buttons = scraper::Selector::parse("button, input[type=submit]").ok()?;
+    for f in html.select(&forms) {
+        for b in f.select(&buttons) {
+            let label = format!(
+                "{} {}",
+                b.text().collect::<String>(),
+                b.value().attr("value").unwrap_or_default()
+            );
+            if label.contains(text) {
+                let pressed = b
+                    .value()
+                    .attr("name")
+                    .map(|n| (n.to_owned(), b.value().attr("value").unwrap_or_default().to_owned()));
+                return Some((page.form_element(f).ok()?, pressed));
+            }
+        }
+    }
+    None
 }
 
 /// `*` matches any run of characters; the rest matches exactly, whole.

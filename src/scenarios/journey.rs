@@ -9,6 +9,7 @@
 //!     steps:
 //!       - login: { persona: camille-rochefort, idp: ameli }
 //!       - expect: { status: 200, text: ["Bonjour {given_name}"], absent: [Erreur] }
+//!       - submit: "Rattacher"        # the form whose button says this
 //!       - logout
 //!     journal: { token: 1, userinfo: 1, logout_with: [id_token_hint, state], code_reuse: false }
 //! ```
@@ -47,6 +48,7 @@ enum RawStep {
     Cancel(String),
     Open(String),
     Follow(String),
+    Submit(String),
     Logout,
     Expect(PageExpect),
 }
@@ -137,6 +139,9 @@ pub enum Step {
     Open(String),
     /// The link whose text contains this.
     Follow(String),
+    /// The form whose button says this, sent with that button (and the
+    /// fields as the page fills them).
+    Submit(String),
     /// The portal's logout, through FranceConnect and back.
     Logout,
     Expect(PageExpect),
@@ -246,6 +251,7 @@ fn step(s: &Spanned<RawStep>, at: &str, known: &Known, errors: &mut Errors<'_>) 
         },
         RawStep::Open(p) => Step::Open(p.clone()),
         RawStep::Follow(t) => Step::Follow(t.clone()),
+        RawStep::Submit(t) => Step::Submit(t.clone()),
         RawStep::Logout => Step::Logout,
         RawStep::Expect(e) => Step::Expect(e.clone()),
     })

@@ -129,3 +129,54 @@ async fn without_a_matching_dossier_a_compte_usager_is_created_and_a_local_login
         .await;
     assert_eq!(forged.status, 400);
 }
+
+#[tokio::test]
+async fn fcmock_judges_its_own_demo_portal_through_a_running_instance() {
+    use fcmock::portal::report::Verdict;
+    let app = TestApp::spawn().await;
+    let fc = std::sync::Arc::new(fcmock::portal::fcmock::Fcmock::connect(&app.base, None).await.unwrap());
+    let portal = app.url("/_fcmock/demo");
+
+    // The linking journey of scenarios/demo/.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo/rapprochement.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scenario = fcmock::scenarios::parse::parse("rapprochement.yaml", &text, &app.state.config()).unwrap();
+    let files = vec![fcmock::portal::journey::JourneyFile {
+        path: "rapprochement.yaml".to_owned(),
+        text,
+        scenario,
+    }];
+    let opts = fcmock::portal::journey::RunOptions {
+        portal: portal.clone(),
+        client: Some(fcmock::demo::DEMO_CLIENT.to_owned()),
+        jobs: 1,
+    };
+    let report = fcmock::portal::journey::run(fc.clone(), files, &opts, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert!(!report.failed() && report.outcomes.len() == 2, "{}", report.text(false));
+
+    // The conformance catalogue: the demo portal refuses what it must. Its
+    // registered URIs name port 7080; on this test's port only fcmock's
+    // localhost deviation lets them through, and the check says so.
+    let target = fcmock::portal::check::Target {
+        portal,
+        start: "/".to_owned(),
+        client_id: fcmock::demo::DEMO_CLIENT.to_owned(),
+        marker: Some("Se déconnecter".to_owned()),
+        persona: Some("leila-ramassamy".to_owned()),
+    };
+    let report = fcmock::portal::check::run(&fc, &target, &mut |_, _| {}).await.unwrap();
+    let failed: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Fail)
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["authorize.redirect_uri", "logout.post_logout_redirect_uri"],
+        "{}",
+        report.text(true)
+    );
+}

@@ -50,11 +50,7 @@ impl Target {
         if self.start.starts_with("http://") || self.start.starts_with("https://") {
             self.start.clone()
         } else {
-            format!(
-                "{}/{}",
-                self.portal.trim_end_matches('/'),
-                self.start.trim_start_matches('/')
-            )
+            super::journey::join(&self.portal, &self.start)
         }
     }
 }
