@@ -73,7 +73,7 @@ fn describe(url: &url::Url, public: &str) -> (&'static str, &'static str) {
     if path.starts_with("/idp/") && path.ends_with("/authorize") {
         (
             "le fournisseur d'identité",
-            "FranceConnect envoie le citoyen s'authentifier chez le fournisseur d'identité choisi, avec sa propre demande OpenID Connect (prompt=login, state et nonce de FranceConnect).",
+            "FranceConnect envoie le citoyen s'authentifier chez le fournisseur d'identité choisi, avec sa propre demande OpenID Connect : à cette étape, FranceConnect est lui-même le client du fournisseur d'identité, et client_id, redirect_uri, state et nonce ci-dessous sont les siens (prompt=login force une nouvelle authentification).",
         )
     } else if path.starts_with("/idp/") {
         ("le fournisseur d'identité", "Une page du fournisseur d'identité.")
