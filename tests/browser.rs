@@ -262,6 +262,8 @@ async fn every_page_fits_a_laptop_and_a_phone_is_french_and_labels_its_inputs() 
         ("home", "/_fcmock/"),
         ("personas", "/_fcmock/personas"),
         ("persona", "/_fcmock/personas/camille-rochefort"),
+        ("inspector-missing", "/_fcmock/inspector/no-such-flow"),
+        ("demo-logged-out", "/_fcmock/demo/deconnecte"),
     ] {
         client.goto(&format!("{base}{path}")).await.unwrap();
         problems.extend(check_page(&client, name).await);
