@@ -239,7 +239,7 @@ pub fn document(base: &str) -> Value {
     );
     add(
         m::API_RESET,
-        json!({"post": op("reset", "Forget sessions, codes, tokens, queued logins, run-time scenarios and the journal; clock back to real time", &[(204, "reset", None)], true, Some(json!({"required": false, "content": {"application/json": {}}})))}),
+        json!({"post": op("reset", "Forget sessions, codes, tokens, queued logins, run-time scenarios, the journal and the demo portal's visits and links; clock back to real time", &[(204, "reset", None)], true, Some(json!({"required": false, "content": {"application/json": {}}})))}),
     );
     add(
         m::API_SCENARIOS,

@@ -29,6 +29,10 @@ pub struct ControlState {
     /// Serialises additions of personas: each reads the configuration in
     /// force and replaces it, so two at once would lose one's personas.
     additions: Arc<parking_lot::Mutex<()>>,
+    /// What else a reset clears (the server hands in other modules' state,
+    /// such as the demo portal's visits and links, without control
+    /// importing them).
+    also_reset: Vec<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl Deref for ControlState {
@@ -47,7 +51,15 @@ impl ControlState {
             idps,
             control_token: control_token.map(Arc::from),
             additions: Arc::default(),
+            also_reset: Vec::new(),
         }
+    }
+
+    /// This state, with `hook` run by every reset.
+    #[must_use]
+    pub fn resetting(mut self, hook: Arc<dyn Fn() + Send + Sync>) -> Self {
+        self.also_reset.push(hook);
+        self
     }
 
     /// Puts a scenario in force: its clock and key steps first, then its
@@ -96,5 +108,8 @@ impl ControlState {
         self.scenarios.clear();
         self.journal.clear();
         self.clock.reset();
+        for hook in &self.also_reset {
+            hook();
+        }
     }
 }

@@ -141,6 +141,12 @@ impl DemoState {
         }
     }
 
+    /// Forgets every visit and every link (the control API's reset).
+    pub fn reset(&self) {
+        self.visits.clear();
+        self.links.clear();
+    }
+
     /// This browser's visit and its id (a new one when it has none).
     fn visit(&self, headers: &HeaderMap) -> (String, Visit, bool) {
         let now = self.clock.now_ms();

@@ -20,6 +20,7 @@ use crate::scenarios::journey::{CancelAt, JournalExpect, Journey, PageExpect, Pe
 
 /// A scenario file: where it is, its text (sent to fcmock for its faults)
 /// and what it says.
+#[derive(Clone)]
 pub struct JourneyFile {
     pub path: String,
     pub text: String,

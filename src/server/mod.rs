@@ -131,9 +131,11 @@ impl AppState {
         let platform = PlatformState::new(shared.clone())?;
         let idp = IdpState::new(shared.clone())?;
         let dp = DpState::new(shared.clone());
-        let control = ControlState::new(platform.clone(), idp.idps.clone(), control_token);
-        let inspector = InspectorState::new(shared.clone());
         let demo = DemoState::new(shared.clone());
+        let forget = demo.clone();
+        let control = ControlState::new(platform.clone(), idp.idps.clone(), control_token)
+            .resetting(Arc::new(move || forget.reset()));
+        let inspector = InspectorState::new(shared.clone());
         Ok(Self(Arc::new(Roles {
             shared,
             platform,

@@ -151,10 +151,22 @@ async fn fcmock_judges_its_own_demo_portal_through_a_running_instance() {
         client: Some(fcmock::demo::DEMO_CLIENT.to_owned()),
         jobs: 1,
     };
-    let report = fcmock::portal::journey::run(fc.clone(), files, &opts, &mut |_, _| {})
+    let report = fcmock::portal::journey::run(fc.clone(), files.clone(), &opts, &mut |_, _| {})
         .await
         .unwrap();
     assert!(!report.failed() && report.outcomes.len() == 2, "{}", report.text(false));
+    // Played again, Camille is already linked: the proposals are not shown…
+    let again = fcmock::portal::journey::run(fc.clone(), files.clone(), &opts, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert!(again.failed(), "{}", again.text(false));
+    // …until the control API's reset makes the demo portal forget its links.
+    let reset = plain_http().post(app.url("/_fcmock/api/reset")).send().await.unwrap();
+    assert!(reset.status().is_success(), "{}", reset.status());
+    let fresh = fcmock::portal::journey::run(fc.clone(), files, &opts, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert!(!fresh.failed(), "{}", fresh.text(false));
 
     // The conformance catalogue: the demo portal refuses what it must. Its
     // registered URIs name port 7080; on this test's port only fcmock's
