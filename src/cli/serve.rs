@@ -250,13 +250,20 @@ pub(super) fn validate_scenarios(files: &[PathBuf], args: &ConfigArgs) -> ExitCo
     let mut ok = true;
     for path in files {
         match read_scenario(path, &config) {
-            Ok(s) => println!(
-                "{}: valid scenario `{}` ({} fault{})",
-                path.display(),
-                s.name,
-                s.faults.len(),
-                if s.faults.len() == 1 { "" } else { "s" }
-            ),
+            Ok(s) => {
+                let plural = |n: usize| if n == 1 { "" } else { "s" };
+                let journeys = match s.journeys.len() {
+                    0 => String::new(),
+                    n => format!(", {n} journey{}", plural(n)),
+                };
+                println!(
+                    "{}: valid scenario `{}` ({} fault{}{journeys})",
+                    path.display(),
+                    s.name,
+                    s.faults.len(),
+                    plural(s.faults.len())
+                );
+            }
             Err(e) => {
                 ok = false;
                 eprint!("{e}");

@@ -247,4 +247,11 @@ fn personas_list_aligns_its_columns_and_counts_in_english() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&one.stdout).contains("(1 fault)"));
+    let journeys = Command::new(BIN)
+        .args(["scenario", "validate", "scenarios/journeys/fi-en-panne.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&journeys.stdout);
+    assert!(text.contains("(1 fault, 1 journey)"), "{text}");
 }
