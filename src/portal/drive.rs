@@ -25,8 +25,9 @@ pub struct Account {
 /// What the citizen does once at FranceConnect.
 #[derive(Debug, Clone)]
 pub enum AtFcmock {
-    /// Picks the provider, logs in, consents.
-    Login(Account),
+    /// Picks the first of these accounts whose provider the wall offers
+    /// (and does not grey out), logs in, consents.
+    Login(Vec<Account>),
     /// Goes back to the portal from the wall ("Revenir sur …": `access_denied`).
     CancelAtWall,
     /// Picks the provider (empty: the first on the wall), cancels on its
@@ -275,12 +276,19 @@ impl Citizen {
                 }
                 self.back_from_wall(&wall).await
             }
-            AtFcmock::Login(account) => {
+            AtFcmock::Login(accounts) => {
                 // With a FranceConnect session (SSO) the wall is skipped
                 // and the consent page comes at once.
                 let after = if wall.testid("consent-continue").is_some() {
                     wall
                 } else {
+                    let account = accounts.iter().find(|a| offers(&wall, &a.idp)).ok_or_else(|| {
+                        let idps: Vec<&str> = accounts.iter().map(|a| a.idp.as_str()).collect();
+                        PortalError::Fcmock(format!(
+                            "the wall at {} offers none of the persona's providers {idps:?}",
+                            wall.url
+                        ))
+                    })?;
                     let login = self.submit(&wall, &format!("idp-{}", account.idp), &[]).await?;
                     if let Some(end) = self.left(&login) {
                         return Ok(end);
@@ -382,6 +390,15 @@ impl Citizen {
             "more than {MAX_HOPS} redirects while logging out"
         )))
     }
+}
+
+/// Whether the wall offers provider `idp` (a button that is not greyed out).
+fn offers(wall: &Page, idp: &str) -> bool {
+    let html = Html::parse_document(&wall.body);
+    let Ok(sel) = Selector::parse(&format!("button[data-testid=\"idp-{idp}\"]")) else {
+        return false;
+    };
+    html.select(&sel).any(|b| b.value().attr("disabled").is_none())
 }
 
 /// The `data-testid` of the first identity provider offered on the wall.

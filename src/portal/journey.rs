@@ -243,7 +243,7 @@ impl<'a> Runner<'a> {
         match step {
             Step::Login { persona, idp } => {
                 let account = self.account(persona, idp.as_deref()).await?;
-                self.through(c, start, &AtFcmock::Login(account)).await?;
+                self.through(c, start, &AtFcmock::Login(vec![account])).await?;
             }
             Step::Cancel(at) => {
                 let what = match at {

@@ -226,3 +226,23 @@ async fn the_command_line_reports_a_careless_portal_and_exits_non_zero() {
         "the schema accepts a testsuite without `tests`"
     );
 }
+
+#[tokio::test]
+async fn a_careful_franceconnect_plus_portal_passes_and_the_acr_downgrade_applies() {
+    let report = run(Care::CarefulPlus).await;
+    assert_eq!(ids(&report, Verdict::Fail), BTreeSet::new(), "{}", report.text(true));
+    // FranceConnect+ asks eidas2 here: an eidas1 id_token must be refused,
+    // and is. Only amr, which this portal does not ask for, stays open.
+    assert_eq!(
+        ids(&report, Verdict::Inconclusive),
+        BTreeSet::from(["id_token.amr_missing".to_owned()]),
+        "{}",
+        report.text(false)
+    );
+    let acr = report
+        .outcomes
+        .iter()
+        .find(|o| o.id == "id_token.acr_downgrade")
+        .unwrap();
+    assert_eq!(acr.verdict, Verdict::Pass, "{}", acr.detail);
+}

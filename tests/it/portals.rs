@@ -30,7 +30,7 @@ pub async fn with_fcmock(care: Care) -> (fcmock::portal::fcmock::Fcmock, fcmock:
     let target = fcmock::portal::check::Target {
         portal: base,
         start: "/".to_owned(),
-        client_id: CLIENT_ID.to_owned(),
+        client_id: care.client_id().to_owned(),
         marker: None,
         persona: None,
     };
@@ -64,6 +64,21 @@ pub fn example_journeys(base: &str) -> Vec<fcmock::portal::journey::JourneyFile>
         .collect()
 }
 
+/// The FranceConnect+ portal's registration (its public key is the test key
+/// `keys/fs-fcplus-ec.pem`, as the default bundle's FC+ client).
+pub const CLIENT_ID_PLUS: &str = "portail-metropole-fcplus-test-0123456789abcdef0123456789abcdef";
+pub const SECRET_PLUS: &str = "secret-du-portail-fcplus-de-test-0123456789abcdef0123456789";
+
+impl Care {
+    pub fn client_id(self) -> &'static str {
+        if self == Care::CarefulPlus {
+            CLIENT_ID_PLUS
+        } else {
+            CLIENT_ID
+        }
+    }
+}
+
 pub const CLIENT_ID: &str = "portail-metropole-test-0123456789abcdef0123456789abcdef01234567";
 pub const SECRET: &str = "secret-du-portail-de-test-0123456789abcdef0123456789abcdef";
 
@@ -71,6 +86,9 @@ pub const SECRET: &str = "secret-du-portail-de-test-0123456789abcdef0123456789ab
 pub enum Care {
     Careful,
     Careless,
+    /// A careful FranceConnect+ portal (eidas2): it decrypts the id_token and
+    /// userinfo with its own key, then verifies FranceConnect+'s ES256 signature.
+    CarefulPlus,
 }
 
 #[derive(Default, Clone)]
@@ -110,7 +128,7 @@ pub async fn bind() -> Bound {
 /// The portal's registration at fcmock (exact URIs, no localhost deviation).
 pub fn client_yaml(base: &str) -> String {
     format!(
-        "clients:\n  - client_id: \"{CLIENT_ID}\"\n    client_secret: \"{SECRET}\"\n    name: \"Portail de test\"\n    redirect_uris: [\"{base}/callback\"]\n    post_logout_redirect_uris: [\"{base}/logged-out\"]\n    signing_alg: ES256\n    claims: [amr]\n"
+        "clients:\n  - client_id: \"{CLIENT_ID}\"\n    client_secret: \"{SECRET}\"\n    name: \"Portail de test\"\n    redirect_uris: [\"{base}/callback\"]\n    post_logout_redirect_uris: [\"{base}/logged-out\"]\n    signing_alg: ES256\n    claims: [amr]\n  - client_id: \"{CLIENT_ID_PLUS}\"\n    client_secret: \"{SECRET_PLUS}\"\n    name: \"Portail de test (FC+)\"\n    platform: fcplus\n    redirect_uris: [\"{base}/callback\"]\n    post_logout_redirect_uris: [\"{base}/logged-out\"]\n    signing_alg: ES256\n    encryption_alg: ECDH-ES\n    encryption_jwk: {{ crv: \"P-256\", kid: \"-Qe1g6h3wBVXu5C6c7aAbGZ09vgyKZ9lgitklzdwjcQ\", kty: \"EC\", x: \"LZbiU8TyaJPqv3DR2dDBhMsEXfFbzE4uNVmvsoieQZg\", y: \"NZI8Jguc-FGLBVt4t-4OOBQAtzBccEB7KfCS3BriGxU\" }}\n"
     )
 }
 
@@ -119,7 +137,11 @@ pub fn serve(bound: Bound, care: Care, fcmock: &str) -> String {
     let portal = Portal {
         care,
         base: bound.base.clone(),
-        issuer: format!("{fcmock}/api/v2"),
+        issuer: if care == Care::CarefulPlus {
+            format!("{fcmock}/fcplus/api/v2")
+        } else {
+            format!("{fcmock}/api/v2")
+        },
         sessions: Arc::default(),
         accounts: Arc::default(),
         http: reqwest::Client::builder()
@@ -209,13 +231,18 @@ async fn login(State(p): State<Portal>, headers: HeaderMap) -> Response {
     let mut url = url::Url::parse(&format!("{}/authorize", p.issuer)).unwrap();
     url.query_pairs_mut()
         .append_pair("response_type", "code")
-        .append_pair("client_id", CLIENT_ID)
+        .append_pair("client_id", p.care.client_id())
         .append_pair("redirect_uri", &format!("{}/callback", p.base))
         .append_pair("scope", "openid given_name family_name birthdate")
         .append_pair("state", &state)
-        .append_pair("nonce", &nonce)
-        .append_pair("acr_values", "eidas1")
-        .append_pair("claims", r#"{"id_token":{"amr":{"essential":true}}}"#);
+        .append_pair("nonce", &nonce);
+    if p.care == Care::CarefulPlus {
+        url.query_pairs_mut().append_pair("acr_values", "eidas2");
+    } else {
+        url.query_pairs_mut()
+            .append_pair("acr_values", "eidas1")
+            .append_pair("claims", r#"{"id_token":{"amr":{"essential":true}}}"#);
+    }
     with_cookie(Redirect::to(url.as_str()).into_response(), &id, new)
 }
 
@@ -236,6 +263,7 @@ async fn callback(State(p): State<Portal>, headers: HeaderMap, Query(q): Query<H
     let result = match p.care {
         Care::Careful => careful(&p, code, &nonce).await,
         Care::Careless => careless(&p, code).await,
+        Care::CarefulPlus => careful_plus(&p, code, &nonce).await,
     };
     match result {
         Ok((given_name, id_token, sub)) => {
@@ -276,6 +304,70 @@ async fn careful(p: &Portal, code: &str, nonce: &str) -> Result<(String, String,
     let claims = rp.verify_userinfo(&info, &sub, now).await.map_err(|e| e.to_string())?;
     let name = claims["given_name"].as_str().unwrap_or_default().to_owned();
     Ok((name, result.raw_id_token, sub))
+}
+
+/// Decrypts a FranceConnect+ JWE with the portal's key and verifies the
+/// JWS inside against FranceConnect+'s published keys.
+async fn open_plus(p: &Portal, jwe: &str, nonce: Option<&str>) -> Result<Value, String> {
+    use p256::pkcs8::DecodePrivateKey as _;
+    let key = fcmock::crypto::jwe::PrivateKey::Ec(
+        p256::SecretKey::from_pkcs8_pem(include_str!("../../keys/fs-fcplus-ec.pem")).map_err(|e| e.to_string())?,
+    );
+    let (_, inner) = fcmock::crypto::jwe::decrypt(jwe.trim(), &key).map_err(|e| e.to_string())?;
+    let jws = String::from_utf8(inner).map_err(|e| e.to_string())?;
+    let jwks = fcmock::agent::Jwks::fetch(&p.http, &p.issuer, &format!("{}/jwks", p.issuer))
+        .await
+        .map_err(|e| e.to_string())?;
+    let expect = fcmock::agent::Expect {
+        audience: CLIENT_ID_PLUS,
+        nonce,
+        now: fcmock::clock::Clock::system().now_ms() / 1000,
+        id_token_rules: nonce.is_some(),
+    };
+    jwks.verify(&jws, &expect).map_err(|e| e.to_string())
+}
+
+async fn careful_plus(p: &Portal, code: &str, nonce: &str) -> Result<(String, String, String), String> {
+    let token: Value = p
+        .http
+        .post(format!("{}/token", p.issuer))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &format!("{}/callback", p.base)),
+            ("client_id", CLIENT_ID_PLUS),
+            ("client_secret", SECRET_PLUS),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let id_token = token["id_token"].as_str().ok_or("no id_token")?.to_owned();
+    let claims = open_plus(p, &id_token, Some(nonce)).await?;
+    if !matches!(claims["acr"].as_str(), Some("eidas2" | "eidas3")) {
+        return Err(format!("acr {} below eidas2", claims["acr"]));
+    }
+    let sub = claims["sub"].as_str().ok_or("no sub")?.to_owned();
+    let access = token["access_token"].as_str().ok_or("no access_token")?;
+    let body = p
+        .http
+        .get(format!("{}/userinfo", p.issuer))
+        .bearer_auth(access)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let info = open_plus(p, &body, None).await?;
+    if info["sub"].as_str() != Some(sub.as_str()) {
+        return Err("userinfo is about someone else".to_owned());
+    }
+    let name = info["given_name"].as_str().unwrap_or_default().to_owned();
+    // FranceConnect+ logs out with the id_token as sent (the JWE).
+    Ok((name, id_token, sub))
 }
 
 fn payload(jwt: &str) -> Value {
@@ -360,7 +452,7 @@ async fn logout(State(p): State<Portal>, headers: HeaderMap) -> Response {
     url.query_pairs_mut()
         .append_pair("id_token_hint", &hint)
         .append_pair("post_logout_redirect_uri", &format!("{}/logged-out", p.base));
-    if p.care == Care::Careful {
+    if p.care != Care::Careless {
         let state = random();
         url.query_pairs_mut().append_pair("state", &state);
         s.logout_state = Some(state);
@@ -371,7 +463,7 @@ async fn logout(State(p): State<Portal>, headers: HeaderMap) -> Response {
 
 async fn logged_out(State(p): State<Portal>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     let (_, s, _) = p.session(&headers);
-    if p.care == Care::Careful && q.get("state") != s.logout_state.as_ref() {
+    if p.care != Care::Careless && q.get("state") != s.logout_state.as_ref() {
         return page(StatusCode::FORBIDDEN, "<h1>Retour de déconnexion refusé</h1>");
     }
     page(

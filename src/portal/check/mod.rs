@@ -97,7 +97,8 @@ impl Flow {
 pub(crate) struct Checker<'a> {
     pub(crate) fcmock: &'a Fcmock,
     pub(crate) target: &'a Target,
-    pub(crate) account: Account,
+    /// The persona's accounts: the login uses the first the wall offers.
+    pub(crate) accounts: Vec<Account>,
     pub(crate) marker: String,
     pub(crate) client: Value,
     /// Whether the portal's client is a FranceConnect+ one.
@@ -176,7 +177,7 @@ impl Checker<'_> {
     }
 
     pub(crate) fn login(&self) -> AtFcmock {
-        AtFcmock::Login(self.account.clone())
+        AtFcmock::Login(self.accounts.clone())
     }
 }
 
@@ -189,16 +190,21 @@ async fn prepare<'a>(fcmock: &'a Fcmock, target: &'a Target) -> Result<Checker<'
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let account = accounts
+    let accounts: Vec<Account> = accounts
         .iter()
-        .find_map(|a| {
+        .filter_map(|a| {
             Some(Account {
                 idp: a.get("idp")?.as_str()?.to_owned(),
                 login: a.get("login")?.as_str()?.to_owned(),
                 password: a.get("password")?.as_str()?.to_owned(),
             })
         })
-        .ok_or_else(|| PortalError::Setup("the persona has no account at any identity provider".to_owned()))?;
+        .collect();
+    if accounts.is_empty() {
+        return Err(PortalError::Setup(
+            "the persona has no account at any identity provider".to_owned(),
+        ));
+    }
     let marker = match &target.marker {
         Some(m) => m.clone(),
         None => persona
@@ -212,7 +218,7 @@ async fn prepare<'a>(fcmock: &'a Fcmock, target: &'a Target) -> Result<Checker<'
     Ok(Checker {
         fcmock,
         target,
-        account,
+        accounts,
         marker,
         client,
         fcplus,
