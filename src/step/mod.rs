@@ -140,6 +140,8 @@ pub async fn layer(State(shared): State<Shared>, req: Request, next: Next) -> Re
 
 #[derive(Deserialize)]
 struct Toggle {
+    /// `1` to switch on; anything else (or nothing) switches off.
+    #[serde(default)]
     on: String,
 }
 
