@@ -306,6 +306,25 @@ async fn careful(p: &Portal, code: &str, nonce: &str) -> Result<(String, String,
     Ok((name, result.raw_id_token, sub))
 }
 
+/// The token call, by hand (`client_secret_post`); the answer as JSON.
+async fn redeem(p: &Portal, code: &str, client_id: &str, secret: &str) -> Result<Value, String> {
+    p.http
+        .post(format!("{}/token", p.issuer))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &format!("{}/callback", p.base)),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Decrypts a FranceConnect+ JWE with the portal's key and verifies the
 /// JWS inside against FranceConnect+'s published keys.
 async fn open_plus(p: &Portal, jwe: &str, nonce: Option<&str>) -> Result<Value, String> {
@@ -328,22 +347,7 @@ async fn open_plus(p: &Portal, jwe: &str, nonce: Option<&str>) -> Result<Value, 
 }
 
 async fn careful_plus(p: &Portal, code: &str, nonce: &str) -> Result<(String, String, String), String> {
-    let token: Value = p
-        .http
-        .post(format!("{}/token", p.issuer))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &format!("{}/callback", p.base)),
-            ("client_id", CLIENT_ID_PLUS),
-            ("client_secret", SECRET_PLUS),
-        ])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = redeem(p, code, CLIENT_ID_PLUS, SECRET_PLUS).await?;
     let id_token = token["id_token"].as_str().ok_or("no id_token")?.to_owned();
     let claims = open_plus(p, &id_token, Some(nonce)).await?;
     if !matches!(claims["acr"].as_str(), Some("eidas2" | "eidas3")) {
@@ -379,22 +383,7 @@ fn payload(jwt: &str) -> Value {
 }
 
 async fn careless(p: &Portal, code: &str) -> Result<(String, String, String), String> {
-    let token: Value = p
-        .http
-        .post(format!("{}/token", p.issuer))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &format!("{}/callback", p.base)),
-            ("client_id", CLIENT_ID),
-            ("client_secret", SECRET),
-        ])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = redeem(p, code, CLIENT_ID, SECRET).await?;
     let id_token = token["id_token"].as_str().ok_or("no id_token")?.to_owned();
     let access = token["access_token"].as_str().ok_or("no access_token")?;
     // Flaw: userinfo first, whatever the id_token says.
