@@ -96,7 +96,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn rows(obj: &Value, explain: fn(&str) -> Option<&'static explain::Explanation>) -> Vec<Row> {
+fn rows(obj: &Value, explain: impl Fn(&str) -> Option<&'static explain::Explanation>) -> Vec<Row> {
     obj.as_object()
         .map(|m| {
             m.iter()
@@ -116,6 +116,7 @@ const BODY_SHOWN: usize = 2000;
 impl ExchangeView {
     pub fn of(x: &Exchange) -> Self {
         let body = x.response_body.as_deref().unwrap_or_default();
+        let hop = explain::Hop::of_endpoint(&x.meta.endpoint);
         Self {
             seq: x.meta.seq,
             endpoint: x.meta.endpoint.clone(),
@@ -130,7 +131,7 @@ impl ExchangeView {
                 .map(|(k, v)| Row {
                     name: k.clone(),
                     value: v.clone(),
-                    explain: explain::param(k).map(explain::line).unwrap_or_default(),
+                    explain: explain::param_at(k, hop).map(explain::line).unwrap_or_default(),
                 })
                 .collect(),
             jwts: x
@@ -144,7 +145,7 @@ impl ExchangeView {
                         None => "signature non vérifiée (émetteur extérieur à fcmock)",
                     },
                     header: rows(&j.header, explain::header),
-                    claims: rows(&j.claims, explain::claim),
+                    claims: rows(&j.claims, |name| explain::claim_at(name, hop)),
                 })
                 .collect(),
             response_content_type: x.response_content_type.clone(),

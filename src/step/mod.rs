@@ -113,10 +113,18 @@ pub async fn layer(State(shared): State<Shared>, req: Request, next: Next) -> Re
         return resp;
     };
     let (party, story) = describe(&url, &shared.urls.public);
+    // To the provider's pages, or back from them to FranceConnect's callback,
+    // FranceConnect is the client and the parameters are its own.
+    let path = url.path();
+    let hop = if path.starts_with(crate::paths::IDP_PREFIX) || path.ends_with("/oidc-callback") {
+        explain::Hop::IdentityProvider
+    } else {
+        explain::Hop::Service
+    };
     let params = url
         .query_pairs()
         .map(|(k, v)| Param {
-            explain: explain::param(&k).map(explain::line).unwrap_or_default(),
+            explain: explain::param_at(&k, hop).map(explain::line).unwrap_or_default(),
             name: k.into_owned(),
             value: v.into_owned(),
         })

@@ -113,6 +113,28 @@ async fn a_login_is_drawn_lane_by_lane_with_every_exchange_explained() {
         );
     }
     assert!(page.body.contains("signature vérifiée"), "no signature status");
+    // Between FranceConnect and the identity provider, FranceConnect is the
+    // client: the explanations say so there, and only there.
+    let idp_hop = select(&html, "details[data-testid=exchange]")
+        .into_iter()
+        .find(|d| d.text().collect::<String>().contains("idp.impots.authorize"))
+        .unwrap();
+    assert!(
+        idp_hop
+            .text()
+            .collect::<String>()
+            .contains("FranceConnect est le client")
+    );
+    let service_hop = select(&html, "details[data-testid=exchange]")
+        .into_iter()
+        .find(|d| d.text().collect::<String>().contains("fc.authorize"))
+        .unwrap();
+    assert!(
+        !service_hop
+            .text()
+            .collect::<String>()
+            .contains("FranceConnect est le client")
+    );
 
     let missing = app.browser().get(&app.url("/_fcmock/inspector/no-such-flow")).await;
     assert_eq!(missing.status, 404);

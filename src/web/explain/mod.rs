@@ -9,6 +9,7 @@
 //! `core-fcp` sources), OpenID Connect Core 1.0.
 
 mod claims;
+mod hub;
 mod params;
 
 use serde::Serialize;
@@ -45,6 +46,42 @@ pub fn claim(name: &str) -> Option<&'static Explanation> {
     find(CLAIMS, name).or_else(|| name.strip_prefix("rnipp_").and_then(|base| find(CLAIMS, base)))
 }
 
+/// Where an exchange happens: between a service and FranceConnect, or
+/// between FranceConnect and an identity provider (FranceConnect is then
+/// the client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hop {
+    Service,
+    IdentityProvider,
+}
+
+impl Hop {
+    /// The hop of a journal endpoint (`idp.ameli.token`, `fc.oidc-callback`…).
+    pub fn of_endpoint(endpoint: &str) -> Self {
+        if endpoint.starts_with("idp.") || endpoint.ends_with(".oidc-callback") {
+            Hop::IdentityProvider
+        } else {
+            Hop::Service
+        }
+    }
+}
+
+/// A parameter, as it is meant on `hop`.
+pub fn param_at(name: &str, hop: Hop) -> Option<&'static Explanation> {
+    match hop {
+        Hop::IdentityProvider => find(hub::HUB_PARAMS, name).or_else(|| param(name)),
+        Hop::Service => param(name),
+    }
+}
+
+/// A claim, as it is meant on `hop`.
+pub fn claim_at(name: &str, hop: Hop) -> Option<&'static Explanation> {
+    match hop {
+        Hop::IdentityProvider => find(hub::HUB_CLAIMS, name).or_else(|| claim(name)),
+        Hop::Service => claim(name),
+    }
+}
+
 /// A JWT header field.
 pub fn header(name: &str) -> Option<&'static Explanation> {
     find(HEADERS, name)
@@ -68,5 +105,20 @@ mod tests {
         assert!(claim("rnipp_given_name").is_some());
         assert!(claim("rnipp_nothing").is_none());
         assert!(param("nonce").is_some_and(|e| e.check.contains("22")));
+    }
+
+    #[test]
+    fn on_the_identity_provider_hop_franceconnect_is_the_client() {
+        let hop = Hop::of_endpoint("idp.ameli.authorize");
+        assert_eq!(hop, Hop::IdentityProvider);
+        assert!(param_at("client_id", hop).is_some_and(|e| e.what.contains("FranceConnect est le client")));
+        assert!(param_at("response_type", hop).is_some_and(|e| e.what.contains("code")));
+        assert!(
+            claim_at("aud", Hop::of_endpoint("fc.oidc-callback")).is_some_and(|e| e.what.contains("FranceConnect"))
+        );
+        assert!(
+            param_at("client_id", Hop::of_endpoint("fc.token"))
+                .is_some_and(|e| e.what.contains("fournisseur de service"))
+        );
     }
 }
