@@ -1,6 +1,7 @@
 //! The agent: a browser and a relying party, in the library so that the
-//! integration tests, `fcmock bench` and (later) the scenario runner and
-//! the conformance checker all drive FranceConnect flows the same way.
+//! integration tests, `fcmock bench`, the scenario runner, the conformance
+//! checker (`crate::portal`) and the demo portal all drive FranceConnect
+//! flows the same way.
 //!
 //! - [`browser::Browser`]: a cookie jar, redirects followed one hop at a
 //!   time (so a caller sees each), HTML forms read with a real parser and
