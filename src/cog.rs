@@ -73,6 +73,16 @@ pub struct Country {
     pub name: &'static str,
 }
 
+/// The communes' codes, hashed once: validating 100,000 personas asks
+/// whether a code exists hundreds of thousands of times.
+static CODES: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+    std::sync::LazyLock::new(|| COMMUNE_ROWS.iter().map(|[c, ..]| text(*c)).collect());
+
+/// Whether `code` is a commune of the COG (a hashed lookup).
+pub fn is_commune(code: &str) -> bool {
+    CODES.contains(code)
+}
+
 /// Looks up a commune by INSEE code.
 pub fn commune(code: &str) -> Option<Commune> {
     COMMUNE_ROWS
@@ -117,6 +127,14 @@ pub fn is_cog_shaped(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hashed_codes_agree_with_the_sorted_rows() {
+        assert!(is_commune("75107") && commune("75107").is_some());
+        assert!(is_commune("2A004"));
+        assert!(!is_commune("99999") && commune("99999").is_none());
+        assert_eq!(CODES.len(), COMMUNE_ROWS.len());
+    }
 
     #[test]
     fn known_codes_resolve() {

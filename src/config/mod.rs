@@ -21,7 +21,7 @@ pub use platform_kind::PlatformKind;
 
 pub(crate) use validate::parse_message;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -387,9 +387,9 @@ pub struct Config {
     pub personas: Vec<Arc<Persona>>,
     /// Where the configuration came from, for the banner.
     pub sources: Vec<String>,
-    clients_by_id: HashMap<String, usize>,
-    idps_by_id: HashMap<String, usize>,
-    personas_by_id: HashMap<String, usize>,
+    clients_by_id: FxHashMap<String, usize>,
+    idps_by_id: FxHashMap<String, usize>,
+    personas_by_id: FxHashMap<String, usize>,
 }
 
 impl Config {

@@ -85,7 +85,7 @@ pub(super) fn build_identity(
                     "required when birthcountry is 99100: the INSEE code of the commune of birth, e.g. 75107",
                 );
             }
-        } else if cog::commune(&birthplace).is_none() {
+        } else if !cog::is_commune(&birthplace) {
             errors.at(
                 file,
                 line_of(&r.birthplace),

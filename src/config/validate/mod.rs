@@ -1,6 +1,6 @@
 //! Phase two of configuration: check values and references, build the model.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_saphyr::Spanned;
@@ -186,9 +186,9 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
         idps: idps.into_iter().map(Arc::new).collect(),
         personas: personas.into_iter().map(Arc::new).collect(),
         sources: sources.iter().map(|s| s.name.clone()).collect(),
-        clients_by_id: HashMap::new(),
-        idps_by_id: HashMap::new(),
-        personas_by_id: HashMap::new(),
+        clients_by_id: Default::default(),
+        idps_by_id: Default::default(),
+        personas_by_id: Default::default(),
     })
 }
 
@@ -291,7 +291,7 @@ pub(crate) fn with_advice(message: &str) -> String {
 fn dedupe<T>(items: Vec<Located<T>>, what: &str, key: impl Fn(&T) -> String, errors: &mut Errors) -> Vec<Located<T>> {
     let from_bundle = |file: &str| super::DEFAULT_BUNDLE.iter().any(|(name, _)| *name == file);
     let mut out: Vec<Located<T>> = Vec::new();
-    let mut pos: HashMap<String, usize> = HashMap::new();
+    let mut pos: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
     for item in items {
         let k = key(&item.item.value);
         match pos.get(&k) {

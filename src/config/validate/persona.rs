@@ -139,7 +139,7 @@ pub(super) fn build_household(file: &str, r: &RawPersona, at: &str, errors: &mut
             );
         }
         if let Some(c) = &v.commune
-            && cog::commune(&c.value).is_none()
+            && !cog::is_commune(&c.value)
         {
             errors.spanned(
                 file,
@@ -310,7 +310,7 @@ pub(super) fn persona_faults(
 }
 
 pub(super) fn check_unique_logins(personas: &[Persona], errors: &mut Errors) {
-    let mut seen: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<(&str, &str), &str> = rustc_hash::FxHashMap::default();
     for p in personas {
         for a in &p.accounts {
             if let Some(other) = seen.insert((a.idp.as_str(), a.login.as_str()), p.id.as_str()) {
