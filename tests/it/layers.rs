@@ -142,15 +142,11 @@ fn roles_import_each_other_one_way_only() {
     // control → platform, idp is allowed; the reverse, or platform ↔ idp, is not.
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let allowed = [("control", "platform"), ("control", "idp")];
-    let roles = [
-        "platform",
-        "idp",
-        "data_providers",
-        "control",
-        "inspector",
-        "step",
-        "demo",
-    ];
+    let roles = LAYERS
+        .iter()
+        .find(|(name, _)| *name == "role")
+        .map(|(_, mods)| *mods)
+        .unwrap();
     let mut wrong = Vec::new();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
