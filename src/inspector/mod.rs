@@ -147,15 +147,9 @@ async fn events(State(s): State<InspectorState>) -> Response {
             return None;
         }
         let now = *l.changes.borrow_and_update();
-        let fresh = now.saturating_sub(l.seen).min(BATCH as u64) as usize;
-        let filter = Filter {
-            limit: Some(fresh),
-            ..Filter::default()
-        };
-        let found = l.state.journal.query(&filter, l.state.clock.now_ms());
+        let found = l.state.journal.after(l.seen, BATCH, l.state.clock.now_ms());
         let list: Vec<_> = found
             .iter()
-            .filter(|f| f.record.meta.seq > l.seen)
             .map(|f| {
                 json!({
                     "seq": f.record.meta.seq,

@@ -316,6 +316,23 @@ impl Journal {
         out
     }
 
+    /// The exchanges recorded after number `seq`, oldest first, at most
+    /// `limit` (the newest ones): read from the ring's end, so that a
+    /// listener waiting for what is new never walks the whole journal.
+    pub fn after(&self, seq: u64, limit: usize, now_ms: i64) -> Vec<Found> {
+        let fresh: Vec<Arc<Record>> = {
+            let ring = self.ring.lock();
+            ring.records
+                .iter()
+                .rev()
+                .take_while(|r| r.meta.seq > seq)
+                .take(limit)
+                .cloned()
+                .collect()
+        };
+        fresh.into_iter().rev().map(|r| self.complete(r, now_ms)).collect()
+    }
+
     /// The exchange as shown: decoded, signatures checked, secrets redacted.
     pub fn show(&self, found: &Found) -> Exchange {
         found
@@ -420,6 +437,21 @@ mod tests {
             token_fingerprint: None,
             error_code: None,
         }
+    }
+
+    #[test]
+    fn after_gives_what_is_newer_than_a_number_oldest_first_and_bounded() {
+        let j = Journal::new(100, 1 << 20);
+        let mut changes = j.subscribe();
+        for i in 0..10 {
+            j.record(ex("fc.token", &format!("f{i}")));
+        }
+        assert!(changes.has_changed().unwrap());
+        assert_eq!(*changes.borrow_and_update(), 10);
+        let seqs = |v: Vec<Found>| v.iter().map(|f| f.record.meta.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(j.after(7, 100, 0)), [8, 9, 10]);
+        assert_eq!(seqs(j.after(0, 2, 0)), [9, 10]);
+        assert!(j.after(10, 100, 0).is_empty());
     }
 
     #[test]
