@@ -2,9 +2,7 @@
 //! behave when FranceConnect or the citizen says no. Each check loads a
 //! scenario bound to the portal's client for one login, then removes it.
 
-use serde_json::Value;
-
-use super::{Checker, Flow};
+use super::{Checker, Flow, param};
 use crate::oidc::rejection::Rejection;
 use crate::portal::drive::{AtFcmock, FcmockEnd};
 use crate::portal::report::{Outcome, Verdict};
@@ -54,8 +52,8 @@ pub(super) async fn all(checker: &Checker<'_>, asked: &[(String, String)]) -> Ve
     out
 }
 
-fn finish(mut o: Outcome, flow: &Flow, started: std::time::Instant) -> Outcome {
-    o.millis = started.elapsed().as_millis() as u64;
+fn finish(mut o: Outcome, flow: &Flow) -> Outcome {
+    o.millis = flow.started.elapsed().as_millis() as u64;
     o.steps = flow.steps();
     if o.verdict == Verdict::Fail {
         o.exchanges = flow.exchanges.clone();
@@ -65,7 +63,6 @@ fn finish(mut o: Outcome, flow: &Flow, started: std::time::Instant) -> Outcome {
 
 /// A spoiled token must not log the citizen in.
 async fn refused(checker: &Checker<'_>, o: Outcome, faults: &str, needs: &str) -> Outcome {
-    let started = std::time::Instant::now();
     let (o, flow) = match faulted(checker, o, faults).await {
         Ok(x) => x,
         Err(o) => return o,
@@ -90,7 +87,7 @@ async fn refused(checker: &Checker<'_>, o: Outcome, faults: &str, needs: &str) -
             .map_or_else(String::new, |p| format!(": it showed {} (status {})", p.url, p.status));
         o.judged(Verdict::Pass, format!("refused{end}"))
     };
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 async fn token_fault(checker: &Checker<'_>, case: &TokenFaultCase) -> Outcome {
@@ -140,10 +137,6 @@ fn scenario(checker: &Checker<'_>, name: &str, faults: &str) -> String {
     }
 }
 
-fn param<'a>(asked: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    asked.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
 async fn acr_downgrade(checker: &Checker<'_>, asked: &[(String, String)]) -> Outcome {
     let o = check(
         "id_token.acr_downgrade",
@@ -182,7 +175,6 @@ async fn amr_missing(checker: &Checker<'_>, asked: &[(String, String)]) -> Outco
 }
 
 async fn userinfo_after_refusal(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "userinfo.not_after_refused_id_token",
         "no userinfo call after a refused id_token",
@@ -218,7 +210,7 @@ async fn userinfo_after_refusal(checker: &Checker<'_>) -> Outcome {
             "the expired id_token was refused before any userinfo call",
         )
     };
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 /// The callback URL (code and state) of a login that another browser made.
@@ -241,7 +233,6 @@ async fn foreign_callback(checker: &Checker<'_>) -> Result<(Flow, String), Strin
 }
 
 async fn login_csrf(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "callback.foreign_state",
         "a callback with a state this browser never got is refused (login CSRF)",
@@ -283,11 +274,10 @@ async fn login_csrf(checker: &Checker<'_>) -> Outcome {
     } else {
         o.judged(Verdict::Pass, "refused")
     };
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 async fn replayed_callback(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "callback.replayed",
         "a callback replayed in another browser does not log in twice",
@@ -331,7 +321,7 @@ async fn replayed_callback(checker: &Checker<'_>) -> Outcome {
         };
         o.judged(Verdict::Pass, format!("refused{note}"))
     };
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 async fn not_logged_in_nor_5xx(checker: &Checker<'_>, o: Outcome, flow: &Flow, what: &str) -> Outcome {
@@ -358,7 +348,6 @@ async fn not_logged_in_nor_5xx(checker: &Checker<'_>, o: Outcome, flow: &Flow, w
 }
 
 async fn access_denied(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "callback.access_denied",
         "the citizen going back (error=access_denied) is handled",
@@ -368,11 +357,10 @@ async fn access_denied(checker: &Checker<'_>) -> Outcome {
     );
     let flow = checker.flow(&AtFcmock::CancelAtWall).await;
     let judged = not_logged_in_nor_5xx(checker, o, &flow, "error=access_denied").await;
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 async fn server_error_at_callback(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "callback.server_error",
         "error=server_error at the callback is handled",
@@ -407,11 +395,10 @@ async fn server_error_at_callback(checker: &Checker<'_>) -> Outcome {
     flow.end = citizen.on_portal(url.as_str()).await.ok();
     flow.citizen = Some(citizen);
     let judged = not_logged_in_nor_5xx(checker, o, &flow, "error=server_error").await;
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 async fn token_unavailable(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "token.unavailable",
         "FranceConnect's token endpoint answering 503 is handled",
@@ -425,11 +412,10 @@ async fn token_unavailable(checker: &Checker<'_>) -> Outcome {
         Err(o) => return o,
     };
     let judged = not_logged_in_nor_5xx(checker, o, &flow, "a 503 from the token endpoint").await;
-    finish(judged, &flow, started)
+    finish(judged, &flow)
 }
 
 async fn key_rotation(checker: &Checker<'_>) -> Outcome {
-    let started = std::time::Instant::now();
     let o = check(
         "keys.rotation",
         "a login still works after FranceConnect rotates its keys",
@@ -451,19 +437,5 @@ async fn key_rotation(checker: &Checker<'_>) -> Outcome {
         ];
         o
     };
-    finish(judged, &flow, started)
-}
-
-impl Flow {
-    pub(super) fn empty() -> Self {
-        Self {
-            citizen: None,
-            authorize: None,
-            back: None,
-            end: None,
-            fcmock_error: None,
-            exchanges: Vec::<Value>::new(),
-            broke: None,
-        }
-    }
+    finish(judged, &flow)
 }

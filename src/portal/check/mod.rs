@@ -59,16 +59,30 @@ impl Target {
 pub(crate) struct Flow {
     pub(crate) citizen: Option<Citizen>,
     pub(crate) authorize: Option<String>,
-    pub(crate) back: Option<String>,
     pub(crate) end: Option<Page>,
     /// fcmock showed an error page instead of going back to the portal.
     pub(crate) fcmock_error: Option<Page>,
     pub(crate) exchanges: Vec<Value>,
     /// Why the flow could not be followed to its end.
     pub(crate) broke: Option<String>,
+    /// When the check began, for its duration in reports.
+    pub(crate) started: Instant,
 }
 
 impl Flow {
+    /// A flow not begun yet (its clock starts now).
+    pub(crate) fn empty() -> Self {
+        Self {
+            citizen: None,
+            authorize: None,
+            end: None,
+            fcmock_error: None,
+            exchanges: Vec::new(),
+            broke: None,
+            started: Instant::now(),
+        }
+    }
+
     /// Exchanges at FranceConnect's `name` endpoint (`token`, `userinfo`,
     /// `session.end`), on either platform.
     pub(crate) fn calls(&self, name: &str) -> Vec<&Value> {
@@ -118,15 +132,7 @@ impl Checker<'_> {
     /// One login: portal → fcmock (`what`) → portal, with the journal of it.
     pub(crate) async fn flow(&self, what: &AtFcmock) -> Flow {
         let since = self.fcmock.now_ms().await.unwrap_or_default();
-        let mut flow = Flow {
-            citizen: None,
-            authorize: None,
-            back: None,
-            end: None,
-            fcmock_error: None,
-            exchanges: Vec::new(),
-            broke: None,
-        };
+        let mut flow = Flow::empty();
         match self.citizen() {
             Ok(mut citizen) => {
                 if let Err(e) = self.walk(&mut citizen, &mut flow, what).await {
@@ -149,7 +155,6 @@ impl Checker<'_> {
         flow.authorize = Some(authorize.clone());
         match citizen.at_fcmock(&authorize, what).await? {
             FcmockEnd::Back(url) => {
-                flow.back = Some(url.clone());
                 flow.end = Some(citizen.on_portal(&url).await?);
             }
             FcmockEnd::ErrorPage(page) => flow.fcmock_error = Some(page),
@@ -239,14 +244,13 @@ pub async fn run(
         outcomes.push(o);
     };
 
-    let t = Instant::now();
     let happy = checker.flow(&checker.login()).await;
     let ok = checker.logged_in(happy.end.as_ref());
     let mut first = Outcome::new("happy_path", "a persona logs in through FranceConnect", "happy path");
     first.rule_fr = "Le parcours nominal aboutit : le citoyen revient connecté sur le portail.".to_owned();
     first.rule_en = "The nominal journey ends with the citizen logged in on the portal.".to_owned();
     first.steps = happy.steps();
-    first.millis = t.elapsed().as_millis() as u64;
+    first.millis = happy.started.elapsed().as_millis() as u64;
     let first = if ok {
         first.judged(Verdict::Pass, format!("logged in: «{}» shown", checker.marker))
     } else {
@@ -273,6 +277,11 @@ pub async fn run(
         outcomes,
         millis: started.elapsed().as_millis() as u64,
     })
+}
+
+/// A parameter's value in a list of them (authorize's, a journal exchange's).
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn happy_failure(checker: &Checker<'_>, flow: &Flow) -> String {

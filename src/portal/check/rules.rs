@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Checker, Flow};
+use super::{Checker, Flow, param};
 use crate::portal::fcmock::{at_endpoint, header_of as header, params_of as exchange_params};
 use crate::portal::report::{Outcome, Verdict};
 
@@ -19,10 +19,6 @@ fn outcome(id: &str, title: &str, fr: &str, en: &str) -> Outcome {
     o.rule_fr = fr.to_owned();
     o.rule_en = en.to_owned();
     o
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
