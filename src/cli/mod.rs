@@ -251,6 +251,14 @@ pub struct ServeArgs {
 
 /// Loads the configuration the flags describe.
 pub fn load_config(args: &ConfigArgs) -> Result<Config, config::ConfigErrors> {
+    let config = load_config_deferred(args)?;
+    config.personas.check_deferred()?;
+    Ok(config)
+}
+
+/// As [`load_config`], with the personas of large JSON Lines files read but
+/// not yet built (see [`config::PersonaSet`]).
+pub fn load_config_deferred(args: &ConfigArgs) -> Result<Config, config::ConfigErrors> {
     let mut sources = Vec::new();
     for path in &args.config {
         sources.extend(config::read_sources(path)?);
@@ -261,7 +269,7 @@ pub fn load_config(args: &ConfigArgs) -> Result<Config, config::ConfigErrors> {
             text: text.clone(),
         });
     }
-    config::load(&sources, !args.no_defaults)
+    config::load_sources(sources, !args.no_defaults, true)
 }
 
 /// Runs the parsed command line.

@@ -4,12 +4,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
 use super::{BenchArgs, ConfigArgs, LogFormat, ServeArgs, load_config};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, ConfigErrors};
 use crate::rng::Rng;
 use crate::server::{AppState, Urls, serve};
 
@@ -99,7 +100,14 @@ fn init_logging(format: LogFormat) {
 }
 
 pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
-    let config = match load_config(&args.config) {
+    // Serving defers the personas of large JSON Lines files (checked just
+    // after start-up, below); `--check-config` checks everything first.
+    let loaded = if args.check_config {
+        load_config(&args.config)
+    } else {
+        super::load_config_deferred(&args.config)
+    };
+    let config = match loaded {
         Ok(c) => c,
         Err(e) => {
             eprint!("fcmock: {e}");
@@ -198,7 +206,10 @@ pub(super) async fn serve_command(args: ServeArgs) -> ExitCode {
         }
     });
     tracing::info!(public = %state.urls.public, internal = %state.urls.internal, "fcmock listening");
-    match serve(listener, state, shutdown_signal()).await {
+    let invalid = Arc::new(std::sync::OnceLock::new());
+    let stop = stop_signal(check_deferred_personas(state.config()), invalid.clone());
+    match serve(listener, state, stop).await {
+        Ok(()) if invalid.get().is_some() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fcmock: server error: {e}");
@@ -350,6 +361,40 @@ pub fn banner(state: &AppState) -> String {
         let _ = writeln!(out, "    - {d}");
     }
     out
+}
+
+/// Builds and checks the deferred personas on a blocking thread; resolves
+/// with their errors, or never when they are all valid.
+async fn check_deferred_personas(config: Arc<Config>) -> ConfigErrors {
+    let started = std::time::Instant::now();
+    let checked = tokio::task::spawn_blocking(move || config.personas.check_deferred()).await;
+    match checked {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::info!(
+            personas = n,
+            ms = started.elapsed().as_millis(),
+            "deferred personas built and checked"
+        ),
+        Ok(Err(errors)) => return errors,
+        Err(e) => tracing::error!("checking deferred personas failed: {e}"),
+    }
+    std::future::pending().await
+}
+
+/// Stops on Ctrl-C or SIGTERM, or when a deferred persona is invalid: then
+/// its errors are printed as at start-up and kept in `invalid`.
+async fn stop_signal(
+    invalid_personas: impl std::future::Future<Output = ConfigErrors>,
+    invalid: Arc<std::sync::OnceLock<ConfigErrors>>,
+) {
+    tokio::select! {
+        () = shutdown_signal() => {}
+        errors = invalid_personas => {
+            eprint!("fcmock: {errors}");
+            tracing::error!("stopping: the configuration's personas are not all valid");
+            let _ = invalid.set(errors);
+        }
+    }
 }
 
 async fn shutdown_signal() {

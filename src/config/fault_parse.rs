@@ -74,6 +74,13 @@ pub struct RawFault {
     rnipp: Option<Spanned<String>>,
 }
 
+impl RawFault {
+    /// The persona this fault is limited to, if any.
+    pub(crate) fn persona(&self) -> Option<&str> {
+        self.persona.as_ref().map(|p| p.value.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDelay {

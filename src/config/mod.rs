@@ -9,6 +9,7 @@
 
 mod deviation;
 pub mod fault;
+mod persona_set;
 pub mod fault_parse;
 mod platform_kind;
 pub(crate) mod raw;
@@ -16,6 +17,7 @@ mod validate;
 pub mod yaml;
 
 pub use deviation::Deviation;
+pub use persona_set::{DEFER_FROM, PersonaSet};
 
 pub use platform_kind::PlatformKind;
 
@@ -384,12 +386,11 @@ pub struct Config {
     pub data_providers: Vec<Arc<DataProvider>>,
     pub clients: Vec<Arc<Client>>,
     pub idps: Vec<Arc<IdpConfig>>,
-    pub personas: Vec<Arc<Persona>>,
+    pub personas: PersonaSet,
     /// Where the configuration came from, for the banner.
     pub sources: Vec<String>,
     clients_by_id: FxHashMap<String, usize>,
     idps_by_id: FxHashMap<String, usize>,
-    personas_by_id: FxHashMap<String, usize>,
 }
 
 impl Config {
@@ -420,7 +421,7 @@ impl Config {
 
     /// A persona by id.
     pub fn persona(&self, id: &str) -> Option<&Arc<Persona>> {
-        self.personas_by_id.get(id).and_then(|&i| self.personas.get(i))
+        self.personas.get(id)
     }
 
     /// Personas carrying every tag of `tags` and, if `idp` is given, an
@@ -448,8 +449,7 @@ impl Config {
             .map(Arc::new)
             .collect();
         let mut next = self.clone();
-        next.personas.retain(|p| !added.iter().any(|a| a.id == p.id));
-        next.personas.extend(added.iter().cloned());
+        next.personas = self.personas.with_added(&added);
         next.sources.push(source.name.clone());
         Ok((next.index(), added))
     }
@@ -462,12 +462,6 @@ impl Config {
             .map(|(i, c)| (c.client_id.clone(), i))
             .collect();
         self.idps_by_id = self.idps.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        self.personas_by_id = self
-            .personas
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
         self
     }
 }
@@ -548,15 +542,26 @@ pub fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigErrors> {
         .collect()
 }
 
-/// Loads the configuration: the default bundle (if `with_defaults`) then `sources`.
+/// Loads the configuration: the default bundle (if `with_defaults`) then
+/// `sources`, every persona built and checked.
 pub fn load(sources: &[Source], with_defaults: bool) -> Result<Config, ConfigErrors> {
-    let mut all: Vec<Source> = Vec::new();
+    let config = load_sources(sources.to_vec(), with_defaults, false)?;
+    config.personas.check_deferred()?;
+    Ok(config)
+}
+
+/// Loads the configuration as [`load`] does, except that with `defer` the
+/// personas of large JSON Lines files are only read (ids, logins, identity
+/// providers checked) and built on demand: call
+/// [`PersonaSet::check_deferred`] to build and check them all.
+pub fn load_sources(sources: Vec<Source>, with_defaults: bool, defer: bool) -> Result<Config, ConfigErrors> {
+    let mut all: Vec<Source> = Vec::with_capacity(DEFAULT_BUNDLE.len() + sources.len());
     if with_defaults {
         all.extend(DEFAULT_BUNDLE.iter().map(|(name, text)| Source {
             name: (*name).to_owned(),
             text: (*text).to_owned(),
         }));
     }
-    all.extend(sources.iter().cloned());
-    validate::build(&all).map(Config::index)
+    all.extend(sources);
+    validate::build(all, defer).map(Config::index)
 }

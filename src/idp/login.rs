@@ -2,7 +2,7 @@
 //! provider's credential style), login (a persona's account, or a magic
 //! persona's fault), and cancel back to FranceConnect.
 
-use super::login_page::{Listing, accounts_of, login_page};
+use super::login_page::{Listing, login_page};
 use super::*;
 use crate::config::fault::EchoFault;
 
@@ -91,7 +91,7 @@ pub(super) async fn login(
     let login = form.login.unwrap_or_default().trim().to_owned();
     let password = form.password.unwrap_or_default();
     let cfg = state.config();
-    let found = accounts_of(&cfg, &id).find(|(_, a)| a.login == login);
+    let found = cfg.personas.by_login(&id, &login);
     let Some((persona, account)) = found.filter(|(_, a)| a.password == password) else {
         return Ok(login_page(
             &state,

@@ -75,7 +75,7 @@ impl Hub {
     pub(crate) fn new(keys: KeyRing, capacity: usize, config: &crate::config::Config) -> Self {
         let bytes = config.platform.store_mib.saturating_mul(1 << 20);
         Self {
-            rnipp: parking_lot::RwLock::new(rnipp::registry(&config.personas)),
+            rnipp: parking_lot::RwLock::new(rnipp::registry(config.personas.eager())),
             rotations: std::sync::atomic::AtomicU64::new(0),
             keys,
             sessions: ExpiringStore::with_budget(capacity, bytes),

@@ -152,8 +152,11 @@ impl Scenarios {
 
     /// Puts the personas' own faults (magic personas) in force, one built-in
     /// scenario per persona that has any.
-    pub fn load_persona_faults(&self, personas: &[Arc<crate::config::Persona>]) -> Result<(), ScenarioError> {
-        for p in personas.iter().filter(|p| !p.faults.is_empty()) {
+    pub fn load_persona_faults<'a>(
+        &self,
+        personas: impl IntoIterator<Item = &'a Arc<crate::config::Persona>>,
+    ) -> Result<(), ScenarioError> {
+        for p in personas.into_iter().filter(|p| !p.faults.is_empty()) {
             let scenario = Scenario {
                 name: format!("persona {}", p.id),
                 description: p.notes.clone(),

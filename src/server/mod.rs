@@ -127,7 +127,8 @@ impl AppState {
         control_token: Option<String>,
     ) -> Result<Self, StartError> {
         let shared = Shared::new(config, urls, clock, rng)?;
-        shared.scenarios.load_persona_faults(&shared.config().personas)?;
+        // Only personas built at load carry faults (see `config::PersonaSet`).
+        shared.scenarios.load_persona_faults(shared.config().personas.eager())?;
         let platform = PlatformState::new(shared.clone())?;
         let idp = IdpState::new(shared.clone())?;
         let dp = DpState::new(shared.clone());

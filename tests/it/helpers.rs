@@ -58,6 +58,20 @@ impl TestApp {
             })
             .collect();
         let cfg = config::load(&sources, true).unwrap_or_else(|e| panic!("{e}"));
+        Self::serve_config(listener, cfg, options)
+    }
+
+    /// A server on `sources` as `fcmock` serves them: the personas of large
+    /// JSON Lines files deferred.
+    pub async fn spawn_deferred(sources: Vec<Source>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let cfg = config::load_sources(sources, true, true).unwrap_or_else(|e| panic!("{e}"));
+        Self::serve_config(listener, cfg, ServeOptions::default())
+    }
+
+    fn serve_config(listener: TcpListener, cfg: config::Config, options: ServeOptions) -> Self {
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
         let clock = Clock::system();
         let urls = Urls {
             public: base.clone(),

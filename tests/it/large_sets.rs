@@ -154,3 +154,140 @@ fn deunicode(s: &str) -> String {
         })
         .collect()
 }
+
+/// 3,000 generated personas in JSON Lines, with a few lines changed by `edit`.
+fn large_jsonl(seed: u64, edit: impl Fn(usize, String) -> String) -> (Vec<GenPersona>, String) {
+    let opts = Options {
+        count: 3000,
+        seed,
+        ..Options::default()
+    };
+    let people = generate(&opts);
+    let text = to_jsonl(&people, &opts)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| edit(i + 1, l.to_owned()) + "\n")
+        .collect();
+    (people, text)
+}
+
+fn source(name: &str, text: String) -> fcmock::config::Source {
+    fcmock::config::Source { name: name.into(), text }
+}
+
+#[test]
+fn a_large_json_lines_file_is_read_at_load_and_built_on_demand() {
+    let (people, text) = large_jsonl(21, |_, l| l);
+    let cfg = fcmock::config::load_sources(vec![source("big.jsonl", text.clone())], true, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let set = &cfg.personas;
+    assert_eq!(set.deferred(), 3000, "{set:?}");
+    assert_eq!(set.len(), 3000 + fcmock::config::Config::default_bundle().unwrap().personas.len());
+    // By id: that one persona is built, and only it.
+    let wanted = &people[1234];
+    let p = set.get(&wanted.id).expect("deferred persona by id");
+    assert_eq!(p.identity.family_name, wanted.family_name);
+    assert_eq!(set.deferred(), 2999);
+    // By login at an identity provider.
+    let (idp, login) = (&wanted.accounts[0].0, &wanted.accounts[0].1);
+    let (holder, account) = set.by_login(idp, login).expect("deferred persona by login");
+    assert_eq!((holder.id.as_str(), account.login.as_str()), (wanted.id.as_str(), login.as_str()));
+    // Order: the bundle's personas, then the file's, as loaded eagerly.
+    let eager = fcmock::config::load(&[source("big.jsonl", text)], true).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(eager.personas.deferred(), 0);
+    let ids = |c: &fcmock::config::Config| c.personas.ids().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(ids(&cfg), ids(&eager));
+    assert_eq!(set.check_deferred().unwrap(), 3000);
+    assert_eq!(set.deferred(), 0);
+    for (a, b) in set.iter().zip(eager.personas.iter()) {
+        assert_eq!((&a.id, &a.identity, &a.tags), (&b.id, &b.identity, &b.tags));
+    }
+}
+
+#[test]
+fn a_large_file_checks_ids_and_logins_at_load_and_fields_when_built() {
+    // Bad birth dates on lines 1,501 and 2,990 (each half of the file is
+    // read on its own thread): loading succeeds, the check names both.
+    let (_, text) = large_jsonl(22, |n, l| {
+        if n == 1501 || n == 2990 {
+            regex_lite_birthdate(&l, "1990-02-31")
+        } else {
+            l
+        }
+    });
+    let cfg = fcmock::config::load_sources(vec![source("big.jsonl", text.clone())], true, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = cfg.personas.check_deferred().unwrap_err().to_string();
+    assert!(err.contains("2 configuration errors"), "{err}");
+    assert!(err.contains("big.jsonl:1501: personas[1499].identity.birthdate"), "{err}");
+    assert!(err.contains("big.jsonl:2990: personas[2988].identity.birthdate"), "{err}");
+    // Loading strictly reports the same, before anything serves.
+    let strict = fcmock::config::load(&[source("big.jsonl", text)], true).unwrap_err().to_string();
+    assert!(strict.contains("big.jsonl:1501: personas[1499].identity.birthdate"), "{strict}");
+
+    // Ids, logins and identity providers are checked at load, deferred or not.
+    let (people, _) = large_jsonl(23, |_, l| l);
+    let first_login = people[0].accounts[0].1.clone();
+    let (first_id, second_id) = (people[0].id.clone(), people[1].id.clone());
+    let (_, text) = large_jsonl(23, |n, l| match n {
+        // Line 1 is the generator's comment; line 3 holds the second persona.
+        3 => l.replacen(&format!("\"id\":\"{second_id}\""), &format!("\"id\":\"{first_id}\""), 1),
+        4 => {
+            let theirs = people[2].accounts[0].1.clone();
+            l.replacen(&format!("\"login\":\"{theirs}\""), &format!("\"login\":\"{first_login}\""), 1)
+        }
+        5 => l.replacen("\"idp\":\"", "\"idp\":\"nulle-part-", 1),
+        _ => l,
+    });
+    let err = fcmock::config::load_sources(vec![source("big.jsonl", text)], true, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("big.jsonl:3: personas[1]: `{first_id}` is already defined at big.jsonl:2")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("login `{first_login}`")), "{err}");
+    assert!(err.contains("big.jsonl:5: personas[3].accounts[0].idp: unknown identity provider `nulle-part-"), "{err}");
+    // A line that is not JSON stops loading there, as in any file.
+    let (_, text) = large_jsonl(23, |n, l| if n == 6 { "{\"id\": \"cassé\"".to_owned() } else { l });
+    let err = fcmock::config::load_sources(vec![source("big.jsonl", text)], true, true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("big.jsonl:6: personas[4]: not valid JSON"), "{err}");
+}
+
+/// The line with its persona's birth date replaced.
+fn regex_lite_birthdate(line: &str, date: &str) -> String {
+    let at = line.find("\"birthdate\":\"").expect("a birthdate") + "\"birthdate\":\"".len();
+    format!("{}{date}{}", &line[..at], &line[at + 10..])
+}
+
+#[tokio::test]
+async fn a_deferred_persona_logs_in_at_its_identity_provider() {
+    let (people, text) = large_jsonl(24, |_, l| l);
+    let app = TestApp::spawn_deferred(vec![source("big.jsonl", text)]).await;
+    assert_eq!(app.state.config().personas.deferred(), 3000);
+    let wanted = people
+        .iter()
+        .rev()
+        .find(|p| p.accounts.iter().any(|a| a.0 == "ameli"))
+        .unwrap();
+    let (_, login, password) = wanted.accounts.iter().find(|a| a.0 == "ameli").unwrap();
+    let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
+    let (url, _, _) = rp.authorize_url(&["openid", "identite_pivot"], &[]);
+    let browser = app.browser();
+    let wall = browser.open(&url, &app.base).await;
+    let page = browser.submit(&wall, "idp-ameli", &[], &app.base).await;
+    let after = browser
+        .submit(
+            &page,
+            "idp-login-form",
+            &[("login", login.as_str()), ("password", password)],
+            &app.base,
+        )
+        .await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(after.testid("consent-continue").is_some(), "{}", after.body);
+    let shown = after.body.to_uppercase();
+    assert!(shown.contains(&wanted.family_name.to_uppercase()), "{}", after.body);
+}

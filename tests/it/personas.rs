@@ -79,7 +79,7 @@ async fn every_catalogue_account_logs_in_or_fails_as_its_data_says() {
     let rp = app.rp(PUBLIC_CLIENT, PUBLIC_SECRET).await;
     let mut logins = 0;
     let mut refusals = 0;
-    for p in app.state.config().personas.clone() {
+    for p in app.state.config().personas.iter().cloned().collect::<Vec<_>>() {
         // Magic personas meet their own faults, headless too (tests/it/headless.rs).
         if !p.faults.is_empty() {
             continue;

@@ -7,16 +7,16 @@ pub(super) fn resolve_auto_login(
     file: &str,
     a: &Spanned<RawAutoLogin>,
     at: &str,
-    personas: &[Persona],
+    personas: &crate::config::PersonaSet,
     errors: &mut Errors,
 ) -> Option<AutoLogin> {
     let v = &a.value;
     let idp = v.idp.value.as_str();
     let found = match (&v.persona, &v.tags) {
-        (Some(id), None) => match personas.iter().find(|p| p.id == id.value) {
+        (Some(id), None) => match personas.get(&id.value) {
             Some(p) => p,
             None => {
-                let known: HashSet<&str> = personas.iter().map(|p| p.id.as_str()).collect();
+                let known: HashSet<&str> = personas.ids().collect();
                 errors.spanned(
                     file,
                     id,
@@ -76,7 +76,7 @@ pub(super) fn build_client(
     e: &Located<RawClient>,
     index: usize,
     idps: &HashSet<&str>,
-    personas: &[Persona],
+    personas: &crate::config::PersonaSet,
     errors: &mut Errors,
 ) -> Option<Client> {
     let file = e.file.as_str();

@@ -7,10 +7,16 @@
 //! Positions: JSON values carry no span, so errors name the file and the
 //! persona's line ([`Located::line`]).
 
+use std::borrow::Cow;
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_saphyr::{Location, Spanned};
 
 use super::{Errors, Located};
 use crate::config::Source;
+use crate::config::persona_set::{DEFER_FROM, Span};
 use crate::config::raw::RawPersona;
 
 /// Whether a source is read as JSON Lines.
@@ -43,15 +49,177 @@ fn message(e: &serde_json::Error) -> String {
     }
 }
 
-/// The personas of a `.jsonl` source, parsed on two threads.
-pub(super) fn personas(source: &Source, errors: &mut Errors) -> Vec<Located<Box<RawPersona>>> {
-    let lines: Vec<(u64, &str)> = source
-        .text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i as u64 + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+/// The persona lines of `text`, which starts at byte `base` of its file:
+/// (line number within `text`, byte range in the file, trimmed text).
+fn persona_lines(text: &str, base: usize) -> Vec<(u64, Range<usize>, &str)> {
+    persona_lines_counted(text, base).0
+}
+
+/// [`persona_lines`], and how many lines `text` ends with a newline of.
+fn persona_lines_counted(text: &str, base: usize) -> (Vec<(u64, Range<usize>, &str)>, u64) {
+    let mut out = Vec::new();
+    let mut start = base;
+    let mut newlines = 0;
+    for (i, raw) in text.split('\n').enumerate() {
+        newlines = i as u64;
+        let end = start + raw.len();
+        let trimmed = raw.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            // The trimmed text's own range within the file.
+            let offset = raw.len() - raw.trim_start().len();
+            out.push((i as u64 + 1, start + offset..start + offset + trimmed.len(), trimmed));
+        }
+        start = end + 1;
+    }
+    (out, newlines)
+}
+
+/// The personas of a `.jsonl` source: built now, and deferred when `defer`
+/// is set and the file holds at least [`DEFER_FROM`] of them.
+pub(super) fn read(
+    source: &Source,
+    defer: bool,
+    errors: &mut Errors,
+) -> (Vec<Located<Box<RawPersona>>>, Vec<Skimmed>) {
+    let text = &source.text;
+    let many = text.bytes().filter(|b| *b == b'\n').nth(DEFER_FROM).is_some();
+    if defer && many && u32::try_from(text.len()).is_ok() {
+        skim(source, errors)
+    } else {
+        let lines: Vec<(u64, &str)> = persona_lines(text, 0)
+            .into_iter()
+            .map(|(line, _, text)| (line, text))
+            .collect();
+        (personas(source, &lines, errors), Vec::new())
+    }
+}
+
+/// What loading reads from a line it defers.
+#[derive(Deserialize)]
+struct Skim<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    accounts: Vec<SkimAccount<'a>>,
+    rnipp: Option<IgnoredAny>,
+    account_blocked: Option<IgnoredAny>,
+    faults: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct SkimAccount<'a> {
+    #[serde(borrow)]
+    idp: Cow<'a, str>,
+    #[serde(borrow)]
+    login: Cow<'a, str>,
+}
+
+/// A line of a large file, read but not built: where its id and logins are.
+pub(super) struct Skimmed {
+    pub(super) index: usize,
+    pub(super) line: u64,
+    pub(super) range: Range<usize>,
+    pub(super) id: Span,
+    pub(super) logins: Vec<(Span, Span)>,
+}
+
+enum Read {
+    Skimmed(Skimmed),
+    /// Built at load: the line has faults, an RNIPP outcome or a blocked
+    /// account, or an id or login written with escapes.
+    Whole(u64, Box<RawPersona>),
+    Bad(u64, String),
+}
+
+/// Where a string the parser borrowed lies in the file; `None` when it had
+/// to be unescaped into a copy.
+fn span(text: &str, s: &Cow<'_, str>) -> Option<Span> {
+    match s {
+        Cow::Borrowed(b) => Span::within(text, b),
+        Cow::Owned(_) => None,
+    }
+}
+
+fn skimmed(file: &str, line: u64, range: &Range<usize>, s: &Skim<'_>) -> Option<Skimmed> {
+    if s.rnipp.is_some() || s.account_blocked.is_some() || s.faults.is_some() {
+        return None;
+    }
+    let logins = s
+        .accounts
+        .iter()
+        .map(|a| Some((span(file, &a.idp)?, span(file, &a.login)?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Skimmed {
+        index: 0,
+        line,
+        range: range.clone(),
+        id: span(file, &s.id)?,
+        logins,
+    })
+}
+
+/// Reads the lines of `file[from..to]` (line numbers counted from `from`),
+/// and counts the newlines there.
+fn skim_part(file: &str, from: usize, to: usize) -> (Vec<Read>, u64) {
+    let part = file.get(from..to).unwrap_or_default();
+    let (lines, newlines) = persona_lines_counted(part, from);
+    let read = lines
+        .into_iter()
+        .map(|(line, range, text)| match serde_json::from_str::<Skim<'_>>(text) {
+            Ok(s) => match skimmed(file, line, &range, &s) {
+                Some(read) => Read::Skimmed(read),
+                None => match serde_json::from_str::<Box<RawPersona>>(text) {
+                    Ok(p) => Read::Whole(line, p),
+                    Err(e) => Read::Bad(line, message(&e)),
+                },
+            },
+            Err(e) => Read::Bad(line, message(&e)),
+        })
         .collect();
+    (read, newlines)
+}
+
+/// Reads a large `.jsonl` source, each half of it on its own thread: the
+/// lines to defer, and the few to build now.
+fn skim(source: &Source, errors: &mut Errors) -> (Vec<Located<Box<RawPersona>>>, Vec<Skimmed>) {
+    let text = source.text.as_str();
+    let half = text.len() / 2;
+    let mid = text.get(half..).and_then(|t| t.find('\n')).map_or(text.len(), |i| half + i + 1);
+    let ((first, lines_before), (mut second, _)) = std::thread::scope(|s| {
+        let other = s.spawn(|| skim_part(text, mid, text.len()));
+        let first = skim_part(text, 0, mid);
+        (first, other.join().unwrap_or_else(|_| skim_part(text, mid, text.len())))
+    });
+    for r in &mut second {
+        match r {
+            Read::Skimmed(s) => s.line += lines_before,
+            Read::Whole(line, _) | Read::Bad(line, _) => *line += lines_before,
+        }
+    }
+    let mut whole = Vec::new();
+    let mut skimmed = Vec::with_capacity(first.len() + second.len());
+    for (index, r) in first.into_iter().chain(second).enumerate() {
+        match r {
+            Read::Skimmed(s) => skimmed.push(Skimmed { index, ..s }),
+            Read::Whole(line, persona) => whole.push(Located {
+                file: source.name.clone(),
+                index,
+                line,
+                item: Spanned::new(persona, Location::UNKNOWN, Location::UNKNOWN),
+            }),
+            Read::Bad(line, msg) => errors.at(&source.name, line, format!("personas[{index}]"), msg),
+        }
+    }
+    (whole, skimmed)
+}
+
+/// Parses one deferred line as a whole persona.
+pub(super) fn parse_one(text: &str) -> Result<Box<RawPersona>, String> {
+    serde_json::from_str::<Box<RawPersona>>(text).map_err(|e| message(&e))
+}
+
+/// Every persona of a `.jsonl` source, parsed on two threads.
+fn personas(source: &Source, lines: &[(u64, &str)], errors: &mut Errors) -> Vec<Located<Box<RawPersona>>> {
     let (first, second) = lines.split_at(lines.len() / 2);
     let parsed: Vec<Parsed> = std::thread::scope(|s| {
         let other = s.spawn(|| parse_lines(second));

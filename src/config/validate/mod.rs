@@ -20,6 +20,7 @@ use crate::oidc::scopes;
 
 mod client;
 mod data_provider;
+mod deferred;
 mod identity;
 mod idp;
 mod jsonl;
@@ -31,6 +32,7 @@ mod tests;
 use client::build_client;
 use data_provider::build_data_provider;
 use idp::build_idp;
+pub(super) use deferred::build_deferred;
 use persona::{attach_persona_faults, build_personas, check_unique_logins, persona_faults};
 use platform::build_platform;
 
@@ -77,20 +79,25 @@ struct Located<T> {
     item: Spanned<T>,
 }
 
-pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
+/// Builds the configuration; with `defer`, the personas of large JSON Lines
+/// files are read now and built on demand (see [`crate::config::PersonaSet`]).
+pub(super) fn build(mut sources: Vec<Source>, defer: bool) -> Result<Config, ConfigErrors> {
     let mut errors = Errors(Vec::new(), 0);
     let mut platform: Vec<(String, RawPlatform)> = Vec::new();
     let mut clients: Vec<Located<RawClient>> = Vec::new();
     let mut idps: Vec<Located<RawIdp>> = Vec::new();
     let mut personas: Vec<Located<Box<RawPersona>>> = Vec::new();
     let mut data_providers: Vec<Located<RawDataProvider>> = Vec::new();
+    let mut skimmed: Vec<(usize, jsonl::Skimmed)> = Vec::new();
 
-    for src in sources {
+    for (src_index, src) in sources.iter().enumerate() {
         if src.text.trim().is_empty() {
             continue;
         }
         if jsonl::is_jsonl(src) {
-            personas.extend(jsonl::personas(src, &mut errors));
+            let (whole, later) = jsonl::read(src, defer, &mut errors);
+            personas.extend(whole);
+            skimmed.extend(later.into_iter().map(|s| (src_index, s)));
             continue;
         }
         match crate::config::yaml::from_str::<RawDocument>(&src.text) {
@@ -141,16 +148,22 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
 
     let clients = dedupe(clients, "clients", |c| c.client_id.value.clone(), &mut errors);
     let idps = dedupe(idps, "identity_providers", |i| i.id.value.clone(), &mut errors);
-    let personas = dedupe(personas, "personas", |p| p.id.value.clone(), &mut errors);
+    let mut personas = dedupe(personas, "personas", |p| p.id.value.clone(), &mut errors);
+    let skimmed = deferred::dedupe(&mut personas, skimmed, &sources, &mut errors);
     let raw_personas = &personas;
 
     let platform = build_platform(&platform, &mut errors);
     let idps: Vec<IdpConfig> = idps.iter().filter_map(|e| build_idp(e, e.index, &mut errors)).collect();
     let idp_ids: HashSet<&str> = idps.iter().map(|i| i.id.as_str()).collect();
     let personas: Vec<Persona> = build_personas(&personas, &idp_ids, &mut errors);
-    check_unique_logins(&personas, &mut errors);
+    deferred::check_accounts(&skimmed, &sources, &idp_ids, &mut errors);
+    // Logins are unique: checked while indexing them (`deferred::assemble`).
     let mut personas = personas;
-    attach_persona_faults(&mut personas, raw_personas, &clients, &idp_ids, &mut errors);
+    let deferred_ids = skimmed
+        .iter()
+        .map(|(src, s)| s.id.of(sources.get(*src).map_or("", |f| f.text.as_str())));
+    attach_persona_faults(&mut personas, raw_personas, deferred_ids, &clients, &idp_ids, &mut errors);
+    let personas = deferred::assemble(personas, raw_personas, skimmed, &mut sources, &idp_ids, &mut errors);
     let clients: Vec<Client> = clients
         .iter()
         .filter_map(|e| build_client(e, e.index, &idp_ids, &personas, &mut errors))
@@ -184,11 +197,10 @@ pub(super) fn build(sources: &[Source]) -> Result<Config, ConfigErrors> {
         platform: platform.0,
         clients: clients.into_iter().map(Arc::new).collect(),
         idps: idps.into_iter().map(Arc::new).collect(),
-        personas: personas.into_iter().map(Arc::new).collect(),
+        personas,
         sources: sources.iter().map(|s| s.name.clone()).collect(),
         clients_by_id: Default::default(),
         idps_by_id: Default::default(),
-        personas_by_id: Default::default(),
     })
 }
 
@@ -228,23 +240,37 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
             item,
         })
         .collect();
-    let mut added: Vec<Persona> = build_personas(&raw, &idp_ids, &mut errors);
-    let new_ids: HashSet<&str> = added.iter().map(|p| p.id.as_str()).collect();
-    let mut all: Vec<Persona> = config
-        .personas
-        .iter()
-        .filter(|p| !new_ids.contains(p.id.as_str()))
-        .map(|p| (**p).clone())
-        .collect();
-    let first_new = all.len();
-    all.append(&mut added);
-    check_unique_logins(&all, &mut errors);
+    let mut new_personas: Vec<Persona> = build_personas(&raw, &idp_ids, &mut errors);
+    let new_ids: HashSet<&str> = new_personas.iter().map(|p| p.id.as_str()).collect();
+    // Logins stay unique: among the new personas, and against the ones kept.
+    check_unique_logins(
+        new_personas
+            .iter()
+            .flat_map(|p| p.accounts.iter().map(|a| (a.idp.as_str(), a.login.as_str(), p.id.as_str()))),
+        &mut errors,
+    );
+    for p in &new_personas {
+        for a in &p.accounts {
+            if let Some(other) = config.personas.login_holder(&a.idp, &a.login)
+                && !new_ids.contains(other)
+            {
+                errors.at(
+                    "<config>",
+                    0,
+                    format!("personas.{}.accounts", p.id),
+                    format!(
+                        "login `{}` at `{}` is already used by persona `{other}`; logins must be unique per identity provider",
+                        a.login, a.idp
+                    ),
+                );
+            }
+        }
+    }
     let known = super::fault_parse::Known {
         clients: config.clients.iter().map(|c| c.client_id.clone()).collect(),
-        personas: all.iter().map(|p| p.id.clone()).collect(),
+        personas: config.personas.ids().chain(new_ids.iter().copied()).map(str::to_owned).collect(),
         idps: idp_ids.iter().map(|i| (*i).to_owned()).collect(),
     };
-    let mut new_personas = all.split_off(first_new);
     for e in &raw {
         let r = &e.item.value;
         let faults = persona_faults(e, &known, &mut errors);

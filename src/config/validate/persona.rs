@@ -256,16 +256,31 @@ pub(super) fn build_household(file: &str, r: &RawPersona, at: &str, errors: &mut
 }
 
 /// Builds each persona's own faults (magic personas), bound to that persona.
-pub(super) fn attach_persona_faults(
+pub(super) fn attach_persona_faults<'a>(
     personas: &mut [Persona],
     raw: &[Located<Box<RawPersona>>],
+    deferred_ids: impl Iterator<Item = &'a str>,
     clients: &[Located<RawClient>],
     idps: &HashSet<&str>,
     errors: &mut Errors,
 ) {
+    if raw.iter().all(|e| e.item.value.faults.is_empty()) {
+        return;
+    }
     let known = crate::config::fault_parse::Known {
         clients: clients.iter().map(|c| c.item.value.client_id.value.clone()).collect(),
-        personas: personas.iter().map(|p| p.id.clone()).collect(),
+        // Deferred personas count only where a fault names them (they are many).
+        personas: {
+            let named: rustc_hash::FxHashSet<&str> = raw
+                .iter()
+                .flat_map(|e| e.item.value.faults.iter().filter_map(|f| f.value.persona()))
+                .collect();
+            let deferred = deferred_ids
+                .take(if named.is_empty() { 0 } else { usize::MAX })
+                .filter(|id| named.contains(id))
+                .map(str::to_owned);
+            personas.iter().map(|p| p.id.clone()).chain(deferred).collect()
+        },
         idps: idps.iter().map(|i| (*i).to_owned()).collect(),
     };
     for e in raw {
@@ -309,18 +324,22 @@ pub(super) fn persona_faults(
     faults
 }
 
-pub(super) fn check_unique_logins(personas: &[Persona], errors: &mut Errors) {
+/// Logins are unique per identity provider; `accounts` gives (identity
+/// provider, login, persona id).
+pub(super) fn check_unique_logins<'a>(
+    accounts: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+    errors: &mut Errors,
+) {
     let mut seen: rustc_hash::FxHashMap<(&str, &str), &str> = rustc_hash::FxHashMap::default();
-    for p in personas {
-        for a in &p.accounts {
-            if let Some(other) = seen.insert((a.idp.as_str(), a.login.as_str()), p.id.as_str()) {
-                errors.at(
-                    "<config>",
-                    0,
-                    format!("personas.{}.accounts", p.id),
-                    format!("login `{}` at `{}` is already used by persona `{other}`; logins must be unique per identity provider", a.login, a.idp),
-                );
-            }
+    seen.reserve(accounts.size_hint().0);
+    for (idp, login, id) in accounts {
+        if let Some(other) = seen.insert((idp, login), id) {
+            errors.at(
+                "<config>",
+                0,
+                format!("personas.{id}.accounts"),
+                format!("login `{login}` at `{idp}` is already used by persona `{other}`; logins must be unique per identity provider"),
+            );
         }
     }
 }
