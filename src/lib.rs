@@ -5,8 +5,9 @@
 //! Layered, lowest first; a module imports its own layer or lower ones only
 //! (checked by `tests/it/layers.rs`):
 //!
-//! - leaves: [`config`] (YAML → validated model, [`config::PlatformKind`],
-//!   the fault model [`config::fault`]), [`oidc`] (the code → token core
+//! - leaves: [`config`] (YAML and JSON Lines → validated model, the
+//!   personas in a [`config::PersonaSet`] that defers large JSON Lines
+//!   files, [`config::PlatformKind`], the fault model [`config::fault`]), [`oidc`] (the code → token core
 //!   [`oidc::provider`], rejection reasons, forms, scopes, the bounded
 //!   expiring store), [`crypto`] (keys, JWKS, JWS, JWE, FranceConnect's
 //!   `sub`), [`identity`], [`journal`], [`scenarios`] (faults in force, the

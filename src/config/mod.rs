@@ -9,8 +9,8 @@
 
 mod deviation;
 pub mod fault;
-mod persona_set;
 pub mod fault_parse;
+mod persona_set;
 mod platform_kind;
 pub(crate) mod raw;
 mod validate;

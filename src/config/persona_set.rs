@@ -74,32 +74,42 @@ impl Span {
     }
 }
 
-/// One line of a [`DeferredFile`], with what loading read from it.
-pub(super) struct Deferred {
+/// What loading reads from a line it defers: where its id and logins are,
+/// and their hashes (computed while the line is in the cache).
+pub(super) struct LineRead {
     /// Position among the file's personas (`personas[N]` in messages).
     pub(super) index: usize,
     pub(super) line: u64,
     pub(super) range: Range<usize>,
     pub(super) id: Span,
-    /// (identity provider, login) of each account.
-    pub(super) logins: Vec<(Span, Span)>,
+    pub(super) id_hash: u64,
+    /// (identity provider, login, [`login_hash`]) of each account.
+    pub(super) logins: Vec<(Span, Span, u64)>,
+}
+
+/// One line of a [`DeferredFile`], and its persona once built.
+pub(super) struct Deferred {
+    pub(super) read: LineRead,
     pub(super) built: OnceLock<Result<Arc<Persona>, Vec<ConfigError>>>,
 }
 
 impl DeferredFile {
     fn build<'a>(&self, d: &'a Deferred) -> &'a Result<Arc<Persona>, Vec<ConfigError>> {
         d.built.get_or_init(|| {
-            let text = self.text.get(d.range.clone()).unwrap_or_default();
-            super::validate::build_deferred(self, d.index, d.line, text).map(Arc::new)
+            let r = &d.read;
+            let text = self.text.get(r.range.clone()).unwrap_or_default();
+            super::validate::build_deferred(self, r.index, r.line, text).map(Arc::new)
         })
     }
 }
 
-fn id_hash(id: &str) -> u64 {
+/// The hash the id index uses.
+pub(super) fn id_hash(id: &str) -> u64 {
     FxBuildHasher.hash_one(id)
 }
 
-fn login_hash(idp: &str, login: &str) -> u64 {
+/// The hash the login index uses.
+pub(super) fn login_hash(idp: &str, login: &str) -> u64 {
     FxBuildHasher.hash_one((idp, login))
 }
 
@@ -114,7 +124,7 @@ impl Slot {
     fn id(&self) -> &str {
         match (self, self.deferred()) {
             (Slot::Built(p), _) => &p.id,
-            (_, Some((file, d))) => d.id.of(&file.text),
+            (_, Some((file, d))) => d.read.id.of(&file.text),
             _ => "",
         }
     }
@@ -132,8 +142,28 @@ impl Slot {
     fn login(&self, j: usize) -> Option<(&str, &str)> {
         match (self, self.deferred()) {
             (Slot::Built(p), _) => p.accounts.get(j).map(|a| (a.idp.as_str(), a.login.as_str())),
-            (_, Some((file, d))) => d.logins.get(j).map(|(i, l)| (i.of(&file.text), l.of(&file.text))),
+            (_, Some((file, d))) => d
+                .read
+                .logins
+                .get(j)
+                .map(|(i, l, _)| (i.of(&file.text), l.of(&file.text))),
             _ => None,
+        }
+    }
+
+    /// [`id_hash`] of the id (kept for deferred personas).
+    fn id_hash(&self) -> u64 {
+        match (self, self.deferred()) {
+            (_, Some((_, d))) => d.read.id_hash,
+            _ => id_hash(self.id()),
+        }
+    }
+
+    /// [`login_hash`] of account `j` (kept for deferred personas).
+    fn login_hash(&self, j: usize) -> Option<u64> {
+        match (self, self.deferred()) {
+            (_, Some((_, d))) => d.read.logins.get(j).map(|l| l.2),
+            _ => self.login(j).map(|(idp, login)| login_hash(idp, login)),
         }
     }
 }
@@ -160,6 +190,13 @@ impl PersonaSet {
     /// (identity provider, login, first holder, second holder).
     pub(super) fn indexed(slots: Vec<Slot>) -> (Self, Vec<[String; 4]>) {
         let id_of = |i: u32| slots.get(i as usize).map_or("", Slot::id);
+        let id_hash_of = |i: u32| slots.get(i as usize).map_or(0, Slot::id_hash);
+        let login_hash_of = |(i, j): (u32, u8)| {
+            slots
+                .get(i as usize)
+                .and_then(|s| s.login_hash(usize::from(j)))
+                .unwrap_or(0)
+        };
         let login_of = |(i, j): (u32, u8)| slots.get(i as usize).and_then(|s| s.login(usize::from(j)));
         let numbered = || {
             slots
@@ -170,9 +207,10 @@ impl PersonaSet {
         let ids = || {
             let mut by_id: HashTable<u32> = HashTable::with_capacity(slots.len());
             for (i, slot) in numbered() {
-                let id = slot.id();
+                let hash = slot.id_hash();
+                let id = || slot.id();
                 by_id
-                    .entry(id_hash(id), |&k| id_of(k) == id, |&k| id_hash(id_of(k)))
+                    .entry(hash, |&k| id_hash_of(k) == hash && id_of(k) == id(), |&k| id_hash_of(k))
                     .insert(i);
             }
             by_id
@@ -182,13 +220,16 @@ impl PersonaSet {
             let mut twice = Vec::new();
             for (i, slot) in numbered() {
                 for j in 0..=u8::MAX {
-                    let Some((idp, login)) = slot.login(usize::from(j)) else { break };
+                    let Some(hash) = slot.login_hash(usize::from(j)) else {
+                        break;
+                    };
+                    let this = || slot.login(usize::from(j));
                     let entry = by_login.entry(
-                        login_hash(idp, login),
-                        |&k| login_of(k) == Some((idp, login)),
-                        |&k| login_of(k).map_or(0, |(a, b)| login_hash(a, b)),
+                        hash,
+                        |&k| login_hash_of(k) == hash && login_of(k) == this(),
+                        |&k| login_hash_of(k),
                     );
-                    if let hashbrown::hash_table::Entry::Occupied(first) = &entry {
+                    if let (hashbrown::hash_table::Entry::Occupied(first), Some((idp, login))) = (&entry, this()) {
                         let first = id_of(first.get().0).to_owned();
                         twice.push([idp.to_owned(), login.to_owned(), first, slot.id().to_owned()]);
                     }
@@ -233,18 +274,15 @@ impl PersonaSet {
     }
 
     fn slot_of(&self, id: &str) -> Option<&Slot> {
-        let i = self
-            .by_id
-            .find(id_hash(id), |&k| self.slots.get(k as usize).is_some_and(|s| s.id() == id))?;
+        let i = self.by_id.find(id_hash(id), |&k| {
+            self.slots.get(k as usize).is_some_and(|s| s.id() == id)
+        })?;
         self.slots.get(*i as usize)
     }
 
     fn login_slot(&self, idp: &str, login: &str) -> Option<&Slot> {
         let (i, _) = self.by_login.find(login_hash(idp, login), |&(k, j)| {
-            self.slots
-                .get(k as usize)
-                .and_then(|s| s.login(usize::from(j)))
-                == Some((idp, login))
+            self.slots.get(k as usize).and_then(|s| s.login(usize::from(j))) == Some((idp, login))
         })?;
         self.slots.get(*i as usize)
     }

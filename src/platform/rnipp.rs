@@ -21,7 +21,9 @@ use crate::scenarios::tokens::content_faults;
 /// or whose FranceConnect account is blocked.
 /// Only personas built at load carry an outcome or a blocked account (see
 /// `config::PersonaSet`), so `personas` may leave deferred ones out.
-pub(crate) fn registry<'a>(personas: impl IntoIterator<Item = &'a std::sync::Arc<Persona>>) -> HashMap<String, Verdict> {
+pub(crate) fn registry<'a>(
+    personas: impl IntoIterator<Item = &'a std::sync::Arc<Persona>>,
+) -> HashMap<String, Verdict> {
     let mut map = HashMap::new();
     for p in personas {
         let verdict = match (p.account_blocked, p.rnipp) {

@@ -172,32 +172,54 @@ fn large_jsonl(seed: u64, edit: impl Fn(usize, String) -> String) -> (Vec<GenPer
 }
 
 fn source(name: &str, text: String) -> fcmock::config::Source {
-    fcmock::config::Source { name: name.into(), text }
+    fcmock::config::Source {
+        name: name.into(),
+        text,
+    }
 }
 
 #[test]
 fn a_large_json_lines_file_is_read_at_load_and_built_on_demand() {
-    let (people, text) = large_jsonl(21, |_, l| l);
+    let (people, _) = large_jsonl(21, |_, l| l);
+    // One id written with an escape (`\u002d` is `-`): that line is built at load.
+    let escaped = people[9].id.replacen('-', "\\u002d", 1);
+    let (_, text) = large_jsonl(21, |n, l| {
+        if n == 11 {
+            l.replacen(&people[9].id, &escaped, 1)
+        } else {
+            l
+        }
+    });
     let cfg = fcmock::config::load_sources(vec![source("big.jsonl", text.clone())], true, true)
         .unwrap_or_else(|e| panic!("{e}"));
     let set = &cfg.personas;
-    assert_eq!(set.deferred(), 3000, "{set:?}");
-    assert_eq!(set.len(), 3000 + fcmock::config::Config::default_bundle().unwrap().personas.len());
+    assert_eq!(set.deferred(), 2999, "{set:?}");
+    assert_eq!(
+        set.get(&people[9].id).map(|p| p.id.as_str()),
+        Some(people[9].id.as_str())
+    );
+    assert_eq!(
+        set.len(),
+        3000 + fcmock::config::Config::default_bundle().unwrap().personas.len()
+    );
     // By id: that one persona is built, and only it.
     let wanted = &people[1234];
     let p = set.get(&wanted.id).expect("deferred persona by id");
     assert_eq!(p.identity.family_name, wanted.family_name);
-    assert_eq!(set.deferred(), 2999);
+    assert_eq!(set.deferred(), 2998);
     // By login at an identity provider.
     let (idp, login) = (&wanted.accounts[0].0, &wanted.accounts[0].1);
     let (holder, account) = set.by_login(idp, login).expect("deferred persona by login");
-    assert_eq!((holder.id.as_str(), account.login.as_str()), (wanted.id.as_str(), login.as_str()));
+    assert_eq!(
+        (holder.id.as_str(), account.login.as_str()),
+        (wanted.id.as_str(), login.as_str())
+    );
     // Order: the bundle's personas, then the file's, as loaded eagerly.
     let eager = fcmock::config::load(&[source("big.jsonl", text)], true).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(eager.personas.deferred(), 0);
     let ids = |c: &fcmock::config::Config| c.personas.ids().map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(ids(&cfg), ids(&eager));
-    assert_eq!(set.check_deferred().unwrap(), 3000);
+    assert_eq!(set.check_deferred().unwrap(), 2999);
     assert_eq!(set.deferred(), 0);
     for (a, b) in set.iter().zip(eager.personas.iter()) {
         assert_eq!((&a.id, &a.identity, &a.tags), (&b.id, &b.identity, &b.tags));
@@ -219,11 +241,22 @@ fn a_large_file_checks_ids_and_logins_at_load_and_fields_when_built() {
         .unwrap_or_else(|e| panic!("{e}"));
     let err = cfg.personas.check_deferred().unwrap_err().to_string();
     assert!(err.contains("2 configuration errors"), "{err}");
-    assert!(err.contains("big.jsonl:1501: personas[1499].identity.birthdate"), "{err}");
-    assert!(err.contains("big.jsonl:2990: personas[2988].identity.birthdate"), "{err}");
+    assert!(
+        err.contains("big.jsonl:1501: personas[1499].identity.birthdate"),
+        "{err}"
+    );
+    assert!(
+        err.contains("big.jsonl:2990: personas[2988].identity.birthdate"),
+        "{err}"
+    );
     // Loading strictly reports the same, before anything serves.
-    let strict = fcmock::config::load(&[source("big.jsonl", text)], true).unwrap_err().to_string();
-    assert!(strict.contains("big.jsonl:1501: personas[1499].identity.birthdate"), "{strict}");
+    let strict = fcmock::config::load(&[source("big.jsonl", text)], true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        strict.contains("big.jsonl:1501: personas[1499].identity.birthdate"),
+        "{strict}"
+    );
 
     // Ids, logins and identity providers are checked at load, deferred or not.
     let (people, _) = large_jsonl(23, |_, l| l);
@@ -234,20 +267,39 @@ fn a_large_file_checks_ids_and_logins_at_load_and_fields_when_built() {
         3 => l.replacen(&format!("\"id\":\"{second_id}\""), &format!("\"id\":\"{first_id}\""), 1),
         4 => {
             let theirs = people[2].accounts[0].1.clone();
-            l.replacen(&format!("\"login\":\"{theirs}\""), &format!("\"login\":\"{first_login}\""), 1)
+            l.replacen(
+                &format!("\"login\":\"{theirs}\""),
+                &format!("\"login\":\"{first_login}\""),
+                1,
+            )
         }
-        5 => l.replacen("\"idp\":\"", "\"idp\":\"nulle-part-", 1),
         _ => l,
     });
     let err = fcmock::config::load_sources(vec![source("big.jsonl", text)], true, true)
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains(&format!("big.jsonl:3: personas[1]: `{first_id}` is already defined at big.jsonl:2")),
+        err.contains(&format!(
+            "big.jsonl:3: personas[1]: `{first_id}` is already defined at big.jsonl:2"
+        )),
         "{err}"
     );
     assert!(err.contains(&format!("login `{first_login}`")), "{err}");
-    assert!(err.contains("big.jsonl:5: personas[3].accounts[0].idp: unknown identity provider `nulle-part-"), "{err}");
+    // An unknown identity provider is found while the file is read.
+    let (_, text) = large_jsonl(23, |n, l| {
+        if n == 2995 {
+            l.replacen("\"idp\":\"", "\"idp\":\"nulle-part-", 1)
+        } else {
+            l
+        }
+    });
+    let err = fcmock::config::load_sources(vec![source("big.jsonl", text)], true, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("big.jsonl:2995: personas[2993].accounts[0].idp: unknown identity provider `nulle-part-"),
+        "{err}"
+    );
     // A line that is not JSON stops loading there, as in any file.
     let (_, text) = large_jsonl(23, |n, l| if n == 6 { "{\"id\": \"cassé\"".to_owned() } else { l });
     let err = fcmock::config::load_sources(vec![source("big.jsonl", text)], true, true)
@@ -290,4 +342,37 @@ async fn a_deferred_persona_logs_in_at_its_identity_provider() {
     assert!(after.testid("consent-continue").is_some(), "{}", after.body);
     let shown = after.body.to_uppercase();
     assert!(shown.contains(&wanted.family_name.to_uppercase()), "{}", after.body);
+}
+
+#[tokio::test]
+async fn fcmock_stops_on_a_deferred_persona_that_is_invalid() {
+    let (_, text) = large_jsonl(25, |n, l| {
+        if n == 2500 {
+            regex_lite_birthdate(&l, "2001-13-01")
+        } else {
+            l
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("fcmock-deferred-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_fcmock"))
+        .args(["--port", "0", "--config"])
+        .arg(&file)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("fcmock stops by itself")
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // It did start (the banner), then said what is wrong, where.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("personas"), "{stderr}");
+    assert!(
+        stderr.contains("big.jsonl:2500: personas[2498].identity.birthdate"),
+        "{stderr}"
+    );
 }

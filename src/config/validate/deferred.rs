@@ -8,7 +8,6 @@ use super::jsonl::Skimmed;
 use super::*;
 use crate::config::persona_set::{Deferred, DeferredFile, PersonaSet, Slot};
 
-
 /// Deferred lines whose id another persona has: one from the default bundle
 /// gives way (as with any file), one from the user's files is an error
 /// naming both places, as [`dedupe`] says.
@@ -35,7 +34,7 @@ pub(super) fn dedupe(
             seen.insert(&e.item.value.id.value, (&e.file, e.line, from_bundle(&e.file)));
         }
         for (k, (src, s)) in skimmed.iter().enumerate() {
-            let id = s.id.of(text(*src));
+            let id = s.read.id.of(text(*src));
             match seen.get(id) {
                 Some((_, _, true)) => {
                     give_way.insert(id.to_owned());
@@ -43,8 +42,8 @@ pub(super) fn dedupe(
                 Some((file, line, false)) => {
                     errors.at(
                         name(*src),
-                        s.line,
-                        format!("personas[{}]", s.index),
+                        s.read.line,
+                        format!("personas[{}]", s.read.index),
                         format!("`{id}` is already defined at {file}:{line}; give one of them another id"),
                     );
                     if let Some(d) = drop_line.get_mut(k) {
@@ -54,7 +53,7 @@ pub(super) fn dedupe(
                 }
                 None => {}
             }
-            seen.insert(id, (name(*src), s.line, false));
+            seen.insert(id, (name(*src), s.read.line, false));
         }
     }
     if !give_way.is_empty() {
@@ -65,25 +64,6 @@ pub(super) fn dedupe(
         .zip(drop_line)
         .filter_map(|(s, dropped)| (!dropped).then_some(s))
         .collect()
-}
-
-/// The accounts of deferred lines name known identity providers and a login.
-pub(super) fn check_accounts(skimmed: &[(usize, Skimmed)], sources: &[Source], idps: &HashSet<&str>, errors: &mut Errors) {
-    for (src, s) in skimmed {
-        let (file, text) = sources.get(*src).map_or(("", ""), |f| (f.name.as_str(), f.text.as_str()));
-        // A few identity providers: comparing beats hashing.
-        let known: Vec<&str> = idps.iter().copied().collect();
-        for (j, (idp, login)) in s.logins.iter().enumerate() {
-            let (idp, login) = (idp.of(text), login.of(text));
-            let at = || format!("personas[{}].accounts[{j}]", s.index);
-            if !known.contains(&idp) {
-                errors.at(file, s.line, format!("{}.idp", at()), unknown("identity provider", idp, idps));
-            }
-            if login.trim().is_empty() {
-                errors.at(file, s.line, format!("{}.login", at()), "must not be empty");
-            }
-        }
-    }
 }
 
 /// The set: built personas in their order, deferred ones placed by file and line.
@@ -126,7 +106,7 @@ pub(super) fn assemble(
     let mut later_slots: Vec<((usize, u64), Slot)> = Vec::new();
     for (src, entries) in by_source {
         let Some(source) = sources.get_mut(src) else { continue };
-        let lines: Vec<u64> = entries.iter().map(|s| s.line).collect();
+        let lines: Vec<u64> = entries.iter().map(|s| s.read.line).collect();
         let file = Arc::new(DeferredFile {
             name: source.name.clone(),
             text: std::mem::take(&mut source.text),
@@ -134,21 +114,17 @@ pub(super) fn assemble(
             entries: entries
                 .into_iter()
                 .map(|s| Deferred {
-                    index: s.index,
-                    line: s.line,
-                    range: s.range,
-                    id: s.id,
-                    logins: s.logins,
+                    read: s.read,
                     built: std::sync::OnceLock::new(),
                 })
                 .collect(),
         });
-        later_slots.extend(
-            lines
-                .into_iter()
-                .enumerate()
-                .map(|(i, line)| ((src, line), Slot::Deferred(file.clone(), u32::try_from(i).unwrap_or(u32::MAX)))),
-        );
+        later_slots.extend(lines.into_iter().enumerate().map(|(i, line)| {
+            (
+                (src, line),
+                Slot::Deferred(file.clone(), u32::try_from(i).unwrap_or(u32::MAX)),
+            )
+        }));
     }
     let mut later = later_slots.into_iter().peekable();
     let mut slots = Vec::with_capacity(built.len() + later.size_hint().0);

@@ -14,9 +14,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_saphyr::{Location, Spanned};
 
-use super::{Errors, Located};
+use std::collections::HashSet;
+
+use super::{Errors, Located, unknown};
 use crate::config::Source;
-use crate::config::persona_set::{DEFER_FROM, Span};
+use crate::config::persona_set::{DEFER_FROM, LineRead, Span, id_hash, login_hash};
 use crate::config::raw::RawPersona;
 
 /// Whether a source is read as JSON Lines.
@@ -49,14 +51,20 @@ fn message(e: &serde_json::Error) -> String {
     }
 }
 
+/// A persona line: its number, its byte range in the file, its trimmed text.
+type Line<'a> = (u64, Range<usize>, &'a str);
+
+/// What a `.jsonl` source gives: personas to build now, lines deferred.
+pub(super) type JsonlPersonas = (Vec<Located<Box<RawPersona>>>, Vec<Skimmed>);
+
 /// The persona lines of `text`, which starts at byte `base` of its file:
 /// (line number within `text`, byte range in the file, trimmed text).
-fn persona_lines(text: &str, base: usize) -> Vec<(u64, Range<usize>, &str)> {
+fn persona_lines(text: &str, base: usize) -> Vec<Line<'_>> {
     persona_lines_counted(text, base).0
 }
 
 /// [`persona_lines`], and how many lines `text` ends with a newline of.
-fn persona_lines_counted(text: &str, base: usize) -> (Vec<(u64, Range<usize>, &str)>, u64) {
+fn persona_lines_counted(text: &str, base: usize) -> (Vec<Line<'_>>, u64) {
     let mut out = Vec::new();
     let mut start = base;
     let mut newlines = 0;
@@ -76,15 +84,11 @@ fn persona_lines_counted(text: &str, base: usize) -> (Vec<(u64, Range<usize>, &s
 
 /// The personas of a `.jsonl` source: built now, and deferred when `defer`
 /// is set and the file holds at least [`DEFER_FROM`] of them.
-pub(super) fn read(
-    source: &Source,
-    defer: bool,
-    errors: &mut Errors,
-) -> (Vec<Located<Box<RawPersona>>>, Vec<Skimmed>) {
+pub(super) fn read(source: &Source, defer: bool, idps: &[&str], errors: &mut Errors) -> JsonlPersonas {
     let text = &source.text;
     let many = text.bytes().filter(|b| *b == b'\n').nth(DEFER_FROM).is_some();
     if defer && many && u32::try_from(text.len()).is_ok() {
-        skim(source, errors)
+        skim(source, idps, errors)
     } else {
         let lines: Vec<(u64, &str)> = persona_lines(text, 0)
             .into_iter()
@@ -114,13 +118,11 @@ struct SkimAccount<'a> {
     login: Cow<'a, str>,
 }
 
-/// A line of a large file, read but not built: where its id and logins are.
+/// A line of a large file, read but not built.
 pub(super) struct Skimmed {
-    pub(super) index: usize,
-    pub(super) line: u64,
-    pub(super) range: Range<usize>,
-    pub(super) id: Span,
-    pub(super) logins: Vec<(Span, Span)>,
+    pub(super) read: LineRead,
+    /// What is wrong with an account: (account, field, message).
+    problems: Vec<(usize, &'static str, String)>,
 }
 
 enum Read {
@@ -132,41 +134,49 @@ enum Read {
 }
 
 /// Where a string the parser borrowed lies in the file; `None` when it had
-/// to be unescaped into a copy.
-fn span(text: &str, s: &Cow<'_, str>) -> Option<Span> {
-    match s {
-        Cow::Borrowed(b) => Span::within(text, b),
-        Cow::Owned(_) => None,
-    }
+/// to be unescaped into a copy (which lies elsewhere).
+fn span(text: &str, s: &str) -> Option<Span> {
+    Span::within(text, s)
 }
 
-fn skimmed(file: &str, line: u64, range: &Range<usize>, s: &Skim<'_>) -> Option<Skimmed> {
+fn skimmed(file: &str, line: u64, range: &Range<usize>, s: &Skim<'_>, idps: &[&str]) -> Option<Skimmed> {
     if s.rnipp.is_some() || s.account_blocked.is_some() || s.faults.is_some() {
         return None;
     }
-    let logins = s
-        .accounts
-        .iter()
-        .map(|a| Some((span(file, &a.idp)?, span(file, &a.login)?)))
-        .collect::<Option<Vec<_>>>()?;
+    let mut problems = Vec::new();
+    let mut logins = Vec::with_capacity(s.accounts.len());
+    for (j, a) in s.accounts.iter().enumerate() {
+        if !idps.contains(&&*a.idp) {
+            let known: HashSet<&str> = idps.iter().copied().collect();
+            problems.push((j, "idp", unknown("identity provider", &a.idp, &known)));
+        }
+        if a.login.trim().is_empty() {
+            problems.push((j, "login", "must not be empty".to_owned()));
+        }
+        logins.push((span(file, &a.idp)?, span(file, &a.login)?, login_hash(&a.idp, &a.login)));
+    }
     Some(Skimmed {
-        index: 0,
-        line,
-        range: range.clone(),
-        id: span(file, &s.id)?,
-        logins,
+        read: LineRead {
+            index: 0,
+            line,
+            range: range.clone(),
+            id: span(file, &s.id)?,
+            id_hash: id_hash(&s.id),
+            logins,
+        },
+        problems,
     })
 }
 
 /// Reads the lines of `file[from..to]` (line numbers counted from `from`),
 /// and counts the newlines there.
-fn skim_part(file: &str, from: usize, to: usize) -> (Vec<Read>, u64) {
+fn skim_part(file: &str, from: usize, to: usize, idps: &[&str]) -> (Vec<Read>, u64) {
     let part = file.get(from..to).unwrap_or_default();
     let (lines, newlines) = persona_lines_counted(part, from);
     let read = lines
         .into_iter()
         .map(|(line, range, text)| match serde_json::from_str::<Skim<'_>>(text) {
-            Ok(s) => match skimmed(file, line, &range, &s) {
+            Ok(s) => match skimmed(file, line, &range, &s, idps) {
                 Some(read) => Read::Skimmed(read),
                 None => match serde_json::from_str::<Box<RawPersona>>(text) {
                     Ok(p) => Read::Whole(line, p),
@@ -181,18 +191,24 @@ fn skim_part(file: &str, from: usize, to: usize) -> (Vec<Read>, u64) {
 
 /// Reads a large `.jsonl` source, each half of it on its own thread: the
 /// lines to defer, and the few to build now.
-fn skim(source: &Source, errors: &mut Errors) -> (Vec<Located<Box<RawPersona>>>, Vec<Skimmed>) {
+fn skim(source: &Source, idps: &[&str], errors: &mut Errors) -> JsonlPersonas {
     let text = source.text.as_str();
     let half = text.len() / 2;
-    let mid = text.get(half..).and_then(|t| t.find('\n')).map_or(text.len(), |i| half + i + 1);
+    let mid = text
+        .get(half..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| half + i + 1);
     let ((first, lines_before), (mut second, _)) = std::thread::scope(|s| {
-        let other = s.spawn(|| skim_part(text, mid, text.len()));
-        let first = skim_part(text, 0, mid);
-        (first, other.join().unwrap_or_else(|_| skim_part(text, mid, text.len())))
+        let other = s.spawn(|| skim_part(text, mid, text.len(), idps));
+        let first = skim_part(text, 0, mid, idps);
+        (
+            first,
+            other.join().unwrap_or_else(|_| skim_part(text, mid, text.len(), idps)),
+        )
     });
     for r in &mut second {
         match r {
-            Read::Skimmed(s) => s.line += lines_before,
+            Read::Skimmed(s) => s.read.line += lines_before,
             Read::Whole(line, _) | Read::Bad(line, _) => *line += lines_before,
         }
     }
@@ -200,7 +216,14 @@ fn skim(source: &Source, errors: &mut Errors) -> (Vec<Located<Box<RawPersona>>>,
     let mut skimmed = Vec::with_capacity(first.len() + second.len());
     for (index, r) in first.into_iter().chain(second).enumerate() {
         match r {
-            Read::Skimmed(s) => skimmed.push(Skimmed { index, ..s }),
+            Read::Skimmed(mut s) => {
+                for (j, field, message) in std::mem::take(&mut s.problems) {
+                    let field = format!("personas[{index}].accounts[{j}].{field}");
+                    errors.at(&source.name, s.read.line, field, message);
+                }
+                s.read.index = index;
+                skimmed.push(s);
+            }
             Read::Whole(line, persona) => whole.push(Located {
                 file: source.name.clone(),
                 index,

@@ -31,8 +31,8 @@ mod tests;
 
 use client::build_client;
 use data_provider::build_data_provider;
-use idp::build_idp;
 pub(super) use deferred::build_deferred;
+use idp::build_idp;
 use persona::{attach_persona_faults, build_personas, check_unique_logins, persona_faults};
 use platform::build_platform;
 
@@ -90,17 +90,38 @@ pub(super) fn build(mut sources: Vec<Source>, defer: bool) -> Result<Config, Con
     let mut data_providers: Vec<Located<RawDataProvider>> = Vec::new();
     let mut skimmed: Vec<(usize, jsonl::Skimmed)> = Vec::new();
 
-    for (src_index, src) in sources.iter().enumerate() {
-        if src.text.trim().is_empty() {
-            continue;
-        }
-        if jsonl::is_jsonl(src) {
-            let (whole, later) = jsonl::read(src, defer, &mut errors);
+    // YAML files first: JSON Lines files check their accounts against the
+    // identity providers as they are read.
+    let documents: Vec<Option<Result<RawDocument, serde_saphyr::Error>>> = sources
+        .iter()
+        .map(|src| {
+            (!src.text.trim().is_empty() && !jsonl::is_jsonl(src))
+                .then(|| crate::config::yaml::from_str::<RawDocument>(&src.text))
+        })
+        .collect();
+    let idp_ids: Vec<&str> = documents
+        .iter()
+        .flatten()
+        .flatten()
+        .flat_map(|d| d.identity_providers.iter().map(|i| i.value.id.value.as_str()))
+        .collect();
+    let mut jsonl_read: Vec<Option<jsonl::JsonlPersonas>> = sources
+        .iter()
+        .map(|src| {
+            (!src.text.trim().is_empty() && jsonl::is_jsonl(src))
+                .then(|| jsonl::read(src, defer, &idp_ids, &mut errors))
+        })
+        .collect();
+    drop(idp_ids);
+
+    for (src_index, (src, document)) in sources.iter().zip(documents).enumerate() {
+        if let Some((whole, later)) = jsonl_read.get_mut(src_index).and_then(Option::take) {
             personas.extend(whole);
             skimmed.extend(later.into_iter().map(|s| (src_index, s)));
             continue;
         }
-        match crate::config::yaml::from_str::<RawDocument>(&src.text) {
+        let Some(document) = document else { continue };
+        match document {
             Ok(doc) => {
                 if let Some(p) = doc.platform {
                     platform.push((src.name.clone(), p));
@@ -156,13 +177,19 @@ pub(super) fn build(mut sources: Vec<Source>, defer: bool) -> Result<Config, Con
     let idps: Vec<IdpConfig> = idps.iter().filter_map(|e| build_idp(e, e.index, &mut errors)).collect();
     let idp_ids: HashSet<&str> = idps.iter().map(|i| i.id.as_str()).collect();
     let personas: Vec<Persona> = build_personas(&personas, &idp_ids, &mut errors);
-    deferred::check_accounts(&skimmed, &sources, &idp_ids, &mut errors);
     // Logins are unique: checked while indexing them (`deferred::assemble`).
     let mut personas = personas;
     let deferred_ids = skimmed
         .iter()
-        .map(|(src, s)| s.id.of(sources.get(*src).map_or("", |f| f.text.as_str())));
-    attach_persona_faults(&mut personas, raw_personas, deferred_ids, &clients, &idp_ids, &mut errors);
+        .map(|(src, s)| s.read.id.of(sources.get(*src).map_or("", |f| f.text.as_str())));
+    attach_persona_faults(
+        &mut personas,
+        raw_personas,
+        deferred_ids,
+        &clients,
+        &idp_ids,
+        &mut errors,
+    );
     let personas = deferred::assemble(personas, raw_personas, skimmed, &mut sources, &idp_ids, &mut errors);
     let clients: Vec<Client> = clients
         .iter()
@@ -244,9 +271,11 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
     let new_ids: HashSet<&str> = new_personas.iter().map(|p| p.id.as_str()).collect();
     // Logins stay unique: among the new personas, and against the ones kept.
     check_unique_logins(
-        new_personas
-            .iter()
-            .flat_map(|p| p.accounts.iter().map(|a| (a.idp.as_str(), a.login.as_str(), p.id.as_str()))),
+        new_personas.iter().flat_map(|p| {
+            p.accounts
+                .iter()
+                .map(|a| (a.idp.as_str(), a.login.as_str(), p.id.as_str()))
+        }),
         &mut errors,
     );
     for p in &new_personas {
@@ -268,7 +297,12 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
     }
     let known = super::fault_parse::Known {
         clients: config.clients.iter().map(|c| c.client_id.clone()).collect(),
-        personas: config.personas.ids().chain(new_ids.iter().copied()).map(str::to_owned).collect(),
+        personas: config
+            .personas
+            .ids()
+            .chain(new_ids.iter().copied())
+            .map(str::to_owned)
+            .collect(),
         idps: idp_ids.iter().map(|i| (*i).to_owned()).collect(),
     };
     for e in &raw {
