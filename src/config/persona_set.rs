@@ -23,6 +23,9 @@ use super::{Account, ConfigError, ConfigErrors, Persona};
 /// JSON Lines files with at least this many personas are deferred.
 pub const DEFER_FROM: usize = 2_000;
 
+/// Where an entry is: file, line, position among the file's personas.
+pub(super) type Place<'a> = (&'a str, u64, usize);
+
 /// The personas in configuration order, with indexes by id and by login.
 /// The indexes hold slot numbers only (the keys are read from the slots),
 /// so building them allocates no string.
@@ -187,8 +190,8 @@ impl PersonaSet {
     }
 
     /// The set, and every login held twice at one identity provider:
-    /// (identity provider, login, first holder, second holder).
-    pub(super) fn indexed(slots: Vec<Slot>) -> (Self, Vec<[String; 4]>) {
+    /// (identity provider, login, first holder's slot, second holder's slot).
+    pub(super) fn indexed(slots: Vec<Slot>) -> (Self, Vec<(String, String, u32, u32)>) {
         let id_of = |i: u32| slots.get(i as usize).map_or("", Slot::id);
         let id_hash_of = |i: u32| slots.get(i as usize).map_or(0, Slot::id_hash);
         let login_hash_of = |(i, j): (u32, u8)| {
@@ -230,8 +233,7 @@ impl PersonaSet {
                         |&k| login_hash_of(k),
                     );
                     if let (hashbrown::hash_table::Entry::Occupied(first), Some((idp, login))) = (&entry, this()) {
-                        let first = id_of(first.get().0).to_owned();
-                        twice.push([idp.to_owned(), login.to_owned(), first, slot.id().to_owned()]);
+                        twice.push((idp.to_owned(), login.to_owned(), first.get().0, i));
                     }
                     entry.insert((i, j));
                 }
@@ -310,6 +312,15 @@ impl PersonaSet {
     pub fn by_login(&self, idp: &str, login: &str) -> Option<(&Arc<Persona>, &Account)> {
         let p = self.login_slot(idp, login)?.persona()?;
         Some((p, p.accounts.iter().find(|a| a.idp == idp && a.login == login)?))
+    }
+
+    /// A slot's id, and for a deferred one its file, line and position there.
+    pub(super) fn place(&self, slot: u32) -> Option<(&str, Option<Place<'_>>)> {
+        let s = self.slots.get(slot as usize)?;
+        Some((
+            s.id(),
+            s.deferred().map(|(f, d)| (f.name.as_str(), d.read.line, d.read.index)),
+        ))
     }
 
     /// Which persona holds `login` at `idp`, without building it.

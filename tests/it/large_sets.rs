@@ -284,7 +284,14 @@ fn a_large_file_checks_ids_and_logins_at_load_and_fields_when_built() {
         )),
         "{err}"
     );
-    assert!(err.contains(&format!("login `{first_login}`")), "{err}");
+    // Where both holders are.
+    assert!(
+        err.contains(&format!(
+            "big.jsonl:4: personas[2].accounts: login `{first_login}` at `{}` is already used by persona `{first_id}` (big.jsonl:2)",
+            people[0].accounts[0].0
+        )),
+        "{err}"
+    );
     // An unknown identity provider is found while the file is read.
     let (_, text) = large_jsonl(23, |n, l| {
         if n == 2995 {

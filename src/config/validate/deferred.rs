@@ -6,7 +6,7 @@ use serde_saphyr::Location;
 
 use super::jsonl::Skimmed;
 use super::*;
-use crate::config::persona_set::{Deferred, DeferredFile, PersonaSet, Slot};
+use crate::config::persona_set::{Deferred, DeferredFile, PersonaSet, Place, Slot};
 
 /// Deferred lines whose id another persona has: one from the default bundle
 /// gives way (as with any file), one from the user's files is an error
@@ -136,12 +136,29 @@ pub(super) fn assemble(
     }
     slots.extend(later.map(|(_, slot)| slot));
     let (set, twice) = PersonaSet::indexed(slots);
-    for [idp, login, first, second] in twice {
+    // Where each holder is: a deferred line, or the built persona's entry.
+    let places: rustc_hash::FxHashMap<&str, Place<'_>> = raw
+        .iter()
+        .map(|e| (e.item.value.id.value.as_str(), (e.file.as_str(), e.line, e.index)))
+        .collect();
+    let place = |slot: u32| {
+        let (id, deferred) = set.place(slot)?;
+        Some((id.to_owned(), deferred.or_else(|| places.get(id).copied())))
+    };
+    for (idp, login, first, second) in twice {
+        let (Some((first, first_at)), Some((second, second_at))) = (place(first), place(second)) else {
+            continue;
+        };
+        let (file, line, field) = match second_at {
+            Some((file, line, index)) => (file, line, format!("personas[{index}].accounts")),
+            None => ("<config>", 0, format!("personas.{second}.accounts")),
+        };
+        let there = first_at.map_or_else(String::new, |(f, l, _)| format!(" ({f}:{l})"));
         errors.at(
-            "<config>",
-            0,
-            format!("personas.{second}.accounts"),
-            format!("login `{login}` at `{idp}` is already used by persona `{first}`; logins must be unique per identity provider"),
+            file,
+            line,
+            field,
+            format!("login `{login}` at `{idp}` is already used by persona `{first}`{there}; logins must be unique per identity provider"),
         );
     }
     set

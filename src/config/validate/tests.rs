@@ -57,3 +57,24 @@ fn user_entries_replace_defaults_by_id_and_refs_are_checked() {
     );
     assert_eq!(err.0[0].line, 6);
 }
+
+#[test]
+fn a_login_held_twice_names_both_places() {
+    let person = |id: &str| {
+        format!(
+            "  - id: {id}\n    identity: {{ given_name: A, family_name: B, gender: male, birthdate: \"2000-01-01\", birthplace: \"75107\", birthcountry: \"99100\" }}\n    accounts: [{{ idp: ameli, login: \"same-login\" }}]\n"
+        )
+    };
+    let text = format!("personas:\n{}{}", person("first"), person("second"));
+    let err = load(&user(&text), true).unwrap_err();
+    let e = &err.0[0];
+    assert_eq!(
+        (e.file.as_str(), e.line, e.field.as_str()),
+        ("user.yaml", 5, "personas[1].accounts"),
+        "{err}"
+    );
+    assert_eq!(
+        e.message,
+        "login `same-login` at `ameli` is already used by persona `first` (user.yaml:2); logins must be unique per identity provider"
+    );
+}
