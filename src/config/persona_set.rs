@@ -20,7 +20,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::{Account, ConfigError, ConfigErrors, Persona};
 
-/// JSON Lines files with at least this many personas are deferred.
+/// JSON Lines files of at least this many lines are deferred.
 pub const DEFER_FROM: usize = 2_000;
 
 /// Where an entry is: file, line, position among the file's personas.

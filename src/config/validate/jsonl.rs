@@ -83,7 +83,7 @@ fn persona_lines_counted(text: &str, base: usize) -> (Vec<Line<'_>>, u64) {
 }
 
 /// The personas of a `.jsonl` source: built now, and deferred when `defer`
-/// is set and the file holds at least [`DEFER_FROM`] of them.
+/// is set and the file has at least [`DEFER_FROM`] lines.
 pub(super) fn read(source: &Source, defer: bool, idps: &[&str], errors: &mut Errors) -> JsonlPersonas {
     let text = &source.text;
     let many = text.bytes().filter(|b| *b == b'\n').nth(DEFER_FROM).is_some();
