@@ -13,5 +13,26 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     fcmock::cli::run(fcmock::cli::Cli::parse()).await
+}
+
+/// `fcmock personas list | head` closes fcmock's standard output early;
+/// Rust ignores SIGPIPE, so the next `println!` panics. Exit quietly
+/// instead, with the status a process killed by SIGPIPE has (128 + 13), as
+/// other command-line tools do.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

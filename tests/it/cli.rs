@@ -255,3 +255,37 @@ fn personas_list_aligns_its_columns_and_counts_in_english() {
     let text = String::from_utf8_lossy(&journeys.stdout);
     assert!(text.contains("(1 fault, 1 journey)"), "{text}");
 }
+
+#[test]
+fn a_reader_that_stops_early_gets_no_panic() {
+    // `fcmock personas list | head -1`: 3,000 personas are far more than a
+    // pipe holds, so fcmock writes to a closed pipe.
+    let opts = fcmock::personas::generate::Options {
+        count: 3000,
+        seed: 31,
+        ..Default::default()
+    };
+    let text = fcmock::personas::generate::to_jsonl(&fcmock::personas::generate::generate(&opts), &opts);
+    let dir = std::env::temp_dir().join(format!("fcmock-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("many.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["personas", "list", "--config"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("id "), "{first}");
+    // The reader is gone; fcmock meets the closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

@@ -399,6 +399,20 @@ async fn personas_can_be_added_while_running() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 400);
+    let err: Value = resp.json().await.unwrap();
+    // Located at the entry that repeats the login.
+    assert_eq!(
+        (&err["errors"][0]["line"], &err["errors"][0]["field"]),
+        (&json!(2), &json!("personas[0].accounts")),
+        "{err}"
+    );
+    assert!(
+        err["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already used by persona `ajoutee-a-chaud`"),
+        "{err}"
+    );
     assert!(app.state.config().persona("doublon").is_none());
     let clients = "clients:\n  - client_id: x\n    client_secret: y\n    name: z\n";
     assert_eq!(

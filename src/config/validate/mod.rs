@@ -33,7 +33,7 @@ use client::build_client;
 use data_provider::build_data_provider;
 pub(super) use deferred::build_deferred;
 use idp::build_idp;
-use persona::{attach_persona_faults, build_personas, check_unique_logins, persona_faults};
+use persona::{attach_persona_faults, build_personas, persona_faults};
 use platform::build_platform;
 
 const ACR_VALUES: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
@@ -270,23 +270,27 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
     let mut new_personas: Vec<Persona> = build_personas(&raw, &idp_ids, &mut errors);
     let new_ids: HashSet<&str> = new_personas.iter().map(|p| p.id.as_str()).collect();
     // Logins stay unique: among the new personas, and against the ones kept.
-    check_unique_logins(
-        new_personas.iter().flat_map(|p| {
-            p.accounts
-                .iter()
-                .map(|a| (a.idp.as_str(), a.login.as_str(), p.id.as_str()))
-        }),
-        &mut errors,
-    );
+    let places: rustc_hash::FxHashMap<&str, (&str, u64, usize)> = raw
+        .iter()
+        .map(|e| (e.item.value.id.value.as_str(), (e.file.as_str(), e.line, e.index)))
+        .collect();
+    let mut seen: rustc_hash::FxHashMap<(&str, &str), &str> = rustc_hash::FxHashMap::default();
     for p in &new_personas {
+        let (file, line, index) = places.get(p.id.as_str()).copied().unwrap_or((&source.name, 0, 0));
         for a in &p.accounts {
-            if let Some(other) = config.personas.login_holder(&a.idp, &a.login)
-                && !new_ids.contains(other)
-            {
+            let other = seen
+                .insert((a.idp.as_str(), a.login.as_str()), p.id.as_str())
+                .or_else(|| {
+                    config
+                        .personas
+                        .login_holder(&a.idp, &a.login)
+                        .filter(|o| !new_ids.contains(o))
+                });
+            if let Some(other) = other {
                 errors.at(
-                    "<config>",
-                    0,
-                    format!("personas.{}.accounts", p.id),
+                    file,
+                    line,
+                    format!("personas[{index}].accounts"),
                     format!(
                         "login `{}` at `{}` is already used by persona `{other}`; logins must be unique per identity provider",
                         a.login, a.idp

@@ -323,23 +323,3 @@ pub(super) fn persona_faults(
     errors.0.extend(local.list);
     faults
 }
-
-/// Logins are unique per identity provider; `accounts` gives (identity
-/// provider, login, persona id).
-pub(super) fn check_unique_logins<'a>(
-    accounts: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
-    errors: &mut Errors,
-) {
-    let mut seen: rustc_hash::FxHashMap<(&str, &str), &str> = rustc_hash::FxHashMap::default();
-    seen.reserve(accounts.size_hint().0);
-    for (idp, login, id) in accounts {
-        if let Some(other) = seen.insert((idp, login), id) {
-            errors.at(
-                "<config>",
-                0,
-                format!("personas.{id}.accounts"),
-                format!("login `{login}` at `{idp}` is already used by persona `{other}`; logins must be unique per identity provider"),
-            );
-        }
-    }
-}
