@@ -289,3 +289,21 @@ fn a_reader_that_stops_early_gets_no_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+#[test]
+fn on_one_core_fcmock_runs_on_one_thread_and_serves_logins() {
+    // `taskset -c 0`: one CPU, so fcmock picks tokio's current-thread
+    // runtime; the bench starts a server in the same process and logs in.
+    let out = Command::new("taskset")
+        .args(["-c", "0", BIN, "bench", "-c", "4", "-d", "1", "--json"])
+        .output()
+        .expect("taskset (util-linux) runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert!(report["flows"].as_u64().unwrap_or(0) > 10, "{report}");
+    let errors: u64 = report["errors"]
+        .as_object()
+        .map_or(1, |e| e.values().filter_map(serde_json::Value::as_u64).sum());
+    assert_eq!(errors, 0, "{report}");
+}
