@@ -6,7 +6,7 @@
 //! identity providers are checked at once, with file and line), and the
 //! persona itself is built the first time something asks for it, or by
 //! [`PersonaSet::check_deferred`], which `serve` runs right after it starts
-//! listening and which stops fcmock on the first invalid persona, as a
+//! listening: an invalid persona then stops fcmock with every error, as a
 //! start-up error would. A deferred persona never carries faults, an RNIPP
 //! outcome or a blocked account: lines with those fields are built at load,
 //! because the registries built at start-up need them.
@@ -178,11 +178,6 @@ impl std::fmt::Debug for PersonaSet {
 }
 
 impl PersonaSet {
-    /// A set of built personas (tests, run-time additions).
-    pub fn of(personas: Vec<Arc<Persona>>) -> Self {
-        Self::from_slots(personas.into_iter().map(Slot::Built).collect())
-    }
-
     /// Ids are unique (validation has said so; were they not, the later
     /// entry would win).
     pub(super) fn from_slots(slots: Vec<Slot>) -> Self {

@@ -75,23 +75,24 @@ pub(super) fn assemble(
     idps: &HashSet<&str>,
     errors: &mut Errors,
 ) -> PersonaSet {
+    // Where each built persona's entry is: for its order among the
+    // deferred lines, and for messages.
+    let places: rustc_hash::FxHashMap<&str, Place<'_>> = raw
+        .iter()
+        .map(|e| (e.item.value.id.value.as_str(), (e.file.as_str(), e.line, e.index)))
+        .collect();
     let source_index: rustc_hash::FxHashMap<&str, usize> =
         sources.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
-    let position: rustc_hash::FxHashMap<&str, (usize, u64)> = raw
-        .iter()
-        .map(|e| {
-            let src = source_index.get(e.file.as_str()).copied().unwrap_or(usize::MAX);
-            (e.item.value.id.value.as_str(), (src, e.line))
-        })
-        .collect();
     let built: Vec<((usize, u64), Slot)> = built
         .into_iter()
         .map(|p| {
-            let at = position.get(p.id.as_str()).copied().unwrap_or((usize::MAX, 0));
+            let at = places
+                .get(p.id.as_str())
+                .and_then(|(file, line, _)| Some((*source_index.get(file)?, *line)))
+                .unwrap_or((usize::MAX, 0));
             (at, Slot::Built(Arc::new(p)))
         })
         .collect();
-    drop(position);
     drop(source_index);
     // Each deferred file's text and entries move into the set.
     let mut idp_list: Vec<String> = idps.iter().map(|i| (*i).to_owned()).collect();
@@ -136,14 +137,21 @@ pub(super) fn assemble(
     }
     slots.extend(later.map(|(_, slot)| slot));
     let (set, twice) = PersonaSet::indexed(slots);
-    // Where each holder is: a deferred line, or the built persona's entry.
-    let places: rustc_hash::FxHashMap<&str, Place<'_>> = raw
-        .iter()
-        .map(|e| (e.item.value.id.value.as_str(), (e.file.as_str(), e.line, e.index)))
-        .collect();
+    report_logins_held_twice(&set, twice, &places, errors);
+    set
+}
+
+/// Reports each login held twice at the second holder's entry, naming where
+/// the first one is (a deferred line, or a built persona's entry).
+fn report_logins_held_twice(
+    set: &PersonaSet,
+    twice: Vec<(String, String, u32, u32)>,
+    places: &rustc_hash::FxHashMap<&str, Place<'_>>,
+    errors: &mut Errors,
+) {
     let place = |slot: u32| {
         let (id, deferred) = set.place(slot)?;
-        Some((id.to_owned(), deferred.or_else(|| places.get(id).copied())))
+        Some((id, deferred.or_else(|| places.get(id).copied())))
     };
     for (idp, login, first, second) in twice {
         let (Some((first, first_at)), Some((second, second_at))) = (place(first), place(second)) else {
@@ -154,14 +162,8 @@ pub(super) fn assemble(
             None => ("<config>", 0, format!("personas.{second}.accounts")),
         };
         let there = first_at.map_or_else(String::new, |(f, l, _)| format!(" ({f}:{l})"));
-        errors.at(
-            file,
-            line,
-            field,
-            format!("login `{login}` at `{idp}` is already used by persona `{first}`{there}; logins must be unique per identity provider"),
-        );
+        errors.at(file, line, field, login_taken(&login, &idp, first, &there));
     }
-    set
 }
 
 /// Builds one deferred persona from its line, as loading would have.

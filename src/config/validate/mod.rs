@@ -270,7 +270,7 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
     let mut new_personas: Vec<Persona> = build_personas(&raw, &idp_ids, &mut errors);
     let new_ids: HashSet<&str> = new_personas.iter().map(|p| p.id.as_str()).collect();
     // Logins stay unique: among the new personas, and against the ones kept.
-    let places: rustc_hash::FxHashMap<&str, (&str, u64, usize)> = raw
+    let places: rustc_hash::FxHashMap<&str, crate::config::persona_set::Place<'_>> = raw
         .iter()
         .map(|e| (e.item.value.id.value.as_str(), (e.file.as_str(), e.line, e.index)))
         .collect();
@@ -287,15 +287,8 @@ pub(super) fn add_personas(config: &Config, source: &Source) -> Result<Vec<Perso
                         .filter(|o| !new_ids.contains(o))
                 });
             if let Some(other) = other {
-                errors.at(
-                    file,
-                    line,
-                    format!("personas[{index}].accounts"),
-                    format!(
-                        "login `{}` at `{}` is already used by persona `{other}`; logins must be unique per identity provider",
-                        a.login, a.idp
-                    ),
-                );
+                let message = login_taken(&a.login, &a.idp, other, "");
+                errors.at(file, line, format!("personas[{index}].accounts"), message);
             }
         }
     }
@@ -383,6 +376,13 @@ fn dedupe<T>(items: Vec<Located<T>>, what: &str, key: impl Fn(&T) -> String, err
         }
     }
     out
+}
+
+/// A login another persona holds already (`there`: where that one is, if told).
+fn login_taken(login: &str, idp: &str, holder: &str, there: &str) -> String {
+    format!(
+        "login `{login}` at `{idp}` is already used by persona `{holder}`{there}; logins must be unique per identity provider"
+    )
 }
 
 fn unknown(what: &str, value: &str, known: &HashSet<&str>) -> String {

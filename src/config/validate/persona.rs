@@ -275,11 +275,11 @@ pub(super) fn attach_persona_faults<'a>(
                 .iter()
                 .flat_map(|e| e.item.value.faults.iter().filter_map(|f| f.value.persona()))
                 .collect();
-            let deferred = deferred_ids
-                .take(if named.is_empty() { 0 } else { usize::MAX })
-                .filter(|id| named.contains(id))
-                .map(str::to_owned);
-            personas.iter().map(|p| p.id.clone()).chain(deferred).collect()
+            let mut ids: HashSet<String> = personas.iter().map(|p| p.id.clone()).collect();
+            if !named.is_empty() {
+                ids.extend(deferred_ids.filter(|id| named.contains(id)).map(str::to_owned));
+            }
+            ids
         },
         idps: idps.iter().map(|i| (*i).to_owned()).collect(),
     };
