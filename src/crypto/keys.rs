@@ -77,6 +77,9 @@ pub enum KeyError {
 pub struct SigningKey {
     alg: Alg,
     kid: String,
+    /// `base64url({"alg":…,"kid":…})`, the header of every token signed with
+    /// the key's own `kid`, encoded once.
+    header: String,
     signer: Signer,
     decoding: DecodingKey,
     public_jwk: Value,
@@ -115,6 +118,15 @@ impl Recent {
             }
         }
     }
+}
+
+/// A JWS header `{alg[, kid]}`, base64url-encoded.
+fn encoded_header(alg: Alg, kid: Option<&str>) -> String {
+    let header = match kid {
+        Some(kid) => json!({"alg": alg.as_str(), "kid": kid}),
+        None => json!({"alg": alg.as_str()}),
+    };
+    URL_SAFE_NO_PAD.encode(header.to_string())
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -161,6 +173,7 @@ impl SigningKey {
                 json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "alg": "ES256", "use": "sig"});
             return Ok(Self {
                 alg: Alg::ES256,
+                header: encoded_header(Alg::ES256, Some(&kid)),
                 kid,
                 signer: Signer::Ec(pair),
                 decoding,
@@ -193,6 +206,7 @@ impl SigningKey {
         let public_jwk = json!({"kty": "RSA", "n": n, "e": e, "kid": kid, "alg": "RS256", "use": "sig"});
         Ok(Self {
             alg: Alg::RS256,
+            header: encoded_header(Alg::RS256, Some(&kid)),
             kid,
             signer: Signer::Rsa(pair),
             decoding,
@@ -231,12 +245,14 @@ impl SigningKey {
     /// RFC 7515 compact serialisation: header `{alg[, kid]}`, the claims as
     /// JSON, and the signature over `base64url(header).base64url(claims)`.
     fn jws<T: Serialize>(&self, kid: Option<&str>, claims: &T) -> Result<String, KeyError> {
-        let header = match kid {
-            Some(kid) => json!({"alg": self.alg.as_str(), "kid": kid}),
-            None => json!({"alg": self.alg.as_str()}),
-        };
         let payload = serde_json::to_vec(claims).map_err(|e| KeyError::Sign(e.to_string()))?;
-        let mut out = URL_SAFE_NO_PAD.encode(header.to_string());
+        let mut out = if kid == Some(self.kid.as_str()) {
+            let mut out = String::with_capacity(self.header.len() + 2 + payload.len() * 4 / 3 + 360);
+            out.push_str(&self.header);
+            out
+        } else {
+            encoded_header(self.alg, kid)
+        };
         out.push('.');
         URL_SAFE_NO_PAD.encode_string(payload, &mut out);
         let rng = ring_random();

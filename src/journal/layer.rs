@@ -6,6 +6,7 @@
 //! it), then keeps a bounded copy of the exchange ([`Record`]); decoding and
 //! redaction wait until the journal is read.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,7 +20,6 @@ use super::record::{Half, Record};
 use super::redact::TOKEN_PARAMS;
 use super::{ErrorCode, Journal, Meta, Party, StreamedFault, fingerprint};
 use crate::clock::Clock;
-use crate::oidc::form::parse_form;
 
 /// How long a request body may take to arrive.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -95,10 +95,49 @@ fn classify(path: &str, fcplus: &str) -> Option<(String, Party, String)> {
     Some((format!("idp.{id}.{name}"), party, format!("idp:{id}")))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The few request parameters the layer reads (the first of each name, from
+/// the query then a form body), borrowed unless they needed decoding.
+#[derive(Default)]
+struct Wanted<'a> {
+    client_id: Option<Cow<'a, str>>,
+    state: Option<Cow<'a, str>>,
+    interaction: Option<Cow<'a, str>>,
+    code: Option<Cow<'a, str>>,
+    /// The first parameter carrying a token or a code ([`TOKEN_PARAMS`]).
+    token: Option<Cow<'a, str>>,
+}
+
+impl<'a> Wanted<'a> {
+    fn scan(&mut self, form: &'a [u8]) {
+        for (k, v) in url::form_urlencoded::parse(form) {
+            if self.token.is_none() && TOKEN_PARAMS.contains(&&*k) {
+                self.token = Some(v.clone());
+            }
+            let slot = match &*k {
+                "client_id" => &mut self.client_id,
+                "state" => &mut self.state,
+                "interaction" => &mut self.interaction,
+                "code" => &mut self.code,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v);
+            }
+        }
+    }
+}
+
+/// What the layer keeps of a request's parameters.
+struct Seen {
+    flow: Option<String>,
+    client_id: Option<String>,
+    token_fingerprint: Option<String>,
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -116,10 +155,21 @@ fn error_code(declared: Option<&ErrorCode>, location: Option<&str>) -> Option<St
     if let Some(code) = declared {
         return Some(code.0.clone());
     }
-    let url = url::Url::parse(location?).ok()?;
-    url.query_pairs()
+    url::form_urlencoded::parse(location_parts(location?).1.as_bytes())
         .find(|(k, _)| k == "error")
         .map(|(_, v)| v.into_owned())
+}
+
+/// A redirect's path and query (either may be empty), without a parser's
+/// allocations: `Location` values are fcmock's own (absolute URLs, or paths).
+fn location_parts(location: &str) -> (&str, &str) {
+    let location = location.split('#').next().unwrap_or_default();
+    let (before, query) = location.split_once('?').unwrap_or((location, ""));
+    let path = match before.split_once("://") {
+        Some((_, rest)) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
+        None => before,
+    };
+    (path, query)
 }
 
 /// Records the exchange (platform and identity-provider routes only).
@@ -135,25 +185,28 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let mut params = parse_form(parts.uri.query().unwrap_or(""));
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        params.extend(parse_form(&String::from_utf8_lossy(&bytes)));
-    }
-    let token = bearer(&parts.headers).or_else(|| {
-        params
-            .iter()
-            .find(|(k, _)| TOKEN_PARAMS.contains(&k.as_str()))
-            .map(|(_, v)| v.clone())
-    });
     let now = state.clock.now_ms();
-    let flow =
-        request_flow(&state, &parts, &params, token.as_deref(), now).or_else(|| hub_flow(&endpoint, &parts.headers));
-    let param_client = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.clone());
+    let seen = {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let mut wanted = Wanted::default();
+        wanted.scan(parts.uri.query().unwrap_or("").as_bytes());
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            wanted.scan(&bytes);
+        }
+        let token = bearer(&parts.headers).map(Cow::Borrowed).or(wanted.token.take());
+        Seen {
+            flow: request_flow(&state, &parts, &wanted, token.as_deref(), now)
+                .or_else(|| hub_flow(&endpoint, &parts.headers)),
+            client_id: wanted.client_id.map(Cow::into_owned),
+            token_fingerprint: token.as_deref().map(fingerprint),
+        }
+    };
+    let flow = seen.flow;
+    let param_client = seen.client_id;
 
     // Hand who this request belongs to down to the fault layer and the handlers.
     let before = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
@@ -186,7 +239,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         status: 0,
         response: Half::default(),
         response_note: None,
-        token_fingerprint: token.as_deref().map(fingerprint),
+        token_fingerprint: seen.token_fingerprint,
         error_code: None,
     };
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
@@ -265,7 +318,7 @@ fn hub_flow(endpoint: &str, headers: &HeaderMap) -> Option<String> {
 fn request_flow(
     state: &Recorder,
     parts: &axum::http::request::Parts,
-    params: &[(String, String)],
+    params: &Wanted<'_>,
     token: Option<&str>,
     now: i64,
 ) -> Option<String> {
@@ -291,14 +344,9 @@ fn request_flow(
     if is_authorize {
         return None;
     }
-    ["state", "interaction", "code"]
-        .iter()
-        .find_map(|key| {
-            params
-                .iter()
-                .find(|(k, _)| k == key)
-                .and_then(|(_, v)| journal.flow_of(v, now))
-        })
+    [&params.state, &params.interaction, &params.code]
+        .into_iter()
+        .find_map(|v| journal.flow_of(v.as_deref()?, now))
         .or_else(|| token.and_then(|t| journal.flow_of(t, now)))
         .or_else(|| session_cookie(&parts.headers).and_then(|s| journal.flow_of(&s, now)))
 }
@@ -306,17 +354,13 @@ fn request_flow(
 /// The flow a response hands out in its redirect (an interaction page, or
 /// a state or code already linked).
 fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<String> {
-    let u = url::Url::parse(location).ok()?;
+    let (path, query) = location_parts(location);
     let in_interaction = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
         .iter()
-        .find_map(|prefix| {
-            u.path()
-                .strip_prefix(prefix)
-                .and_then(|r| r.strip_prefix("/interaction/"))
-        });
+        .find_map(|prefix| path.strip_prefix(prefix).and_then(|r| r.strip_prefix("/interaction/")));
     match in_interaction {
         Some(rest) => rest.split('/').next().map(str::to_owned),
-        None => u.query_pairs().find_map(|(k, v)| {
+        None => url::form_urlencoded::parse(query.as_bytes()).find_map(|(k, v)| {
             (k == "state" || k == "code")
                 .then(|| state.journal.flow_of(&v, now))
                 .flatten()
@@ -364,5 +408,27 @@ mod tests {
             "idp.ameli.discovery"
         );
         assert!(classify("/_fcmock/health", crate::paths::FCPLUS_PREFIX).is_none());
+    }
+
+    #[test]
+    fn locations_split_into_path_and_query() {
+        assert_eq!(
+            location_parts("https://rp.example:8443/cb?code=abc&state=x#frag"),
+            ("/cb", "code=abc&state=x")
+        );
+        assert_eq!(
+            location_parts("https://rp.example?error=access_denied"),
+            ("/", "error=access_denied")
+        );
+        assert_eq!(
+            location_parts("/api/v2/interaction/u1/consent"),
+            ("/api/v2/interaction/u1/consent", "")
+        );
+        assert_eq!(location_parts(""), ("", ""));
+        assert_eq!(
+            error_code(None, Some("https://rp.example/cb?error=login_required&state=s")).as_deref(),
+            Some("login_required")
+        );
+        assert_eq!(error_code(None, Some("https://rp.example/cb?code=c")), None);
     }
 }

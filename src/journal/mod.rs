@@ -381,14 +381,21 @@ impl Journal {
 
     /// Notes the client and/or persona of a flow.
     pub fn describe_flow(&self, flow: &str, client_id: Option<&str>, persona: Option<&str>, now_ms: i64) {
-        let mut info = self.flows.get(flow, now_ms).unwrap_or_default();
-        if let Some(c) = client_id {
-            info.client_id = Some(c.to_owned());
+        let note = |info: &mut FlowInfo| {
+            if let Some(c) = client_id {
+                info.client_id = Some(c.to_owned());
+            }
+            if let Some(p) = persona {
+                info.persona = Some(p.to_owned());
+            }
+        };
+        // In place when the flow is known (its expiry stays: a flow is
+        // described within its first minutes); else a new entry.
+        if self.flows.update(flow, now_ms, note).is_none() {
+            let mut info = FlowInfo::default();
+            note(&mut info);
+            self.flows.insert(flow.to_owned(), info, now_ms + LINK_TTL_MS);
         }
-        if let Some(p) = persona {
-            info.persona = Some(p.to_owned());
-        }
-        self.flows.insert(flow.to_owned(), info, now_ms + LINK_TTL_MS);
     }
 
     /// What is known of a flow.

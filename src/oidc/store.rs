@@ -6,8 +6,10 @@
 //! [`Clock`](crate::clock::Clock)), and the store never holds more than its
 //! capacity (the oldest entries are evicted first).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::hash::BuildHasher as _;
 
+use hashbrown::{DefaultHashBuilder, HashTable};
 use parking_lot::Mutex;
 
 /// What an entry weighs, in bytes, for a store's byte budget. The default
@@ -27,6 +29,14 @@ impl Weigh for String {
 
 impl Weigh for i32 {}
 
+/// A shared value weighs what it holds (plus the pointer): stores of large
+/// values hold them behind an `Arc`, so that a read clones no strings.
+impl<T: Weigh> Weigh for std::sync::Arc<T> {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + (**self).weight()
+    }
+}
+
 impl Weigh for serde_json::Value {
     fn weight(&self) -> usize {
         std::mem::size_of::<Self>() + self.to_string().len()
@@ -44,12 +54,18 @@ pub struct ExpiringStore<V> {
     inner: Mutex<Inner<V>>,
 }
 
+/// The entries in a hash table keyed by their key's hash (a hasher seeded at
+/// random per store, so that keys a caller chooses, such as a `state`, cannot
+/// be made to collide), and their insertion order as (hash, sequence) pairs:
+/// eviction finds an entry by its unique sequence number and never copies a
+/// key.
 #[derive(Debug)]
 struct Inner<V> {
-    map: HashMap<String, Entry<V>>,
-    /// Keys in insertion order, for eviction; may hold stale keys of entries
-    /// already removed, which are skipped and compacted away.
-    order: VecDeque<(String, u64)>,
+    table: HashTable<Entry<V>>,
+    hasher: DefaultHashBuilder,
+    /// (key hash, seq) in insertion order, for eviction; may hold pairs of
+    /// entries already removed, which are skipped and compacted away.
+    order: VecDeque<(u64, u64)>,
     next_seq: u64,
     /// Sum of the live entries' weights (key and value).
     bytes: usize,
@@ -57,6 +73,7 @@ struct Inner<V> {
 
 #[derive(Debug)]
 struct Entry<V> {
+    key: String,
     value: V,
     expires_at_ms: i64,
     seq: u64,
@@ -64,11 +81,33 @@ struct Entry<V> {
 }
 
 impl<V> Inner<V> {
+    fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn get(&self, key: &str) -> Option<&Entry<V>> {
+        self.table.find(self.hash(key), |e| e.key == key)
+    }
+
     /// Removes `key`, keeping the byte count true.
     fn remove(&mut self, key: &str) -> Option<Entry<V>> {
-        let e = self.map.remove(key)?;
+        let hash = self.hash(key);
+        let (e, _) = self.table.find_entry(hash, |e| e.key == key).ok()?.remove();
         self.bytes = self.bytes.saturating_sub(e.weight);
         Some(e)
+    }
+
+    /// The entry inserted as number `seq` (with key hash `hash`), if still held.
+    fn by_seq(&self, hash: u64, seq: u64) -> Option<&Entry<V>> {
+        self.table.find(hash, |e| e.seq == seq)
+    }
+
+    /// Removes the entry inserted as number `seq`, if still held.
+    fn remove_seq(&mut self, hash: u64, seq: u64) {
+        if let Ok(found) = self.table.find_entry(hash, |e| e.seq == seq) {
+            let (e, _) = found.remove();
+            self.bytes = self.bytes.saturating_sub(e.weight);
+        }
     }
 
     /// Drops entries expired for over [`SWEEP_GRACE_MS`] (or already removed)
@@ -79,14 +118,11 @@ impl<V> Inner<V> {
     fn sweep_front(&mut self, now_ms: i64) {
         let now_ms = now_ms.saturating_sub(SWEEP_GRACE_MS);
         for _ in 0..SWEEP_STEP {
-            let Some((key, seq)) = self.order.front() else { return };
-            match self.map.get(key) {
-                Some(e) if e.seq == *seq && e.expires_at_ms > now_ms => return,
-                Some(e) if e.seq == *seq => {
-                    let key = key.clone();
-                    self.remove(&key);
-                }
-                _ => {}
+            let Some(&(hash, seq)) = self.order.front() else { return };
+            match self.by_seq(hash, seq) {
+                Some(e) if e.expires_at_ms > now_ms => return,
+                Some(_) => self.remove_seq(hash, seq),
+                None => {}
             }
             self.order.pop_front();
         }
@@ -114,7 +150,8 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
             capacity: capacity.max(1),
             max_bytes,
             inner: Mutex::new(Inner {
-                map: HashMap::new(),
+                table: HashTable::new(),
+                hasher: DefaultHashBuilder::default(),
                 order: VecDeque::new(),
                 next_seq: 0,
                 bytes: 0,
@@ -124,40 +161,42 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
 
     /// Inserts or replaces `key`, valid until `expires_at_ms`.
     pub fn insert(&self, key: String, value: V, expires_at_ms: i64) {
-        let weight = ENTRY_OVERHEAD + 2 * key.len() + value.weight();
+        let weight = ENTRY_OVERHEAD + key.len() + value.weight();
         let mut inner = self.inner.lock();
         let seq = inner.next_seq;
         inner.next_seq += 1;
         inner.remove(&key);
-        inner.order.push_back((key.clone(), seq));
+        let hash = inner.hash(&key);
+        inner.order.push_back((hash, seq));
         inner.bytes += weight;
-        inner.map.insert(
-            key,
+        let Inner { table, hasher, .. } = &mut *inner;
+        table.insert_unique(
+            hash,
             Entry {
+                key,
                 value,
                 expires_at_ms,
                 seq,
                 weight,
             },
+            |e| hasher.hash_one(e.key.as_str()),
         );
-        while inner.map.len() > self.capacity || (inner.bytes > self.max_bytes && inner.map.len() > 1) {
-            let Some((old, old_seq)) = inner.order.pop_front() else {
+        while inner.table.len() > self.capacity || (inner.bytes > self.max_bytes && inner.table.len() > 1) {
+            let Some((old_hash, old_seq)) = inner.order.pop_front() else {
                 break;
             };
-            if inner.map.get(&old).is_some_and(|e| e.seq == old_seq) {
-                inner.remove(&old);
-            }
+            inner.remove_seq(old_hash, old_seq);
         }
-        if inner.order.len() > inner.map.len().saturating_mul(2) + 16 {
-            let Inner { map, order, .. } = &mut *inner;
-            order.retain(|(k, s)| map.get(k).is_some_and(|e| e.seq == *s));
+        if inner.order.len() > inner.table.len().saturating_mul(2) + 16 {
+            let Inner { table, order, .. } = &mut *inner;
+            order.retain(|&(h, s)| table.find(h, |e| e.seq == s).is_some());
         }
     }
 
     /// The value for `key` if present and not expired at `now_ms`.
     pub fn get(&self, key: &str, now_ms: i64) -> Option<V> {
         let mut inner = self.inner.lock();
-        let found = match inner.map.get(key) {
+        let found = match inner.get(key) {
             Some(e) if e.expires_at_ms > now_ms => Some(e.value.clone()),
             Some(_) => {
                 inner.remove(key);
@@ -173,7 +212,7 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
     /// (an expired entry is removed).
     pub fn lookup(&self, key: &str, now_ms: i64) -> Lookup<V> {
         let mut inner = self.inner.lock();
-        let found = match inner.map.get(key) {
+        let found = match inner.get(key) {
             Some(e) if e.expires_at_ms > now_ms => Lookup::Live(e.value.clone()),
             Some(_) => {
                 inner.remove(key);
@@ -218,13 +257,14 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
     /// `None` if absent or expired. The entry is weighed again afterwards.
     pub fn update<R>(&self, key: &str, now_ms: i64, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         let mut inner = self.inner.lock();
-        let e = inner.map.get_mut(key)?;
-        if e.expires_at_ms <= now_ms {
+        if inner.get(key)?.expires_at_ms <= now_ms {
             inner.remove(key);
             return None;
         }
+        let hash = inner.hash(key);
+        let e = inner.table.find_mut(hash, |e| e.key == key)?;
         let out = f(&mut e.value);
-        let (old, new) = (e.weight, ENTRY_OVERHEAD + 2 * key.len() + e.value.weight());
+        let (old, new) = (e.weight, ENTRY_OVERHEAD + key.len() + e.value.weight());
         e.weight = new;
         inner.bytes = inner.bytes.saturating_sub(old) + new;
         Some(out)
@@ -233,8 +273,8 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
     /// Drops every expired entry.
     pub fn purge_expired(&self, now_ms: i64) {
         let mut inner = self.inner.lock();
-        let Inner { map, bytes, .. } = &mut *inner;
-        map.retain(|_, e| {
+        let Inner { table, bytes, .. } = &mut *inner;
+        table.retain(|e| {
             let keep = e.expires_at_ms > now_ms;
             if !keep {
                 *bytes = bytes.saturating_sub(e.weight);
@@ -245,7 +285,7 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
 
     /// Number of entries currently held (expired ones included until purged).
     pub fn len(&self) -> usize {
-        self.inner.lock().map.len()
+        self.inner.lock().table.len()
     }
 
     /// Bytes currently held, as weighed for the budget.
@@ -261,14 +301,14 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
     /// Removes everything.
     pub fn clear(&self) {
         let mut inner = self.inner.lock();
-        inner.map.clear();
+        inner.table.clear();
         inner.order.clear();
         inner.bytes = 0;
     }
 }
 
-/// What an entry costs besides its key and value: the map slot, the order
-/// queue slot (which holds the key a second time, counted with the key).
+/// What an entry costs besides its key and value: the table slot and the
+/// order queue's (hash, sequence) pair.
 const ENTRY_OVERHEAD: usize = 64;
 
 /// The result of [`ExpiringStore::take_checked`].
@@ -331,6 +371,20 @@ mod tests {
         store.insert("a".into(), "b".into(), 10);
         store.purge_expired(20);
         assert_eq!(store.bytes(), 0);
+    }
+
+    #[test]
+    fn eviction_takes_the_oldest_live_entry_not_a_replaced_one() {
+        let store: ExpiringStore<i32> = ExpiringStore::new(2);
+        store.insert("a".into(), 1, 1000);
+        store.insert("b".into(), 2, 1000);
+        // "a" again: its first insertion is stale in the order queue.
+        store.insert("a".into(), 3, 1000);
+        store.insert("c".into(), 4, 1000);
+        assert_eq!(store.get("b", 0), None, "b was the oldest live entry");
+        assert_eq!(store.get("a", 0), Some(3));
+        assert_eq!(store.get("c", 0), Some(4));
+        assert_eq!(store.len(), 2);
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub struct Hub {
     /// Codes already redeemed → the access token they produced, so a replay
     /// can revoke it as node-oidc-provider does.
     pub(crate) used_codes: ExpiringStore<String>,
-    pub(crate) access_tokens: ExpiringStore<AccessGrant>,
+    pub(crate) access_tokens: ExpiringStore<std::sync::Arc<AccessGrant>>,
     next_logins: Mutex<HashMap<String, VecDeque<NextLogin>>>,
     /// How many key rotations were published.
     pub(crate) rotations: std::sync::atomic::AtomicU64,

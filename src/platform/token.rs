@@ -189,13 +189,15 @@ fn token_inner(
     let p = &cfg.platform;
     let access_token = state.rng.token();
     let at_ttl = i64::try_from(p.access_token_ttl).unwrap_or(60);
-    let mut issued = grant.grant.clone();
-    issued.issued_at = now / 1000;
-    issued.expires_at = now / 1000 + at_ttl;
+    let issued = std::sync::Arc::new(AccessGrant {
+        issued_at: now / 1000,
+        expires_at: now / 1000 + at_ttl,
+        ..grant.grant
+    });
     state
         .hub
         .access_tokens
-        .insert(access_token.clone(), issued, now + at_ttl * 1000);
+        .insert(access_token.clone(), issued.clone(), now + at_ttl * 1000);
     state
         .hub
         .used_codes
@@ -205,7 +207,7 @@ fn token_inner(
     }
 
     let iat = state.clock.now();
-    let g = &grant.grant;
+    let g: &AccessGrant = &issued;
     let issuer = state.issuer();
     let mut claims = IdTokenClaims {
         iss: &issuer,

@@ -11,7 +11,6 @@
 //!   control API's loopback check reads.
 //! - On shutdown, the listener closes and in-flight requests finish.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
@@ -21,7 +20,6 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +74,7 @@ pub(super) async fn serve_with(
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
-            let router = router.clone();
-            async move { Ok::<_, Infallible>(router.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+            super::edge::answer(router.clone(), req)
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let watched = graceful.watch(connection);

@@ -9,13 +9,10 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use tokio::net::TcpListener;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -32,6 +29,7 @@ use crate::rng::Rng;
 use crate::scenarios::transport::FaultLayer;
 pub use listen::ServeOptions;
 
+mod edge;
 mod listen;
 pub use crate::shared::{Shared, Urls};
 
@@ -184,7 +182,9 @@ pub fn build_router(state: AppState) -> Router {
         scenarios: state.scenarios.clone(),
         rng: state.rng.clone(),
     };
-    Router::new()
+    let recorder = state.recorder();
+    let shared = state.shared.clone();
+    let routes = Router::new()
         .route(&root, axum::routing::get(platform::root_redirect))
         .route(&plus_root, axum::routing::get(platform::root_redirect))
         .nest(crate::paths::FC_PREFIX, platform::router())
@@ -202,30 +202,27 @@ pub fn build_router(state: AppState) -> Router {
         // A known path with another method: FranceConnect's page too, not an
         // empty 405.
         .method_not_allowed_fallback(platform::not_found)
+        .with_state(state);
+    // The middleware wraps the routed application once, as a whole. (Through
+    // `Router::layer`, axum would wrap each route on its own, and every
+    // request would clone a boxed service per layer and per nesting level:
+    // a fifth of the allocations of a login, `bench/pinned.sh`.) The span,
+    // the time limit and the security headers are added by the serve loop
+    // (`edge`).
+    let stack = tower::ServiceBuilder::new()
+        // Outside the journal's layer: the journal records the real redirect.
+        .layer(axum::middleware::from_fn_with_state(shared, crate::step::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            recorder,
+            crate::journal::layer::record,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             faults,
             crate::scenarios::transport::apply,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.recorder(),
-            crate::journal::layer::record,
-        ))
-        // Outside the journal's layer: the journal records the real redirect.
-        .layer(axum::middleware::from_fn_with_state(
-            state.shared.clone(),
-            crate::step::layer,
-        ))
-        .layer(axum::middleware::map_response(crate::web::security::headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(60),
-        ))
-        // Spans name the path only: queries carry codes and tokens.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
-        }))
-        .with_state(state)
+        .service(routes);
+    Router::new().fallback_service(stack)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests,

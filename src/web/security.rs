@@ -47,8 +47,9 @@ static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 });
 
-/// Adds the security headers to an answer (a response layer).
-pub async fn headers(mut resp: Response) -> Response {
+/// Adds the security headers to an answer (the serve loop calls it on
+/// every one).
+pub fn headers(mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert_with(|| CSP.clone());
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -230,6 +230,14 @@ async fn pages_carry_security_headers_and_the_consent_script_is_allowed_by_hash(
         csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
         "{csp}"
     );
+    // Every answer carries them: an error page, a platform error, the API.
+    for path in ["/nowhere", "/api/v2/userinfo", "/_fcmock/api/journal"] {
+        let resp = plain_http().get(app.url(path)).send().await.unwrap();
+        let h = resp.headers();
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["content-security-policy"].to_str().unwrap(), csp, "{path}");
+    }
     // The consent page's inline script is exactly one the policy allows.
     let rp = app.rp(PRIVATE_CLIENT, PRIVATE_SECRET).await;
     let (url, _, _) = rp.authorize_url(&["profile"], &[]);

@@ -1,0 +1,44 @@
+//! What every request and answer goes through outside the router, written
+//! as one function rather than three tower layers (each layer costs a boxed
+//! future and a service clone per request; `bench/pinned.sh` counts them):
+//!
+//! - a `request` span naming the method and the path only (queries carry
+//!   codes and tokens), and a debug line with the answer's status;
+//! - a 60 s limit on the whole answer (504 after it);
+//! - the security headers of every answer ([`crate::web::security`]).
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse as _, Response};
+use hyper::body::Incoming;
+use tower::ServiceExt as _;
+use tracing::Instrument as _;
+
+/// Longest time an answer may take, whatever a handler or a fault does.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Serves one request through `router`.
+pub(super) async fn answer(router: Router, req: Request<Incoming>) -> Result<Response, Infallible> {
+    let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path());
+    async move {
+        let started = Instant::now();
+        let resp = match tokio::time::timeout(ANSWER_TIMEOUT, router.oneshot(req)).await {
+            Ok(Ok(resp)) => resp,
+            Ok(Err(never)) => match never {},
+            Err(_) => StatusCode::GATEWAY_TIMEOUT.into_response(),
+        };
+        let status = resp.status().as_u16();
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if resp.status().is_server_error() {
+            tracing::error!(status, latency_ms, "answered with a server error");
+        } else {
+            tracing::debug!(status, latency_ms, "answered");
+        }
+        Ok(crate::web::security::headers(resp))
+    }
+    .instrument(span)
+    .await
+}
