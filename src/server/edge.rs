@@ -5,6 +5,9 @@
 //! - a `request` span naming the method and the path only (queries carry
 //!   codes and tokens), and a debug line with the answer's status;
 //! - a 60 s limit on the whole answer (504 after it);
+//! - step mode: a redirect answered to a browser that turned it on becomes
+//!   the step page ([`crate::step`]), outside the journal's layer so that
+//!   the journal records the real redirect;
 //! - the security headers of every answer ([`crate::web::security`]).
 
 use std::convert::Infallible;
@@ -17,12 +20,15 @@ use hyper::body::Incoming;
 use tower::ServiceExt as _;
 use tracing::Instrument as _;
 
+use crate::shared::Shared;
+
 /// Longest time an answer may take, whatever a handler or a fault does.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Serves one request through `router`.
-pub(super) async fn answer(router: Router, req: Request<Incoming>) -> Result<Response, Infallible> {
+pub(super) async fn answer(router: Router, shared: Shared, req: Request<Incoming>) -> Result<Response, Infallible> {
     let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path());
+    let step = crate::step::wanted(req.headers(), req.uri().path());
     async move {
         let started = Instant::now();
         let resp = match tokio::time::timeout(ANSWER_TIMEOUT, router.oneshot(req)).await {
@@ -37,6 +43,11 @@ pub(super) async fn answer(router: Router, req: Request<Incoming>) -> Result<Res
         } else {
             tracing::debug!(status, latency_ms, "answered");
         }
+        let resp = if step {
+            crate::step::page_for(&shared, resp)
+        } else {
+            resp
+        };
         Ok(crate::web::security::headers(resp))
     }
     .instrument(span)

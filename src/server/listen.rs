@@ -21,6 +21,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::shared::Shared;
+
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct ServeOptions {
@@ -44,6 +46,7 @@ impl Default for ServeOptions {
 pub(super) async fn serve_with(
     listener: TcpListener,
     router: Router,
+    shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
     options: ServeOptions,
 ) -> std::io::Result<()> {
@@ -71,10 +74,10 @@ pub(super) async fn serve_with(
             },
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let (router, shared) = (router.clone(), shared.clone());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
-            super::edge::answer(router.clone(), req)
+            super::edge::answer(router.clone(), shared.clone(), req)
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let watched = graceful.watch(connection);

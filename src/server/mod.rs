@@ -183,7 +183,6 @@ pub fn build_router(state: AppState) -> Router {
         rng: state.rng.clone(),
     };
     let recorder = state.recorder();
-    let shared = state.shared.clone();
     let routes = Router::new()
         .route(&root, axum::routing::get(platform::root_redirect))
         .route(&plus_root, axum::routing::get(platform::root_redirect))
@@ -207,11 +206,9 @@ pub fn build_router(state: AppState) -> Router {
     // `Router::layer`, axum would wrap each route on its own, and every
     // request would clone a boxed service per layer and per nesting level:
     // a fifth of the allocations of a login, `bench/pinned.sh`.) The span,
-    // the time limit and the security headers are added by the serve loop
-    // (`edge`).
+    // the time limit, step mode and the security headers are added by the
+    // serve loop (`edge`).
     let stack = tower::ServiceBuilder::new()
-        // Outside the journal's layer: the journal records the real redirect.
-        .layer(axum::middleware::from_fn_with_state(shared, crate::step::layer))
         .layer(axum::middleware::from_fn_with_state(
             recorder,
             crate::journal::layer::record,
@@ -232,7 +229,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    listen::serve_with(listener, build_router(state), shutdown, ServeOptions::default()).await
+    let shared = state.shared.clone();
+    listen::serve_with(listener, build_router(state), shared, shutdown, ServeOptions::default()).await
 }
 
 /// Like [`serve`], with chosen connection limits.
@@ -242,5 +240,6 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     options: ServeOptions,
 ) -> std::io::Result<()> {
-    listen::serve_with(listener, build_router(state), shutdown, options).await
+    let shared = state.shared.clone();
+    listen::serve_with(listener, build_router(state), shared, shutdown, options).await
 }

@@ -4,17 +4,15 @@
 //! parameters travel and what they mean, with a « Continuer » link to the
 //! very same address.
 //!
-//! It is a layer outside the journal's: the journal records the real
-//! redirect, and a request without the cookie (every back-channel call, every
+//! It applies outside the journal's layer (the serve loop calls
+//! [`page_for`]): the journal records the real redirect, and a request without the cookie (every back-channel call, every
 //! other browser) is untouched. Cookies the redirect sets are kept on the
 //! page, so the flow goes on exactly as it would have.
 
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -97,13 +95,18 @@ fn describe(url: &url::Url, public: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// The layer: a redirect answered to a browser in step mode becomes the
-/// step page.
-pub async fn layer(State(shared): State<Shared>, req: Request, next: Next) -> Response {
-    // fcmock's own pages (this switch among them) are not protocol steps.
-    let on = is_on(req.headers()) && !req.uri().path().starts_with("/_fcmock");
-    let resp = next.run(req).await;
-    if !on || !resp.status().is_redirection() {
+/// Whether the answer to a request is shown as a step page: the browser
+/// turned step mode on, and the request is not for one of fcmock's own pages
+/// (this switch among them), which are not protocol steps.
+pub fn wanted(headers: &HeaderMap, path: &str) -> bool {
+    is_on(headers) && !path.starts_with("/_fcmock")
+}
+
+/// A redirect answered to a browser in step mode becomes the step page; any
+/// other answer passes as it is. The serve loop calls it outside the
+/// journal's layer, so the journal records the real redirect.
+pub fn page_for(shared: &Shared, resp: Response) -> Response {
+    if !resp.status().is_redirection() {
         return resp;
     }
     let Some(location) = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
