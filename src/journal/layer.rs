@@ -210,12 +210,12 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
 
     // Hand who this request belongs to down to the fault layer and the handlers.
     let before = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
-    parts.extensions.insert(super::RequestContext {
+    parts.extensions.insert(super::RequestContext::new(super::RequestFacts {
         endpoint: endpoint.clone(),
         flow: flow.clone(),
         client_id: before.client_id.or_else(|| param_client.clone()),
         persona: before.persona,
-    });
+    }));
     if !journal.enabled() {
         return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     }

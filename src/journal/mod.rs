@@ -104,13 +104,31 @@ pub struct Exchange {
 }
 
 /// Who a request belongs to, worked out by the journal layer and left in the
-/// request's extensions for the fault layer and the handlers.
-#[derive(Debug, Clone, Default)]
-pub struct RequestContext {
+/// request's extensions for the fault layer and the handlers. Shared: the
+/// layers and extractors that read it clone a pointer, not its strings.
+#[derive(Debug, Clone)]
+pub struct RequestContext(Arc<RequestFacts>);
+
+/// The facts behind a [`RequestContext`].
+#[derive(Debug, Default)]
+pub struct RequestFacts {
     pub endpoint: String,
     pub flow: Option<String>,
     pub client_id: Option<String>,
     pub persona: Option<String>,
+}
+
+impl RequestContext {
+    pub fn new(facts: RequestFacts) -> Self {
+        Self(Arc::new(facts))
+    }
+}
+
+impl std::ops::Deref for RequestContext {
+    type Target = RequestFacts;
+    fn deref(&self) -> &RequestFacts {
+        &self.0
+    }
 }
 
 /// What is known of a flow.

@@ -13,7 +13,7 @@ use super::error::HubError;
 use super::view::PlatformView;
 use crate::config::{Persona, RnippOutcome};
 use crate::identity::{NormalisedIdentity, normalise};
-use crate::journal::RequestContext;
+use crate::journal::{RequestContext, RequestFacts};
 use crate::scenarios::Action;
 use crate::scenarios::tokens::content_faults;
 
@@ -53,12 +53,12 @@ pub(crate) fn check(
         identity.given_name, identity.family_name, identity.birthdate
     );
     let endpoint = state.kind.endpoint("interaction.verify");
-    let rc = RequestContext {
+    let rc = RequestContext::new(RequestFacts {
         endpoint: endpoint.clone(),
         flow: None,
         client_id: Some(client_id.to_owned()),
         persona: None,
-    };
+    });
     for action in content_faults(&state.scenarios, &state.rng, Some(&rc), &endpoint, persona) {
         if let Action::Rnipp(outcome) = action {
             outcome_page(Some(outcome), &who, "scénario :")?;

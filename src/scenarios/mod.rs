@@ -51,12 +51,13 @@ pub struct ClockStep {
     pub advance_seconds: Option<f64>,
 }
 
-/// Who a request is for, as far as faults are concerned.
-#[derive(Debug, Clone, Default)]
-pub struct Ctx {
-    pub endpoint: String,
-    pub client: Option<String>,
-    pub persona: Option<String>,
+/// Who a request is for, as far as faults are concerned (borrowed from the
+/// request's context: firing a fault copies no string).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ctx<'a> {
+    pub endpoint: &'a str,
+    pub client: Option<&'a str>,
+    pub persona: Option<&'a str>,
 }
 
 struct Counters {
@@ -204,19 +205,19 @@ impl Scenarios {
 
     /// The faults that apply to this call, counting it. `transport` selects
     /// transport faults (the layer) or content faults (handlers).
-    pub fn fire(&self, ctx: &Ctx, transport: bool, rng: &Rng) -> Vec<Fired> {
+    pub fn fire(&self, ctx: &Ctx<'_>, transport: bool, rng: &Rng) -> Vec<Fired> {
         let items = self.items.read();
         let mut out = Vec::new();
         for loaded in items.iter() {
-            if !loaded.admits(ctx.client.as_deref()) {
+            if !loaded.admits(ctx.client) {
                 continue;
             }
             for (fault, counters) in loaded.scenario.faults.iter().zip(&loaded.counters) {
-                if fault.action.is_transport() != transport || !fault.matches_endpoint(&ctx.endpoint) {
+                if fault.action.is_transport() != transport || !fault.matches_endpoint(ctx.endpoint) {
                     continue;
                 }
                 let w = &fault.when;
-                if !w.admits(ctx.client.as_deref(), ctx.persona.as_deref()) {
+                if !w.admits(ctx.client, ctx.persona) {
                     continue;
                 }
                 let seen = counters.seen.fetch_add(1, Ordering::Relaxed) + 1;
@@ -273,10 +274,10 @@ mod tests {
         }
     }
 
-    fn ctx(endpoint: &str, client: &str) -> Ctx {
+    fn ctx<'a>(endpoint: &'a str, client: &'a str) -> Ctx<'a> {
         Ctx {
-            endpoint: endpoint.into(),
-            client: Some(client.into()),
+            endpoint,
+            client: Some(client),
             persona: None,
         }
     }

@@ -19,11 +19,9 @@ pub fn content_faults(
     persona: Option<&str>,
 ) -> Vec<Action> {
     let ctx = Ctx {
-        endpoint: endpoint.to_owned(),
-        client: rc.and_then(|r| r.client_id.clone()),
-        persona: persona
-            .map(str::to_owned)
-            .or_else(|| rc.and_then(|r| r.persona.clone())),
+        endpoint,
+        client: rc.and_then(|r| r.client_id.as_deref()),
+        persona: persona.or_else(|| rc.and_then(|r| r.persona.as_deref())),
     };
     scenarios.fire(&ctx, false, rng).into_iter().map(|f| f.action).collect()
 }

@@ -50,9 +50,9 @@ pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) ->
         return next.run(req).await;
     };
     let ctx = Ctx {
-        endpoint: rc.endpoint,
-        client: rc.client_id,
-        persona: rc.persona,
+        endpoint: &rc.endpoint,
+        client: rc.client_id.as_deref(),
+        persona: rc.persona.as_deref(),
     };
     let fired = state.scenarios.fire(&ctx, true, &state.rng);
     if fired.is_empty() {

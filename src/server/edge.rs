@@ -13,11 +13,11 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use axum::Router;
+use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use hyper::body::Incoming;
-use tower::ServiceExt as _;
+use tower::{Service, ServiceExt as _};
 use tracing::Instrument as _;
 
 use crate::shared::Shared;
@@ -25,13 +25,16 @@ use crate::shared::Shared;
 /// Longest time an answer may take, whatever a handler or a fault does.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Serves one request through `router`.
-pub(super) async fn answer(router: Router, shared: Shared, req: Request<Incoming>) -> Result<Response, Infallible> {
+/// Serves one request through `app` (the routed application in its layers).
+pub(super) async fn answer<A>(app: A, shared: Shared, req: Request<Incoming>) -> Result<Response, Infallible>
+where
+    A: Service<Request<Body>, Response = Response, Error = Infallible>,
+{
     let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path());
     let step = crate::step::wanted(req.headers(), req.uri().path());
     async move {
         let started = Instant::now();
-        let resp = match tokio::time::timeout(ANSWER_TIMEOUT, router.oneshot(req)).await {
+        let resp = match tokio::time::timeout(ANSWER_TIMEOUT, app.oneshot(req.map(Body::new))).await {
             Ok(Ok(resp)) => resp,
             Ok(Err(never)) => match never {},
             Err(_) => StatusCode::GATEWAY_TIMEOUT.into_response(),

@@ -14,12 +14,16 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+
 use axum::extract::ConnectInfo;
+use axum::extract::Request;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tower::Service;
 
 use crate::shared::Shared;
 
@@ -43,13 +47,16 @@ impl Default for ServeOptions {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.
-pub(super) async fn serve_with(
+pub(super) async fn serve_with<A>(
     listener: TcpListener,
-    router: Router,
+    app: A,
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
     options: ServeOptions,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    A: Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -74,10 +81,10 @@ pub(super) async fn serve_with(
             },
         };
         let _ = stream.set_nodelay(true);
-        let (router, shared) = (router.clone(), shared.clone());
+        let (app, shared) = (app.clone(), shared.clone());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
-            super::edge::answer(router.clone(), shared.clone(), req)
+            super::edge::answer(app.clone(), shared.clone(), req)
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let watched = graceful.watch(connection);

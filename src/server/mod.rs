@@ -6,12 +6,14 @@
 //! roles know only their own state, which axum hands them through
 //! [`FromRef`] from [`AppState`].
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::extract::{DefaultBodyLimit, FromRef, Request};
+use axum::response::Response;
 use tokio::net::TcpListener;
 
 use crate::clock::Clock;
@@ -173,8 +175,17 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface of fcmock.
+/// The whole HTTP surface of fcmock, as a router (tests drive it directly;
+/// the serve loop takes [`app`] itself, without this outer router).
 pub fn build_router(state: AppState) -> Router {
+    Router::new().fallback_service(app(state))
+}
+
+/// The routed application inside its fault, journal and body-limit layers.
+fn app(
+    state: AppState,
+) -> impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static
+{
     let root = format!("{}/", crate::paths::FC_PREFIX);
     let plus = state.fcplus_prefix().to_owned();
     let plus_root = format!("{plus}/");
@@ -208,7 +219,7 @@ pub fn build_router(state: AppState) -> Router {
     // a fifth of the allocations of a login, `bench/pinned.sh`.) The span,
     // the time limit, step mode and the security headers are added by the
     // serve loop (`edge`).
-    let stack = tower::ServiceBuilder::new()
+    tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             recorder,
             crate::journal::layer::record,
@@ -218,8 +229,7 @@ pub fn build_router(state: AppState) -> Router {
             crate::scenarios::transport::apply,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .service(routes);
-    Router::new().fallback_service(stack)
+        .service(routes)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests,
@@ -230,7 +240,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shared = state.shared.clone();
-    listen::serve_with(listener, build_router(state), shared, shutdown, ServeOptions::default()).await
+    listen::serve_with(listener, app(state), shared, shutdown, ServeOptions::default()).await
 }
 
 /// Like [`serve`], with chosen connection limits.
@@ -241,5 +251,5 @@ pub async fn serve_with(
     options: ServeOptions,
 ) -> std::io::Result<()> {
     let shared = state.shared.clone();
-    listen::serve_with(listener, build_router(state), shared, shutdown, options).await
+    listen::serve_with(listener, app(state), shared, shutdown, options).await
 }
