@@ -176,7 +176,8 @@ impl AppState {
 }
 
 /// The whole HTTP surface of fcmock, as a router (tests drive it directly;
-/// the serve loop takes [`app`] itself, without this outer router).
+/// the serve loop takes the layered application itself, without this outer
+/// router).
 pub fn build_router(state: AppState) -> Router {
     Router::new().fallback_service(app(state))
 }
