@@ -247,9 +247,7 @@ impl SigningKey {
     fn jws<T: Serialize>(&self, kid: Option<&str>, claims: &T) -> Result<String, KeyError> {
         let payload = serde_json::to_vec(claims).map_err(|e| KeyError::Sign(e.to_string()))?;
         let mut out = if kid == Some(self.kid.as_str()) {
-            let mut out = String::with_capacity(self.header.len() + 2 + payload.len() * 4 / 3 + 360);
-            out.push_str(&self.header);
-            out
+            self.header.clone()
         } else {
             encoded_header(self.alg, kid)
         };

@@ -133,13 +133,6 @@ impl<'a> Wanted<'a> {
     }
 }
 
-/// What the layer keeps of a request's parameters.
-struct Seen {
-    flow: Option<String>,
-    client_id: Option<String>,
-    token_fingerprint: Option<String>,
-}
-
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().find_map(|v| {
         v.to_str().ok()?.split(';').find_map(|c| {
@@ -186,7 +179,9 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         Err(refusal) => return refusal,
     };
     let now = state.clock.now_ms();
-    let seen = {
+    // What the layer keeps of the request's parameters, owned: the flow, the
+    // client named in them, the fingerprint of a token they carry.
+    let (flow, param_client, token_fingerprint) = {
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -198,15 +193,13 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
             wanted.scan(&bytes);
         }
         let token = bearer(&parts.headers).map(Cow::Borrowed).or(wanted.token.take());
-        Seen {
-            flow: request_flow(&state, &parts, &wanted, token.as_deref(), now)
+        (
+            request_flow(&state, &parts, &wanted, token.as_deref(), now)
                 .or_else(|| hub_flow(&endpoint, &parts.headers)),
-            client_id: wanted.client_id.map(Cow::into_owned),
-            token_fingerprint: token.as_deref().map(fingerprint),
-        }
+            wanted.client_id.map(Cow::into_owned),
+            token.as_deref().map(fingerprint),
+        )
     };
-    let flow = seen.flow;
-    let param_client = seen.client_id;
 
     // Hand who this request belongs to down to the fault layer and the handlers.
     let before = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
@@ -239,7 +232,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         status: 0,
         response: Half::default(),
         response_note: None,
-        token_fingerprint: seen.token_fingerprint,
+        token_fingerprint,
         error_code: None,
     };
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;

@@ -91,7 +91,11 @@ impl<V> Inner<V> {
 
     /// Removes `key`, keeping the byte count true.
     fn remove(&mut self, key: &str) -> Option<Entry<V>> {
-        let hash = self.hash(key);
+        self.remove_hashed(self.hash(key), key)
+    }
+
+    /// Removes `key`, whose hash is `hash`.
+    fn remove_hashed(&mut self, hash: u64, key: &str) -> Option<Entry<V>> {
         let (e, _) = self.table.find_entry(hash, |e| e.key == key).ok()?.remove();
         self.bytes = self.bytes.saturating_sub(e.weight);
         Some(e)
@@ -165,8 +169,8 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
         let mut inner = self.inner.lock();
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        inner.remove(&key);
         let hash = inner.hash(&key);
+        inner.remove_hashed(hash, &key);
         inner.order.push_back((hash, seq));
         inner.bytes += weight;
         let Inner { table, hasher, .. } = &mut *inner;
@@ -257,16 +261,19 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
     /// `None` if absent or expired. The entry is weighed again afterwards.
     pub fn update<R>(&self, key: &str, now_ms: i64, f: impl FnOnce(&mut V) -> R) -> Option<R> {
         let mut inner = self.inner.lock();
-        if inner.get(key)?.expires_at_ms <= now_ms {
-            inner.remove(key);
+        let hash = inner.hash(key);
+        let Inner { table, bytes, .. } = &mut *inner;
+        let found = table.find_entry(hash, |e| e.key == key).ok()?;
+        if found.get().expires_at_ms <= now_ms {
+            let (e, _) = found.remove();
+            *bytes = bytes.saturating_sub(e.weight);
             return None;
         }
-        let hash = inner.hash(key);
-        let e = inner.table.find_mut(hash, |e| e.key == key)?;
+        let e = found.into_mut();
         let out = f(&mut e.value);
         let (old, new) = (e.weight, ENTRY_OVERHEAD + key.len() + e.value.weight());
         e.weight = new;
-        inner.bytes = inner.bytes.saturating_sub(old) + new;
+        *bytes = bytes.saturating_sub(old) + new;
         Some(out)
     }
 

@@ -1,5 +1,5 @@
 //! What every request and answer goes through outside the router, written
-//! as one function rather than three tower layers (each layer costs a boxed
+//! as one function rather than four tower layers (each layer costs a boxed
 //! future and a service clone per request; `bench/pinned.sh` counts them):
 //!
 //! - a `request` span naming the method and the path only (queries carry

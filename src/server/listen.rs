@@ -11,13 +11,11 @@
 //!   control API's loopback check reads.
 //! - On shutdown, the listener closes and in-flight requests finish.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
-use std::convert::Infallible;
-
-use axum::extract::ConnectInfo;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -46,7 +44,8 @@ impl Default for ServeOptions {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `app` on `listener`, each request through the edge
+/// ([`super::edge::answer`]), until `shutdown` resolves.
 pub(super) async fn serve_with<A>(
     listener: TcpListener,
     app: A,

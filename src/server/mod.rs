@@ -175,9 +175,10 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface of fcmock, as a router (tests drive it directly;
-/// the serve loop takes the layered application itself, without this outer
-/// router).
+/// fcmock's routes in their fault, journal and body-limit layers, as a
+/// router for tests that drive it with `oneshot`. The serve loop takes the
+/// layered application without this outer router and adds its edge (span,
+/// 60 s limit, step mode, security headers), which this router lacks.
 pub fn build_router(state: AppState) -> Router {
     Router::new().fallback_service(app(state))
 }
@@ -217,9 +218,9 @@ fn app(
     // The middleware wraps the routed application once, as a whole. (Through
     // `Router::layer`, axum would wrap each route on its own, and every
     // request would clone a boxed service per layer and per nesting level:
-    // a fifth of the allocations of a login, `bench/pinned.sh`.) The span,
-    // the time limit, step mode and the security headers are added by the
-    // serve loop (`edge`).
+    // about a hundred of a login's 669 allocations, `bench/allocs.sh`.) The
+    // span, the time limit, step mode and the security headers are added by
+    // the serve loop (`edge`).
     tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             recorder,

@@ -5,8 +5,9 @@
 //! very same address.
 //!
 //! It applies outside the journal's layer (the serve loop calls
-//! [`page_for`]): the journal records the real redirect, and a request without the cookie (every back-channel call, every
-//! other browser) is untouched. Cookies the redirect sets are kept on the
+//! [`page_for`]): the journal records the real redirect, and a request
+//! without the cookie (every back-channel call, every other browser) is
+//! untouched. Cookies the redirect sets are kept on the
 //! page, so the flow goes on exactly as it would have.
 
 use askama::Template;
