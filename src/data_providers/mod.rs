@@ -50,19 +50,22 @@ impl DpState {
     }
 }
 
-/// Routes of the data providers, under `/dp`.
-pub fn router<S>() -> Router<S>
+/// Routes of the data providers, under `prefix` (`/dp`).
+pub fn router<S>(prefix: &str) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     DpState: axum::extract::FromRef<S>,
 {
     Router::new()
         .route(
-            "/dgfip/situations/ir/assiettes/annrev/{year}",
+            &format!("{prefix}/dgfip/situations/ir/assiettes/annrev/{{year}}"),
             get(dgfip::impot_particulier),
         )
-        .route("/cnaf/quotient-familial", get(cnaf::quotient_familial))
-        .route("/{id}/jwks", get(jwks))
+        .route(
+            &format!("{prefix}/cnaf/quotient-familial"),
+            get(cnaf::quotient_familial),
+        )
+        .route(&format!("{prefix}/{{id}}/jwks"), get(jwks))
 }
 
 /// The decryption keys of the data providers fcmock serves, parsed once.

@@ -202,21 +202,27 @@ impl IdpSet {
     }
 }
 
-/// Routes of every built-in provider, under `/idp`.
-pub fn router<S>() -> Router<S>
+/// Routes of every built-in provider, under `prefix` (`/idp`).
+pub fn router<S>(prefix: &str) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     IdpState: axum::extract::FromRef<S>,
 {
     Router::new()
-        .route(&format!("/{{id}}{}", ip::DISCOVERY), get(discovery))
-        .route(&format!("/{{id}}{}", ip::JWKS), get(jwks))
-        .route(&format!("/{{id}}{}", ip::AUTHORIZE), get(authorize))
-        .route(&format!("/{{id}}{}", ip::LOGIN), post(login).get(login_page::search))
-        .route(&format!("/{{id}}{}", ip::CANCEL), get(cancel))
-        .route(&format!("/{{id}}{}", ip::TOKEN), post(token))
-        .route(&format!("/{{id}}{}", ip::USERINFO), get(userinfo).post(userinfo))
-        .route(&format!("/{{id}}{}", ip::END_SESSION), get(end_session))
+        .route(&format!("{prefix}/{{id}}{}", ip::DISCOVERY), get(discovery))
+        .route(&format!("{prefix}/{{id}}{}", ip::JWKS), get(jwks))
+        .route(&format!("{prefix}/{{id}}{}", ip::AUTHORIZE), get(authorize))
+        .route(
+            &format!("{prefix}/{{id}}{}", ip::LOGIN),
+            post(login).get(login_page::search),
+        )
+        .route(&format!("{prefix}/{{id}}{}", ip::CANCEL), get(cancel))
+        .route(&format!("{prefix}/{{id}}{}", ip::TOKEN), post(token))
+        .route(
+            &format!("{prefix}/{{id}}{}", ip::USERINFO),
+            get(userinfo).post(userinfo),
+        )
+        .route(&format!("{prefix}/{{id}}{}", ip::END_SESSION), get(end_session))
 }
 
 fn issuer(state: &IdpState, id: &str) -> String {

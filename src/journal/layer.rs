@@ -10,16 +10,18 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::future::Future;
+
 use axum::body::{Body, Bytes, HttpBody as _, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::record::{Half, Record};
 use super::redact::TOKEN_PARAMS;
 use super::{ErrorCode, Journal, Meta, Party, StreamedFault, fingerprint};
 use crate::clock::Clock;
+use crate::oidc::form::{decode, raw_pairs};
 
 /// How long a request body may take to arrive.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -114,10 +116,12 @@ struct Wanted<'a> {
 }
 
 impl<'a> Wanted<'a> {
+    /// Reads the wanted parameters of a query or form, decoding only their
+    /// values (a login's redirect URI and scopes are left as sent).
     fn scan(&mut self, form: &'a [u8]) {
-        for (k, v) in url::form_urlencoded::parse(form) {
+        for (k, raw) in raw_pairs(form) {
             if self.token.is_none() && TOKEN_PARAMS.contains(&&*k) {
-                self.token = Some(v.clone());
+                self.token = Some(decode(raw));
             }
             let slot = match &*k {
                 "client_id" => &mut self.client_id,
@@ -127,7 +131,7 @@ impl<'a> Wanted<'a> {
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(v);
+                *slot = Some(decode(raw));
             }
         }
     }
@@ -148,9 +152,9 @@ fn error_code(declared: Option<&ErrorCode>, location: Option<&str>) -> Option<St
     if let Some(code) = declared {
         return Some(code.0.clone());
     }
-    url::form_urlencoded::parse(location_parts(location?).1.as_bytes())
+    raw_pairs(location_parts(location?).1.as_bytes())
         .find(|(k, _)| k == "error")
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| decode(v).into_owned())
 }
 
 /// A redirect's path and query (either may be empty), without a parser's
@@ -165,11 +169,16 @@ fn location_parts(location: &str) -> (&str, &str) {
     (path, query)
 }
 
-/// Records the exchange (platform and identity-provider routes only).
-pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> Response {
+/// Records the exchange (platform and identity-provider routes only)
+/// around `next`, which answers the request.
+pub async fn record<N, F>(state: &Recorder, req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let journal = &state.journal;
     let Some((endpoint, from, to)) = classify(req.uri().path(), &state.fcplus_prefix) else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let started_ms = state.clock.now_ms();
     let timer = Instant::now();
@@ -194,8 +203,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         }
         let token = bearer(&parts.headers).map(Cow::Borrowed).or(wanted.token.take());
         (
-            request_flow(&state, &parts, &wanted, token.as_deref(), now)
-                .or_else(|| hub_flow(&endpoint, &parts.headers)),
+            request_flow(state, &parts, &wanted, token.as_deref(), now).or_else(|| hub_flow(&endpoint, &parts.headers)),
             wanted.client_id.map(Cow::into_owned),
             token.as_deref().map(fingerprint),
         )
@@ -210,7 +218,7 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         persona: before.persona,
     }));
     if !journal.enabled() {
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        return next(Request::from_parts(parts, Body::from(bytes))).await;
     }
     let (url, url_cut) = Record::keep_url(&parts.uri.to_string());
     let mut record = Record {
@@ -235,12 +243,12 @@ pub async fn record(State(state): State<Recorder>, req: Request, next: Next) -> 
         token_fingerprint,
         error_code: None,
     };
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next(Request::from_parts(parts, Body::from(bytes))).await;
     record.status = response.status().as_u16();
     let (rparts, rbody) = response.into_parts();
     let location = rparts.headers.get(header::LOCATION).and_then(|v| v.to_str().ok());
     record.error_code = error_code(rparts.extensions.get::<ErrorCode>(), location);
-    let flow = flow.or_else(|| location.and_then(|l| flow_of_location(&state, l, now)));
+    let flow = flow.or_else(|| location.and_then(|l| flow_of_location(state, l, now)));
     // A body that is a fault (broken or slow), or a stream, passes through
     // untouched; a body whose size is known is in memory already.
     let streamed = rparts.extensions.get::<StreamedFault>().map(|f| f.0);
@@ -353,9 +361,9 @@ fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<String
         .find_map(|prefix| path.strip_prefix(prefix).and_then(|r| r.strip_prefix("/interaction/")));
     match in_interaction {
         Some(rest) => rest.split('/').next().map(str::to_owned),
-        None => url::form_urlencoded::parse(query.as_bytes()).find_map(|(k, v)| {
+        None => raw_pairs(query.as_bytes()).find_map(|(k, v)| {
             (k == "state" || k == "code")
-                .then(|| state.journal.flow_of(&v, now))
+                .then(|| state.journal.flow_of(&decode(v), now))
                 .flatten()
         }),
     }

@@ -308,35 +308,56 @@ impl Weigh for AccessGrant {
     }
 }
 
-/// Routes of the platform, relative to `/api/v2` (or FranceConnect+'s path).
-pub fn router<S>() -> Router<S>
+/// Routes of the platform under `prefix` (`/api/v2`, or FranceConnect+'s path).
+pub fn router<S>(prefix: &str) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     PlatformState: axum::extract::FromRef<S>,
 {
     Router::new()
-        .route("/", get(error::root_redirect))
-        .route(p::DISCOVERY, get(discovery::discovery))
-        .route(p::JWKS, get(discovery::jwks))
-        .route(p::CLIENT_KEYS, get(discovery::client_keys))
+        .route(prefix, get(error::root_redirect))
+        .route(&format!("{prefix}{}", p::DISCOVERY), get(discovery::discovery))
+        .route(&format!("{prefix}{}", p::JWKS), get(discovery::jwks))
+        .route(&format!("{prefix}{}", p::CLIENT_KEYS), get(discovery::client_keys))
         .route(
-            p::AUTHORIZE,
+            &format!("{prefix}{}", p::AUTHORIZE),
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
-        .route(p::INTERACTION, get(interaction::wall))
-        .route(p::REDIRECT_TO_IDP, post(interaction::redirect_to_idp))
-        .route(p::REDIRECT_TO_SP_WITH_ERROR, get(back::redirect_to_sp_with_error))
-        .route(p::OIDC_CALLBACK, get(callback::oidc_callback))
-        .route(p::INTERACTION_VERIFY, get(interaction::verify))
-        .route(p::INTERACTION_CONSENT, get(interaction::consent))
-        .route(p::LOGIN, post(interaction::login))
-        .route(p::TOKEN, post(token::token))
-        .route(p::USERINFO, get(token::userinfo_get).post(token::userinfo_post))
-        .route(p::REVOCATION, post(token::revocation))
-        .route(p::CHECKTOKEN, post(checktoken::checktoken))
-        .route(p::SESSION_END, get(logout::session_end))
-        .route(p::DISCONNECT_FROM_IDP, post(logout::disconnect_from_idp))
-        .route(p::LOGOUT_CALLBACK, get(logout::logout_callback))
-        .route(p::SESSION_END_CONFIRM, post(logout::session_end_confirm))
-        .route(p::SESSION_END_SUCCESS, get(logout::session_end_success))
+        .route(&format!("{prefix}{}", p::INTERACTION), get(interaction::wall))
+        .route(
+            &format!("{prefix}{}", p::REDIRECT_TO_IDP),
+            post(interaction::redirect_to_idp),
+        )
+        .route(
+            &format!("{prefix}{}", p::REDIRECT_TO_SP_WITH_ERROR),
+            get(back::redirect_to_sp_with_error),
+        )
+        .route(&format!("{prefix}{}", p::OIDC_CALLBACK), get(callback::oidc_callback))
+        .route(&format!("{prefix}{}", p::INTERACTION_VERIFY), get(interaction::verify))
+        .route(
+            &format!("{prefix}{}", p::INTERACTION_CONSENT),
+            get(interaction::consent),
+        )
+        .route(&format!("{prefix}{}", p::LOGIN), post(interaction::login))
+        .route(&format!("{prefix}{}", p::TOKEN), post(token::token))
+        .route(
+            &format!("{prefix}{}", p::USERINFO),
+            get(token::userinfo_get).post(token::userinfo_post),
+        )
+        .route(&format!("{prefix}{}", p::REVOCATION), post(token::revocation))
+        .route(&format!("{prefix}{}", p::CHECKTOKEN), post(checktoken::checktoken))
+        .route(&format!("{prefix}{}", p::SESSION_END), get(logout::session_end))
+        .route(
+            &format!("{prefix}{}", p::DISCONNECT_FROM_IDP),
+            post(logout::disconnect_from_idp),
+        )
+        .route(&format!("{prefix}{}", p::LOGOUT_CALLBACK), get(logout::logout_callback))
+        .route(
+            &format!("{prefix}{}", p::SESSION_END_CONFIRM),
+            post(logout::session_end_confirm),
+        )
+        .route(
+            &format!("{prefix}{}", p::SESSION_END_SUCCESS),
+            get(logout::session_end_success),
+        )
 }

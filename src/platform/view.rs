@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequestParts, OriginalUri};
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
 use super::{Hub, PlatformState};
@@ -93,10 +93,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         let state = PlatformState::from_ref(state);
-        let path = parts
-            .extensions
-            .get::<OriginalUri>()
-            .map_or_else(|| parts.uri.path().to_owned(), |u| u.0.path().to_owned());
+        // Routes carry their full paths (the platforms' routers are merged,
+        // not nested), so the URI is the one the caller sent.
+        let path = parts.uri.path();
         let plus = state.fcplus_prefix();
         let kind = if path == plus || path.strip_prefix(plus).is_some_and(|r| r.starts_with('/')) {
             PlatformKind::Fcplus

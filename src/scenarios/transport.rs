@@ -1,14 +1,13 @@
 //! Transport faults, applied as a layer inside the journal's (so the journal
 //! records what the caller really got).
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
@@ -44,10 +43,15 @@ pub struct FaultLayer {
     pub rng: Rng,
 }
 
-/// Applies the transport faults that fire for this request.
-pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) -> Response {
+/// Applies the transport faults that fire for this request around `next`,
+/// which answers it.
+pub async fn apply<N, F>(state: &FaultLayer, req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let Some(rc) = req.extensions().get::<RequestContext>().cloned() else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let ctx = Ctx {
         endpoint: &rc.endpoint,
@@ -56,7 +60,7 @@ pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) ->
     };
     let fired = state.scenarios.fire(&ctx, true, &state.rng);
     if fired.is_empty() {
-        return next.run(req).await;
+        return next(req).await;
     }
     let delay_ms: u64 = fired
         .iter()
@@ -75,7 +79,7 @@ pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) ->
         .map(|f| f.action)
         .find(|a| !matches!(a, Action::Delay));
     tracing::info!(endpoint = %ctx.endpoint, delay_ms, action = ?action, "scenario fault");
-    let mut response = act(action, &state, req, next).await;
+    let mut response = act(action, state, req, next).await;
     if let Some(v) = label {
         response.headers_mut().insert(FAULT_HEADER, v);
     }
@@ -85,9 +89,13 @@ pub async fn apply(State(state): State<FaultLayer>, req: Request, next: Next) ->
 /// The header naming the scenarios whose faults shaped an answer.
 pub const FAULT_HEADER: &str = "x-fcmock-fault";
 
-async fn act(action: Option<Action>, state: &FaultLayer, req: Request, next: Next) -> Response {
+async fn act<N, F>(action: Option<Action>, state: &FaultLayer, req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     match action {
-        None | Some(Action::Delay) => next.run(req).await,
+        None | Some(Action::Delay) => next(req).await,
         Some(Action::Status {
             code,
             body,
@@ -111,7 +119,7 @@ async fn act(action: Option<Action>, state: &FaultLayer, req: Request, next: Nex
             streamed(resp, "empty")
         }
         Some(Action::Reset) => {
-            let real = next.run(req).await;
+            let real = next(req).await;
             let (parts, body) = real.into_parts();
             let bytes = to_bytes(body, BUFFER_LIMIT).await.unwrap_or_default();
             let half = bytes.slice(..bytes.len() / 2);
@@ -126,7 +134,7 @@ async fn act(action: Option<Action>, state: &FaultLayer, req: Request, next: Nex
             (StatusCode::GATEWAY_TIMEOUT, "fcmock fault: no answer (hang)").into_response()
         }
         Some(Action::Dribble { chunks, over_ms }) => {
-            let real = next.run(req).await;
+            let real = next(req).await;
             let (parts, body) = real.into_parts();
             let bytes = to_bytes(body, BUFFER_LIMIT).await.unwrap_or_default();
             let n = usize::try_from(chunks).unwrap_or(1).max(1);
@@ -144,6 +152,6 @@ async fn act(action: Option<Action>, state: &FaultLayer, req: Request, next: Nex
             streamed(Response::from_parts(parts, Body::from_stream(s)), "dribble")
         }
         // Content faults are applied by handlers.
-        Some(_) => next.run(req).await,
+        Some(_) => next(req).await,
     }
 }

@@ -17,26 +17,26 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use hyper::body::Incoming;
-use tower::{Service, ServiceExt as _};
+use tower::Service;
 use tracing::Instrument as _;
 
+use super::App;
 use crate::shared::Shared;
 
 /// Longest time an answer may take, whatever a handler or a fault does.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Serves one request through `app` (the routed application in its layers).
-pub(super) async fn answer<A>(app: A, shared: Shared, req: Request<Incoming>) -> Result<Response, Infallible>
+/// Serves one request through `app` (the routed application in its steps).
+pub(super) async fn answer<R>(app: App<R>, shared: Shared, req: Request<Incoming>) -> Result<Response, Infallible>
 where
-    A: Service<Request<Body>, Response = Response, Error = Infallible>,
+    R: Service<Request<Body>, Response = Response, Error = Infallible> + Clone,
 {
     let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path());
     let step = crate::step::wanted(req.headers(), req.uri().path());
     async move {
         let started = Instant::now();
-        let resp = match tokio::time::timeout(ANSWER_TIMEOUT, app.oneshot(req.map(Body::new))).await {
-            Ok(Ok(resp)) => resp,
-            Ok(Err(never)) => match never {},
+        let resp = match tokio::time::timeout(ANSWER_TIMEOUT, app.answer(req.map(Body::new))).await {
+            Ok(resp) => resp,
             Err(_) => StatusCode::GATEWAY_TIMEOUT.into_response(),
         };
         let status = resp.status().as_u16();

@@ -23,6 +23,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::Service;
 
+use super::App;
 use crate::shared::Shared;
 
 /// Connection limits.
@@ -46,15 +47,15 @@ impl Default for ServeOptions {
 
 /// Serves `app` on `listener`, each request through the edge
 /// ([`super::edge::answer`]), until `shutdown` resolves.
-pub(super) async fn serve_with<A>(
+pub(super) async fn serve_with<R>(
     listener: TcpListener,
-    app: A,
+    app: App<R>,
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
     options: ServeOptions,
 ) -> std::io::Result<()>
 where
-    A: Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static,
+    R: Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static,
 {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder

@@ -175,19 +175,66 @@ impl AppState {
     }
 }
 
-/// fcmock's routes in their fault, journal and body-limit layers, as a
-/// router for tests that drive it with `oneshot`. The serve loop takes the
-/// layered application without this outer router and adds its edge (span,
-/// 60 s limit, step mode, security headers), which this router lacks.
+/// fcmock's routes in their journal, fault and body-limit steps, as a
+/// router for tests that drive it with `oneshot`. The serve loop calls the
+/// application without this outer router and adds its edge (span, 60 s
+/// limit, step mode, security headers), which this router lacks.
 pub fn build_router(state: AppState) -> Router {
-    Router::new().fallback_service(app(state))
+    let app = app(state);
+    Router::new().fallback_service(tower::service_fn(move |req: Request| {
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(app.answer(req).await) }
+    }))
 }
 
-/// The routed application inside its fault, journal and body-limit layers.
+/// The routed application inside its journal and fault steps: one clone
+/// per connection, one call per request.
+pub(crate) struct App<R>(Arc<Steps<R>>);
+
+impl<R> Clone for App<R> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+struct Steps<R> {
+    recorder: Recorder,
+    faults: FaultLayer,
+    routes: R,
+}
+
+impl<R> App<R>
+where
+    R: tower::Service<Request, Response = Response, Error = Infallible> + Clone,
+{
+    /// Answers one request: the journal records the exchange around the
+    /// transport faults, which act around the routes. These are plain
+    /// calls, not tower layers: a layer made with `from_fn` boxes a future
+    /// and clones a boxed service on every request (`bench/allocs.sh`).
+    pub(crate) async fn answer(&self, req: Request) -> Response {
+        let Steps {
+            recorder,
+            faults,
+            routes,
+        } = &*self.0;
+        crate::journal::layer::record(recorder, req, |req| {
+            crate::scenarios::transport::apply(faults, req, |req| async move {
+                match tower::ServiceExt::oneshot(routes.clone(), req).await {
+                    Ok(resp) => resp,
+                    Err(never) => match never {},
+                }
+            })
+        })
+        .await
+    }
+}
+
+/// The routed application, with the journal and fault steps around it.
 fn app(
     state: AppState,
-) -> impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static
-{
+) -> App<
+    impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + Sync + 'static,
+> {
     let root = format!("{}/", crate::paths::FC_PREFIX);
     let plus = state.fcplus_prefix().to_owned();
     let plus_root = format!("{plus}/");
@@ -196,16 +243,16 @@ fn app(
         rng: state.rng.clone(),
     };
     let recorder = state.recorder();
+    // Every role's routes carry their full paths: merged, not nested (a
+    // nested router strips its prefix from each request's URI, a copy per
+    // request and level).
     let routes = Router::new()
         .route(&root, axum::routing::get(platform::root_redirect))
         .route(&plus_root, axum::routing::get(platform::root_redirect))
-        .nest(crate::paths::FC_PREFIX, platform::router())
-        .nest(
-            &plus,
-            platform::router().layer(axum::middleware::from_fn(platform::error::branded)),
-        )
-        .nest(crate::paths::IDP_PREFIX, idp::router())
-        .nest(crate::paths::DP_PREFIX, data_providers::router())
+        .merge(platform::router(crate::paths::FC_PREFIX))
+        .merge(platform::router(&plus).layer(axum::middleware::from_fn(platform::error::branded)))
+        .merge(idp::router(crate::paths::IDP_PREFIX))
+        .merge(data_providers::router(crate::paths::DP_PREFIX))
         .merge(control::router(state.control.clone()))
         .merge(control::gated(inspector::router(), state.control.clone()))
         .merge(crate::step::router())
@@ -215,23 +262,13 @@ fn app(
         // empty 405.
         .method_not_allowed_fallback(platform::not_found)
         .with_state(state);
-    // The middleware wraps the routed application once, as a whole. (Through
-    // `Router::layer`, axum would wrap each route on its own, and every
-    // request would clone a boxed service per layer and per nesting level:
-    // about a hundred of a login's 669 allocations, `bench/allocs.sh`.) The
-    // span, the time limit, step mode and the security headers are added by
-    // the serve loop (`edge`).
-    tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(
-            recorder,
-            crate::journal::layer::record,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            faults,
-            crate::scenarios::transport::apply,
-        ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .service(routes)
+    App(Arc::new(Steps {
+        recorder,
+        faults,
+        routes: tower::ServiceBuilder::new()
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .service(routes),
+    }))
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests,
