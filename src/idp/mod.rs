@@ -23,7 +23,7 @@ use crate::config::{CredentialStyle, IdpConfig, IdpSource, Persona};
 use crate::crypto::{Alg, KeyRing, SigningKey};
 use crate::identity::Identity;
 use crate::journal::RequestContext;
-use crate::oidc::form::{parse_form, with_query};
+use crate::oidc::form::{form_map, parse_form, with_query};
 use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::store::{ExpiringStore, Weigh};
 use crate::paths::{FC_PREFIX, IDP_PREFIX, idp as ip, platform as p};

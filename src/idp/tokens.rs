@@ -55,12 +55,12 @@ pub(super) async fn token(
     body: String,
 ) -> Result<Response, IdpError> {
     let rt = runtime(&state, &id)?;
-    let form: HashMap<String, String> = parse_form(&body).into_iter().collect();
+    let form = form_map(&body);
     let (client_id, secret) = match basic_credentials(&headers) {
         Some(c) => c,
         None => (
-            form.get("client_id").cloned().unwrap_or_default(),
-            form.get("client_secret").cloned().unwrap_or_default(),
+            form.get("client_id").map(|v| v.to_string()).unwrap_or_default(),
+            form.get("client_secret").map(|v| v.to_string()).unwrap_or_default(),
         ),
     };
     if client_id != rt.config.hub_client_id || secret != rt.config.hub_client_secret {

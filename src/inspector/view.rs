@@ -43,10 +43,10 @@ pub fn flows(found: &[Found]) -> Vec<FlowSummary> {
         s.exchanges += 1;
         s.last_seq = s.last_seq.max(f.record.meta.seq);
         if let Some(c) = &f.client_id {
-            s.client.clone_from(c);
+            c.as_ref().clone_into(&mut s.client);
         }
         if let Some(p) = &f.persona {
-            s.persona.clone_from(p);
+            p.as_ref().clone_into(&mut s.persona);
         }
         if s.error.is_empty()
             && let Some(code) = &f.record.error_code
@@ -119,8 +119,8 @@ impl ExchangeView {
         let hop = explain::Hop::of_endpoint(&x.meta.endpoint);
         Self {
             seq: x.meta.seq,
-            endpoint: x.meta.endpoint.clone(),
-            method: x.meta.method.clone(),
+            endpoint: x.meta.endpoint.to_string(),
+            method: x.meta.method.to_string(),
             url: x.url.clone(),
             status: x.status,
             error_code: x.error_code.clone().unwrap_or_default(),

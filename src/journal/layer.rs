@@ -42,7 +42,7 @@ pub struct Recorder {
 }
 
 /// Which endpoint a path is, who calls it, and which server answers.
-fn classify(path: &str, fcplus: &str) -> Option<(String, Party, String)> {
+fn classify(path: &str, fcplus: &str) -> Option<(Arc<str>, Party, Cow<'static, str>)> {
     let platform = if let Some(rest) = path.strip_prefix(fcplus).filter(|r| r.is_empty() || r.starts_with('/')) {
         Some((rest, "fcplus", "franceconnect-plus"))
     } else {
@@ -74,15 +74,15 @@ fn classify(path: &str, fcplus: &str) -> Option<(String, Party, String)> {
         } else {
             Party::Browser
         };
-        return Some((format!("{short}.{name}"), party, service.to_owned()));
+        return Some((Arc::from(format!("{short}.{name}")), party, Cow::Borrowed(service)));
     }
     if let Some(rest) = path.strip_prefix(crate::paths::DP_PREFIX) {
         let rest = rest.trim_start_matches('/');
         let (id, tail) = rest.split_once('/')?;
         return Some((
-            format!("dp.{id}.{}", tail.replace('/', ".")),
+            Arc::from(format!("dp.{id}.{}", tail.replace('/', "."))),
             Party::ServiceProvider,
-            format!("dp:{id}"),
+            Cow::Owned(format!("dp:{id}")),
         ));
     }
     let rest = path.strip_prefix(crate::paths::IDP_PREFIX)?.trim_start_matches('/');
@@ -94,7 +94,25 @@ fn classify(path: &str, fcplus: &str) -> Option<(String, Party, String)> {
     };
     let back_channel = matches!(name.as_str(), "token" | "userinfo" | "jwks" | "discovery");
     let party = if back_channel { Party::Platform } else { Party::Browser };
-    Some((format!("idp.{id}.{name}"), party, format!("idp:{id}")))
+    Some((
+        Arc::from(format!("idp.{id}.{name}")),
+        party,
+        Cow::Owned(format!("idp:{id}")),
+    ))
+}
+
+/// A method's name, without a copy for the usual ones.
+fn method_name(method: &axum::http::Method) -> Cow<'static, str> {
+    use axum::http::Method;
+    match *method {
+        Method::GET => Cow::Borrowed("GET"),
+        Method::POST => Cow::Borrowed("POST"),
+        Method::HEAD => Cow::Borrowed("HEAD"),
+        Method::OPTIONS => Cow::Borrowed("OPTIONS"),
+        Method::PUT => Cow::Borrowed("PUT"),
+        Method::DELETE => Cow::Borrowed("DELETE"),
+        _ => Cow::Owned(method.as_str().to_owned()),
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -204,7 +222,7 @@ where
         let token = bearer(&parts.headers).map(Cow::Borrowed).or(wanted.token.take());
         (
             request_flow(state, &parts, &wanted, token.as_deref(), now).or_else(|| hub_flow(&endpoint, &parts.headers)),
-            wanted.client_id.map(Cow::into_owned),
+            wanted.client_id.map(|c| Arc::<str>::from(c.as_ref())),
             token.as_deref().map(fingerprint),
         )
     };
@@ -220,7 +238,11 @@ where
     if !journal.enabled() {
         return next(Request::from_parts(parts, Body::from(bytes))).await;
     }
-    let (url, url_cut) = Record::keep_url(&parts.uri.to_string());
+    // The URI as the caller sent it (origin form: path and query, no copy).
+    let (url, url_cut) = match parts.uri.path_and_query() {
+        Some(pq) if parts.uri.scheme().is_none() => Record::keep_url(pq.as_str()),
+        _ => Record::keep_url(&parts.uri.to_string()),
+    };
     let mut record = Record {
         meta: Meta {
             seq: 0,
@@ -232,7 +254,7 @@ where
             to,
             started_ms,
             duration_ms: 0.0,
-            method: parts.method.to_string(),
+            method: method_name(&parts.method),
         },
         url,
         url_cut,
@@ -301,7 +323,7 @@ async fn read_body(body: Body) -> Result<Bytes, Response> {
 
 /// The flow the hub names for its call to a built-in provider's discovery
 /// or JWKS.
-fn hub_flow(endpoint: &str, headers: &HeaderMap) -> Option<String> {
+fn hub_flow(endpoint: &str, headers: &HeaderMap) -> Option<Arc<str>> {
     let is_keys = endpoint.starts_with("idp.") && (endpoint.ends_with(".jwks") || endpoint.ends_with(".discovery"));
     let flow = headers.get(FLOW_HEADER)?.to_str().ok()?;
     // A flow id is an interaction uid: short, URL-safe.
@@ -309,7 +331,7 @@ fn hub_flow(endpoint: &str, headers: &HeaderMap) -> Option<String> {
         && flow
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (is_keys && plausible).then(|| flow.to_owned())
+    (is_keys && plausible).then(|| Arc::from(flow))
 }
 
 /// The flow a request belongs to: from its interaction path, a `state`,
@@ -322,7 +344,7 @@ fn request_flow(
     params: &Wanted<'_>,
     token: Option<&str>,
     now: i64,
-) -> Option<String> {
+) -> Option<Arc<str>> {
     let journal = &state.journal;
     let path_uid = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
         .iter()
@@ -336,7 +358,7 @@ fn request_flow(
         .and_then(|rest| rest.split('/').next())
         .filter(|u| !u.is_empty());
     if let Some(uid) = path_uid {
-        return Some(uid.to_owned());
+        return Some(Arc::from(uid));
     }
     let path = parts.uri.path();
     let is_authorize = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
@@ -354,13 +376,13 @@ fn request_flow(
 
 /// The flow a response hands out in its redirect (an interaction page, or
 /// a state or code already linked).
-fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<String> {
+fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<Arc<str>> {
     let (path, query) = location_parts(location);
     let in_interaction = [crate::paths::FC_PREFIX, &*state.fcplus_prefix]
         .iter()
         .find_map(|prefix| path.strip_prefix(prefix).and_then(|r| r.strip_prefix("/interaction/")));
     match in_interaction {
-        Some(rest) => rest.split('/').next().map(str::to_owned),
+        Some(rest) => rest.split('/').next().map(Arc::from),
         None => raw_pairs(query.as_bytes()).find_map(|(k, v)| {
             (k == "state" || k == "code")
                 .then(|| state.journal.flow_of(&decode(v), now))
@@ -370,7 +392,7 @@ fn flow_of_location(state: &Recorder, location: &str, now: i64) -> Option<String
 }
 
 /// Completes a record with what is known of its flow and keeps it.
-fn finish(journal: &Journal, mut record: Record, flow: Option<String>, timer: Instant, now: i64) {
+fn finish(journal: &Journal, mut record: Record, flow: Option<Arc<str>>, timer: Instant, now: i64) {
     let info = flow.as_deref().map(|f| journal.flow_info(f, now)).unwrap_or_default();
     record.meta.client_id = info.client_id.or(record.meta.client_id);
     record.meta.persona = info.persona;
@@ -387,7 +409,7 @@ mod tests {
     fn endpoints_and_parties() {
         let (e, p, t) = classify("/api/v2/interaction/abc/consent", crate::paths::FCPLUS_PREFIX).unwrap();
         assert_eq!(
-            (e.as_str(), p, t.as_str()),
+            (&*e, p, &*t),
             ("fc.interaction.consent", Party::Browser, "franceconnect")
         );
         assert_eq!(
@@ -395,17 +417,15 @@ mod tests {
             Party::ServiceProvider
         );
         let (e, p, t) = classify("/idp/ameli/userinfo", crate::paths::FCPLUS_PREFIX).unwrap();
-        assert_eq!(
-            (e.as_str(), p, t.as_str()),
-            ("idp.ameli.userinfo", Party::Platform, "idp:ameli")
-        );
+        assert_eq!((&*e, p, &*t), ("idp.ameli.userinfo", Party::Platform, "idp:ameli"));
         assert_eq!(
             classify(
                 "/idp/ameli/.well-known/openid-configuration",
                 crate::paths::FCPLUS_PREFIX
             )
             .unwrap()
-            .0,
+            .0
+            .as_ref(),
             "idp.ameli.discovery"
         );
         assert!(classify("/_fcmock/health", crate::paths::FCPLUS_PREFIX).is_none());

@@ -19,6 +19,7 @@ pub mod layer;
 pub mod record;
 mod redact;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -61,20 +62,24 @@ pub struct DecodedJwt {
 
 /// Who, to whom, where and when: what every exchange records first, and
 /// what queries filter on.
+///
+/// Names are shared (`Arc<str>`) with the journal's flow links and the
+/// request's context, or static: a record holds few allocations of its own,
+/// and dropping the oldest to make room frees few cold ones.
 #[derive(Debug, Clone, Serialize)]
 pub struct Meta {
     pub seq: u64,
-    pub flow: Option<String>,
-    pub client_id: Option<String>,
-    pub persona: Option<String>,
+    pub flow: Option<Arc<str>>,
+    pub client_id: Option<Arc<str>>,
+    pub persona: Option<Arc<str>>,
     /// `fc.authorize`, `fc.token`, `idp.ameli.login`…
-    pub endpoint: String,
+    pub endpoint: Arc<str>,
     pub from: Party,
     /// `franceconnect` or `idp:{id}`.
-    pub to: String,
+    pub to: Cow<'static, str>,
     pub started_ms: i64,
     pub duration_ms: f64,
-    pub method: String,
+    pub method: Cow<'static, str>,
 }
 
 /// One HTTP exchange, as the journal shows it.
@@ -112,10 +117,10 @@ pub struct RequestContext(Arc<RequestFacts>);
 /// The facts behind a [`RequestContext`].
 #[derive(Debug, Default)]
 pub struct RequestFacts {
-    pub endpoint: String,
-    pub flow: Option<String>,
-    pub client_id: Option<String>,
-    pub persona: Option<String>,
+    pub endpoint: Arc<str>,
+    pub flow: Option<Arc<str>>,
+    pub client_id: Option<Arc<str>>,
+    pub persona: Option<Arc<str>>,
 }
 
 impl RequestContext {
@@ -134,13 +139,13 @@ impl std::ops::Deref for RequestContext {
 /// What is known of a flow.
 #[derive(Debug, Clone, Default)]
 pub struct FlowInfo {
-    pub client_id: Option<String>,
-    pub persona: Option<String>,
+    pub client_id: Option<Arc<str>>,
+    pub persona: Option<Arc<str>>,
 }
 
 impl crate::oidc::store::Weigh for FlowInfo {
     fn weight(&self) -> usize {
-        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let opt = |s: &Option<Arc<str>>| s.as_ref().map_or(0, |s| s.len());
         std::mem::size_of::<Self>() + opt(&self.client_id) + opt(&self.persona)
     }
 }
@@ -163,7 +168,8 @@ pub struct Filter {
 impl Filter {
     fn matches(&self, found: &Found) -> bool {
         let e = &found.record.meta;
-        let opt = |want: &Option<String>, got: &Option<String>| want.as_ref().is_none_or(|w| got.as_ref() == Some(w));
+        let opt =
+            |want: &Option<String>, got: &Option<Arc<str>>| want.as_deref().is_none_or(|w| got.as_deref() == Some(w));
         opt(&self.client_id, &found.client_id)
             && opt(&self.persona, &found.persona)
             && opt(&self.flow, &e.flow)
@@ -171,7 +177,7 @@ impl Filter {
                 if w.ends_with('.') {
                     e.endpoint.starts_with(w.as_str())
                 } else {
-                    &e.endpoint == w
+                    *e.endpoint == **w
                 }
             })
             && self.since.is_none_or(|s| e.started_ms >= s)
@@ -198,8 +204,8 @@ pub struct ErrorCode(pub String);
 #[derive(Debug, Clone)]
 pub struct Found {
     pub record: Arc<Record>,
-    pub client_id: Option<String>,
-    pub persona: Option<String>,
+    pub client_id: Option<Arc<str>>,
+    pub persona: Option<Arc<str>>,
 }
 
 /// The ring and what it weighs.
@@ -215,7 +221,7 @@ pub struct Journal {
     byte_budget: usize,
     ring: Mutex<Ring>,
     seq: AtomicU64,
-    links: ExpiringStore<String>,
+    links: ExpiringStore<Arc<str>>,
     flows: ExpiringStore<FlowInfo>,
     /// Verifies the signatures of the JWTs shown; set by the server, which
     /// knows every fcmock issuer's keys.
@@ -388,12 +394,12 @@ impl Journal {
     pub fn link(&self, artifact: &str, flow: &str, now_ms: i64) {
         if !artifact.is_empty() {
             self.links
-                .insert(artifact.to_owned(), flow.to_owned(), now_ms + LINK_TTL_MS);
+                .insert(artifact.to_owned(), Arc::from(flow), now_ms + LINK_TTL_MS);
         }
     }
 
     /// The flow an artifact belongs to.
-    pub fn flow_of(&self, artifact: &str, now_ms: i64) -> Option<String> {
+    pub fn flow_of(&self, artifact: &str, now_ms: i64) -> Option<Arc<str>> {
         self.links.get(artifact, now_ms)
     }
 
@@ -401,10 +407,10 @@ impl Journal {
     pub fn describe_flow(&self, flow: &str, client_id: Option<&str>, persona: Option<&str>, now_ms: i64) {
         let note = |info: &mut FlowInfo| {
             if let Some(c) = client_id {
-                info.client_id = Some(c.to_owned());
+                info.client_id = Some(Arc::from(c));
             }
             if let Some(p) = persona {
-                info.persona = Some(p.to_owned());
+                info.persona = Some(Arc::from(p));
             }
         };
         // In place when the flow is known (its expiry stays: a flow is
@@ -425,8 +431,15 @@ impl Journal {
 /// `sha256:` and the first 12 hex digits of a token's hash.
 pub fn fingerprint(token: &str) -> String {
     use sha2::{Digest as _, Sha256};
-    let h = hex::encode(Sha256::digest(token.as_bytes()));
-    format!("sha256:{}", h.get(..12).unwrap_or(&h))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(19);
+    out.push_str("sha256:");
+    for b in Sha256::digest(token.as_bytes()).iter().take(6) {
+        for nibble in [b >> 4, b & 0xf] {
+            out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 //! their signature check, redaction) is worked out when the journal is read
 //! ([`Record::decode`]), so a login pays for none of it.
 
-use axum::body::Bytes;
 use axum::http::HeaderMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,15 +26,21 @@ pub const BODY_KEEP: usize = 16 * 1024;
 /// for a foreign issuer.
 pub type SignatureCheck = std::sync::Arc<dyn Fn(&str, &str) -> Option<bool> + Send + Sync>;
 
+/// A header's name and value as the journal keeps them.
+fn header_line<'h>(name: &'h axum::http::HeaderName, value: &'h axum::http::HeaderValue) -> (&'h str, &'h str) {
+    (name.as_str(), value.to_str().unwrap_or("(binary)"))
+}
+
 /// One side of an exchange (request or response), as received, bounded.
 #[derive(Debug, Default)]
 pub struct Half {
-    /// `name: value` lines, cut at [`HEAD_KEEP`] bytes.
-    head: String,
+    /// The `name: value` lines (cut at [`HEAD_KEEP`] bytes), then the first
+    /// [`BODY_KEEP`] bytes of the body: one copy, which holds no larger
+    /// buffer alive.
+    kept: Vec<u8>,
+    /// Where the lines end in `kept`.
+    head_len: usize,
     head_cut: bool,
-    /// The first [`BODY_KEEP`] bytes of the body (a copy: it holds no
-    /// larger buffer alive).
-    body: Bytes,
     /// The body's full length.
     body_len: usize,
 }
@@ -43,31 +48,50 @@ pub struct Half {
 impl Half {
     /// Copies the bounded part of `headers` and `body`.
     pub fn capture(headers: &HeaderMap, body: &[u8]) -> Self {
-        let mut head = String::with_capacity(256);
+        let mut head_len = 0;
         let mut head_cut = false;
         for (name, value) in headers {
-            let value = value.to_str().unwrap_or("(binary)");
-            if head.len() + name.as_str().len() + value.len() + 3 > HEAD_KEEP {
+            let (name, value) = header_line(name, value);
+            if head_len + name.len() + value.len() + 3 > HEAD_KEEP {
                 head_cut = true;
                 break;
             }
-            head.push_str(name.as_str());
-            head.push_str(": ");
-            head.push_str(value);
-            head.push('\n');
+            head_len += name.len() + value.len() + 3;
         }
-        let kept = body.get(..body.len().min(BODY_KEEP)).unwrap_or_default();
+        let body_kept = body.get(..body.len().min(BODY_KEEP)).unwrap_or_default();
+        let mut kept = Vec::with_capacity(head_len + body_kept.len());
+        for (name, value) in headers {
+            let (name, value) = header_line(name, value);
+            if kept.len() + name.len() + value.len() + 3 > head_len {
+                break;
+            }
+            kept.extend_from_slice(name.as_bytes());
+            kept.extend_from_slice(b": ");
+            kept.extend_from_slice(value.as_bytes());
+            kept.push(b'\n');
+        }
+        kept.extend_from_slice(body_kept);
         Self {
-            head,
+            kept,
+            head_len,
             head_cut,
-            body: Bytes::copy_from_slice(kept),
             body_len: body.len(),
         }
     }
 
+    /// The `name: value` lines as recorded.
+    fn head(&self) -> &str {
+        std::str::from_utf8(self.kept.get(..self.head_len).unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// The body's bytes kept.
+    fn body(&self) -> &[u8] {
+        self.kept.get(self.head_len..).unwrap_or_default()
+    }
+
     /// The headers as recorded, unredacted.
     fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.head.lines().filter_map(|l| l.split_once(": "))
+        self.head().lines().filter_map(|l| l.split_once(": "))
     }
 
     /// The value of one header (lower-case name).
@@ -80,11 +104,11 @@ impl Half {
     }
 
     fn body_complete(&self) -> bool {
-        self.body.len() == self.body_len
+        self.body().len() == self.body_len
     }
 
     fn weight(&self) -> usize {
-        self.head.capacity() + self.body.len()
+        self.kept.capacity()
     }
 
     /// The body as the journal shows it: redacted, with a mark where it
@@ -93,12 +117,12 @@ impl Half {
         if self.body_len == 0 {
             return None;
         }
-        let text = String::from_utf8_lossy(&self.body);
+        let text = String::from_utf8_lossy(self.body());
         let mut shown = redact::body(&text, self.content_type(), self.body_complete());
         if !self.body_complete() {
             shown.push_str(&format!(
                 "…[fcmock: cut at {} of {} bytes]",
-                self.body.len(),
+                self.body().len(),
                 self.body_len
             ));
         }
@@ -138,15 +162,16 @@ impl Record {
     /// Bytes this record holds, as the journal's budget counts them.
     pub fn weight(&self) -> usize {
         let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let shared = |s: &Option<std::sync::Arc<str>>| s.as_ref().map_or(0, |s| s.len());
         let m = &self.meta;
         std::mem::size_of::<Self>()
             + m.endpoint.len()
             + m.to.len()
             + m.method.len()
             + self.url.len()
-            + opt(&m.flow)
-            + opt(&m.client_id)
-            + opt(&m.persona)
+            + shared(&m.flow)
+            + shared(&m.client_id)
+            + shared(&m.persona)
             + opt(&self.token_fingerprint)
             + opt(&self.error_code)
             + self.request.weight()
@@ -157,8 +182,8 @@ impl Record {
     /// what is known of the flow now; `check` verifies signatures.
     pub fn decode(
         &self,
-        client_id: Option<String>,
-        persona: Option<String>,
+        client_id: Option<std::sync::Arc<str>>,
+        persona: Option<std::sync::Arc<str>>,
         check: Option<&SignatureCheck>,
     ) -> Exchange {
         let query = self.url.split_once('?').map_or("", |(_, q)| q);
@@ -169,7 +194,7 @@ impl Record {
             .content_type()
             .starts_with("application/x-www-form-urlencoded")
         {
-            params.extend(parse_form(&String::from_utf8_lossy(&self.request.body)));
+            params.extend(parse_form(&String::from_utf8_lossy(self.request.body())));
         }
         let mut jwts = Vec::new();
         if let Some((_, hint)) = params.iter().find(|(k, _)| k == "id_token_hint")
@@ -179,7 +204,7 @@ impl Record {
         }
         let rtype = self.response.content_type().to_owned();
         if self.response.body_complete() {
-            let text = String::from_utf8_lossy(&self.response.body);
+            let text = String::from_utf8_lossy(self.response.body());
             if rtype.starts_with("application/jwt") && looks_like_jws(text.trim()) {
                 jwts.push(decode_jwt(check, "response.body", text.trim()));
             } else if rtype.starts_with("application/json")

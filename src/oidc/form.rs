@@ -1,12 +1,22 @@
 //! Reading `application/x-www-form-urlencoded` text (queries and bodies).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use percent_encoding::percent_decode;
 
 /// Every pair of a query string or form body, in order, repeated keys kept.
 pub fn parse_form(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes()).into_owned().collect()
+}
+
+/// A form's parameters by name, borrowed from the text unless decoding
+/// changed them.
+pub type FormMap<'a> = HashMap<Cow<'a, str>, Cow<'a, str>>;
+
+/// The parameters of a form by name (a repeated name keeps its last value).
+pub fn form_map(text: &str) -> FormMap<'_> {
+    raw_pairs(text.as_bytes()).map(|(k, v)| (k, decode(v))).collect()
 }
 
 /// The pairs of a query string or form body with their names decoded and

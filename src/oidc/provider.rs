@@ -9,7 +9,7 @@
 //! codes for the platform, plain OAuth errors for the providers). Pure
 //! functions: no clock read, no store, no HTTP.
 
-use std::collections::HashMap;
+use crate::oidc::form::FormMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -86,8 +86,8 @@ pub struct GrantRequest<'a> {
 impl<'a> GrantRequest<'a> {
     /// Reads `grant_type`, `code`, `redirect_uri` and `code_verifier`, in
     /// the order node-oidc-provider checks them.
-    pub fn parse(form: &'a HashMap<String, String>) -> Result<Self, GrantError> {
-        let get = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    pub fn parse(form: &'a FormMap<'_>) -> Result<Self, GrantError> {
+        let get = |k: &str| form.get(k).map(|v| &**v).filter(|v| !v.is_empty());
         match get("grant_type") {
             None => return Err(GrantError::MissingGrantType),
             Some("authorization_code") => {}
@@ -179,9 +179,13 @@ pub fn token_response(access_token: &str, expires_in: i64, id_token: &str, scope
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
-    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    fn form<'a>(pairs: &[(&'a str, &'a str)]) -> FormMap<'a> {
+        pairs
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), Cow::Borrowed(*v)))
+            .collect()
     }
 
     #[test]

@@ -29,6 +29,12 @@ impl Weigh for String {
 
 impl Weigh for i32 {}
 
+impl Weigh for std::sync::Arc<str> {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.len()
+    }
+}
+
 /// A shared value weighs what it holds (plus the pointer): stores of large
 /// values hold them behind an `Arc`, so that a read clones no strings.
 impl<T: Weigh> Weigh for std::sync::Arc<T> {
@@ -133,6 +139,9 @@ impl<V> Inner<V> {
     }
 }
 
+/// Most entries a store makes room for before its first insert.
+const PRESIZE_MAX: usize = 1 << 16;
+
 /// Entries examined per read by [`Inner::sweep_front`].
 const SWEEP_STEP: usize = 4;
 
@@ -154,9 +163,14 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
             capacity: capacity.max(1),
             max_bytes,
             inner: Mutex::new(Inner {
-                table: HashTable::new(),
+                // Sized for the capacity at once (up to a point): a table
+                // that grows is copied whole at each doubling, a pause for
+                // every request behind it and ~2 µs per login over a fresh
+                // server's first seconds (`bench/pinned.sh`'s profile).
+                // Untouched pages of the allocation cost no memory.
+                table: HashTable::with_capacity(capacity.clamp(1, PRESIZE_MAX)),
                 hasher: DefaultHashBuilder::default(),
-                order: VecDeque::new(),
+                order: VecDeque::with_capacity(capacity.clamp(1, PRESIZE_MAX)),
                 next_seq: 0,
                 bytes: 0,
             }),

@@ -156,7 +156,8 @@ fn summarise(names: &[&str]) -> String {
 /// FranceConnect+), or says which error surface answers it.
 pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
     let cfg = state.config;
-    let mut map: HashMap<&str, &str> = HashMap::new();
+    // An authorize request has about a dozen parameters.
+    let mut map: HashMap<&str, &str> = HashMap::with_capacity(params.len().clamp(8, 32));
     let mut problems: Vec<String> = Vec::new();
     let mut repeated: Vec<&str> = Vec::new();
     for (k, v) in params {

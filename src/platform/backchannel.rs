@@ -67,7 +67,7 @@ impl Sent {
 pub(crate) struct BackChannel {
     http: reqwest::Client,
     idp: String,
-    flow: Option<String>,
+    flow: Option<Arc<str>>,
     /// Set for external providers: their calls are recorded here.
     tap: Option<Tap>,
     seen: Seen,
@@ -84,7 +84,7 @@ impl BackChannel {
         Self {
             http: http.clone(),
             idp: idp.to_owned(),
-            flow: flow.map(str::to_owned),
+            flow: flow.map(Arc::from),
             tap: external.map(|(journal, clock)| Tap {
                 journal: journal.clone(),
                 clock: clock.clone(),
@@ -168,12 +168,12 @@ impl BackChannel {
                 flow: self.flow.clone(),
                 client_id: None,
                 persona: None,
-                endpoint: format!("idp.{}.{name}", self.idp),
+                endpoint: Arc::from(format!("idp.{}.{name}", self.idp)),
                 from: Party::Platform,
-                to: format!("idp:{}", self.idp),
+                to: format!("idp:{}", self.idp).into(),
                 started_ms: sent.started_ms,
                 duration_ms: timer.elapsed().as_secs_f64() * 1000.0,
-                method: sent.method,
+                method: sent.method.into(),
             },
             url: sent.url,
             url_cut: sent.url_cut,

@@ -54,9 +54,9 @@ pub(crate) fn check(
     );
     let endpoint = state.kind.endpoint("interaction.verify");
     let rc = RequestContext::new(RequestFacts {
-        endpoint: endpoint.clone(),
+        endpoint: std::sync::Arc::from(endpoint.as_str()),
         flow: None,
-        client_id: Some(client_id.to_owned()),
+        client_id: Some(std::sync::Arc::from(client_id)),
         persona: None,
     });
     for action in content_faults(&state.scenarios, &state.rng, Some(&rc), &endpoint, persona) {

@@ -1,6 +1,5 @@
 //! The back channel: `POST /token`, `GET|POST /userinfo`, `POST /token/revocation`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::identity::NormalisedIdentity;
@@ -17,7 +16,7 @@ use crate::config::Client;
 use crate::config::fault::SignatureFault;
 use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
-use crate::oidc::form::parse_form;
+use crate::oidc::form::{FormMap, decode, parse_form, raw_pairs};
 use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
 use crate::oidc::scopes;
 use crate::oidc::store::{Lookup, Taken};
@@ -66,9 +65,9 @@ fn invalid_client(description: impl Into<String>, code: &'static str) -> OAuthEr
 }
 
 /// Parses a form body; a repeated parameter is refused as node-oidc-provider does.
-fn form_map(body: &str) -> Result<HashMap<String, String>, OAuthError> {
-    let mut map = HashMap::new();
-    for (k, v) in parse_form(body) {
+fn form_map(body: &str) -> Result<FormMap<'_>, OAuthError> {
+    let mut map = FormMap::with_capacity(8);
+    for (k, raw) in raw_pairs(body.as_bytes()) {
         if map.contains_key(&k) {
             return Err(bad_request(
                 "invalid_request",
@@ -76,17 +75,13 @@ fn form_map(body: &str) -> Result<HashMap<String, String>, OAuthError> {
                 "Y000400",
             ));
         }
-        map.insert(k, v);
+        map.insert(k, decode(raw));
     }
     Ok(map)
 }
 
 /// `client_secret_post`, the only method FranceConnect registers for fcmock's clients.
-fn authenticate(
-    state: &PlatformView,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Result<Arc<Client>, OAuthError> {
+fn authenticate(state: &PlatformView, headers: &HeaderMap, form: &FormMap<'_>) -> Result<Arc<Client>, OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -29,7 +29,7 @@ pub struct PlatformView {
     pub prefix: String,
     /// The journal's flow of the request being served, if known: the hub's
     /// own calls to identity providers are recorded under it.
-    pub flow: Option<String>,
+    pub flow: Option<std::sync::Arc<str>>,
 }
 
 impl Deref for PlatformView {
