@@ -32,8 +32,8 @@
 //!
 //! accept loop ([`server::ServeOptions`]: header-read and idle timeouts,
 //! header size) → edge (span, 60 s limit; step mode and security headers on
-//! the way back) → journal layer (a bounded copy of each exchange, decoded
-//! when read) → fault layer → body limit → router → handler with its role's
+//! the way back) → journal step (a bounded copy of each exchange, decoded
+//! when read) → fault step → body limit → router → handler with its role's
 //! state (axum `FromRef` from [`server::AppState`]) → domain functions (they take the injected clock)
 //! → a typed result or the role's error type, whose `IntoResponse` decides
 //! between a FranceConnect error page, a redirect with `error=` and a JSON

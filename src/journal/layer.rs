@@ -1,8 +1,9 @@
-//! The recording middleware.
+//! The recording step.
 //!
-//! [`record`] runs around every request with its own state, a [`Recorder`]:
+//! [`record`] runs around every request (a plain call from the server's
+//! `App::answer`, not a tower layer) with its own state, a [`Recorder`]:
 //! the journal, the clock and where FranceConnect+ is served. It works out
-//! which flow a request belongs to (the fault layer and the handlers need
+//! which flow a request belongs to (the fault step and the handlers need
 //! it), then keeps a bounded copy of the exchange ([`Record`]); decoding and
 //! redaction wait until the journal is read.
 

@@ -1,6 +1,6 @@
 //! The journal: every exchange, correlated by flow.
 //!
-//! A recording layer ([`layer::record`]) captures each request to the
+//! A recording step ([`layer::record`]) captures each request to the
 //! platform and the identity providers with its response: timing, decoded
 //! parameters, decoded JWTs (and whether their signature verified against
 //! fcmock's keys), secrets redacted. Exchanges are attributed to a *flow*
@@ -108,9 +108,9 @@ pub struct Exchange {
     pub truncated: Vec<&'static str>,
 }
 
-/// Who a request belongs to, worked out by the journal layer and left in the
-/// request's extensions for the fault layer and the handlers. Shared: the
-/// layers and extractors that read it clone a pointer, not its strings.
+/// Who a request belongs to, worked out by the journal step and left in the
+/// request's extensions for the fault step and the handlers. Shared: the
+/// steps and extractors that read it clone a pointer, not its strings.
 #[derive(Debug, Clone)]
 pub struct RequestContext(Arc<RequestFacts>);
 
@@ -187,7 +187,7 @@ impl Filter {
 
 /// Marks a response whose body is a fault in itself (broken or slow): the
 /// recorder keeps it without reading the body, so the caller gets it as is.
-/// Set by the fault layer (`scenarios::transport`).
+/// Set by the fault step (`scenarios::transport`).
 #[derive(Debug, Clone, Copy)]
 pub struct StreamedFault(pub &'static str);
 
@@ -244,8 +244,8 @@ impl Journal {
                 bytes: 0,
             }),
             seq: AtomicU64::new(0),
-            links: ExpiringStore::new(link_cap),
-            flows: ExpiringStore::new(link_cap),
+            links: ExpiringStore::presized(link_cap, crate::oidc::store::DEFAULT_BYTES),
+            flows: ExpiringStore::presized(link_cap, crate::oidc::store::DEFAULT_BYTES),
             check: OnceLock::new(),
             latest: tokio::sync::watch::Sender::new(0),
         }

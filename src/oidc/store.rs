@@ -139,7 +139,7 @@ impl<V> Inner<V> {
     }
 }
 
-/// Most entries a store makes room for before its first insert.
+/// Most entries a [`presized`](ExpiringStore::presized) store makes room for at once.
 const PRESIZE_MAX: usize = 1 << 16;
 
 /// Entries examined per read by [`Inner::sweep_front`].
@@ -159,18 +159,27 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
     /// in all (keys included): whatever callers send, the oldest entries go
     /// first.
     pub fn with_budget(capacity: usize, max_bytes: usize) -> Self {
+        Self::sized(capacity, max_bytes, 0)
+    }
+
+    /// Like [`with_budget`](Self::with_budget), with room made at once for
+    /// the capacity (up to 65,536 entries), for the stores every
+    /// login writes: a table that grows is copied whole at each doubling, a
+    /// pause for every request behind it and ~2 µs per login over a fresh
+    /// server's first seconds (`bench/pinned.sh`'s profile). Each such store
+    /// costs its table's control bytes (one per slot) at start.
+    pub fn presized(capacity: usize, max_bytes: usize) -> Self {
+        Self::sized(capacity, max_bytes, capacity.clamp(1, PRESIZE_MAX))
+    }
+
+    fn sized(capacity: usize, max_bytes: usize, room: usize) -> Self {
         Self {
             capacity: capacity.max(1),
             max_bytes,
             inner: Mutex::new(Inner {
-                // Sized for the capacity at once (up to a point): a table
-                // that grows is copied whole at each doubling, a pause for
-                // every request behind it and ~2 µs per login over a fresh
-                // server's first seconds (`bench/pinned.sh`'s profile).
-                // Untouched pages of the allocation cost no memory.
-                table: HashTable::with_capacity(capacity.clamp(1, PRESIZE_MAX)),
+                table: HashTable::with_capacity(room),
                 hasher: DefaultHashBuilder::default(),
-                order: VecDeque::with_capacity(capacity.clamp(1, PRESIZE_MAX)),
+                order: VecDeque::with_capacity(room),
                 next_seq: 0,
                 bytes: 0,
             }),

@@ -78,11 +78,11 @@ impl Hub {
             rnipp: parking_lot::RwLock::new(rnipp::registry(config.personas.eager())),
             rotations: std::sync::atomic::AtomicU64::new(0),
             keys,
-            sessions: ExpiringStore::with_budget(capacity, bytes),
-            interactions: ExpiringStore::with_budget(capacity, bytes),
-            codes: ExpiringStore::with_budget(capacity, bytes),
-            used_codes: ExpiringStore::with_budget(capacity, bytes),
-            access_tokens: ExpiringStore::with_budget(capacity, bytes),
+            sessions: ExpiringStore::presized(capacity, bytes),
+            interactions: ExpiringStore::presized(capacity, bytes),
+            codes: ExpiringStore::presized(capacity, bytes),
+            used_codes: ExpiringStore::presized(capacity, bytes),
+            access_tokens: ExpiringStore::presized(capacity, bytes),
             next_logins: Mutex::new(HashMap::new()),
         }
     }

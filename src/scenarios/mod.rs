@@ -7,7 +7,7 @@
 //! fault (status, garbage, empty body, reset, hang, dribble, delays), a change
 //! to the tokens FranceConnect issues (id_token, userinfo), a change to what an
 //! identity provider answers (claims, the redirect back to FranceConnect).
-//! Transport faults are applied by [`transport::apply`], a layer; content
+//! Transport faults are applied by [`transport::apply`], a step around the routes; content
 //! faults by the handlers that build the content, through [`Scenarios::fire`].
 //! Scenarios load at start (`--scenario`), through the control API, or come
 //! with a persona (magic personas).

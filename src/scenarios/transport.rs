@@ -1,4 +1,4 @@
-//! Transport faults, applied as a layer inside the journal's (so the journal
+//! Transport faults, applied as a step inside the journal's (so the journal
 //! records what the caller really got).
 
 use std::future::Future;
