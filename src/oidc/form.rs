@@ -10,6 +10,15 @@ pub fn parse_form(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes()).into_owned().collect()
 }
 
+/// One parameter of a form, borrowed from the text unless decoding changed it.
+pub type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// Every pair of a query string or form body, in order, repeated keys kept,
+/// borrowed where nothing needed decoding.
+pub fn pairs(text: &str) -> Vec<Pair<'_>> {
+    raw_pairs(text.as_bytes()).map(|(k, v)| (k, decode(v))).collect()
+}
+
 /// A form's parameters by name, borrowed from the text unless decoding
 /// changed them.
 pub type FormMap<'a> = HashMap<Cow<'a, str>, Cow<'a, str>>;
@@ -74,6 +83,11 @@ mod tests {
             .map(|(k, v)| (k.into_owned(), decode(v).into_owned()))
             .collect();
         assert_eq!(lazy, parse_form(form));
+        let borrowed: Vec<(String, String)> = pairs(form)
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        assert_eq!(borrowed, parse_form(form));
         assert!(matches!(decode(b"plain"), Cow::Borrowed("plain")));
     }
 }

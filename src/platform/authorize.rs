@@ -17,7 +17,7 @@ use super::idp_client as fi;
 use super::view::PlatformView;
 use super::{Interaction, Login, NextLogin, Step, headless, interaction, session};
 use crate::config::{Client, Config, PlatformKind};
-use crate::oidc::form::parse_form;
+use crate::oidc::form::{Pair, pairs};
 use crate::oidc::ids::{Nonce, OAuthState};
 use crate::oidc::scopes;
 use crate::paths::platform as p;
@@ -86,15 +86,14 @@ pub(crate) async fn authorize_get(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HubError> {
-    let params = parse_form(query.as_deref().unwrap_or(""));
-    start(&state, jar, params).await
+    start(&state, jar, &pairs(query.as_deref().unwrap_or(""))).await
 }
 
 pub(crate) async fn authorize_post(state: PlatformView, jar: CookieJar, body: String) -> Result<Response, HubError> {
-    start(&state, jar, parse_form(&body)).await
+    start(&state, jar, &pairs(&body)).await
 }
 
-async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String)>) -> Result<Response, HubError> {
+async fn start(state: &PlatformView, jar: CookieJar, params: &[Pair<'_>]) -> Result<Response, HubError> {
     let config = state.config();
     let rules = Rules {
         config: &config,
@@ -102,10 +101,10 @@ async fn start(state: &PlatformView, jar: CookieJar, params: Vec<(String, String
         issuer: state.issuer(),
         public_url: &state.urls.public,
     };
-    match validate(&rules, &params) {
+    match validate(&rules, params) {
         Ok(req) => begin_interaction(state, jar, req).await,
         // A refusal consumes the login queued for the client (platform::queue).
-        Err(e) => Ok(super::queue::refused(state, &params, e)),
+        Err(e) => Ok(super::queue::refused(state, params, e)),
     }
 }
 
@@ -154,14 +153,19 @@ fn summarise(names: &[&str]) -> String {
 
 /// Validates an authorization request (every rule of FranceConnect v2 and
 /// FranceConnect+), or says which error surface answers it.
-pub(crate) fn validate(state: &Rules<'_>, params: &[(String, String)]) -> Result<AuthorizeRequest, HubError> {
+pub(crate) fn validate<K, V>(state: &Rules<'_>, params: &[(K, V)]) -> Result<AuthorizeRequest, HubError>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     let cfg = state.config;
     // An authorize request has about a dozen parameters.
     let mut map: HashMap<&str, &str> = HashMap::with_capacity(params.len().clamp(8, 32));
     let mut problems: Vec<String> = Vec::new();
     let mut repeated: Vec<&str> = Vec::new();
     for (k, v) in params {
-        if map.insert(k.as_str(), v.as_str()).is_some() && !repeated.contains(&k.as_str()) {
+        let k = k.as_ref();
+        if map.insert(k, v.as_ref()).is_some() && !repeated.contains(&k) {
             repeated.push(k);
         }
     }

@@ -13,14 +13,15 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::HubError;
 use super::view::PlatformView;
+use crate::oidc::form::Pair;
 
 /// The header that tells a queued login was dropped.
 pub(crate) const DROPPED_HEADER: &str = "x-fcmock-next-login";
 
 /// The refusal of an authorize request, after dropping the login queued
 /// for its client, if any.
-pub(crate) fn refused(state: &PlatformView, params: &[(String, String)], mut error: HubError) -> Response {
-    let client_id = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.as_str());
+pub(crate) fn refused(state: &PlatformView, params: &[Pair<'_>], mut error: HubError) -> Response {
+    let client_id = params.iter().find(|(k, _)| k == "client_id").map(|(_, v)| &**v);
     let dropped = client_id
         .filter(|id| state.config().client(id).is_some())
         .and_then(|id| state.hub.pop_next_login(id));

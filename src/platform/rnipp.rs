@@ -13,9 +13,7 @@ use super::error::HubError;
 use super::view::PlatformView;
 use crate::config::{Persona, RnippOutcome};
 use crate::identity::{NormalisedIdentity, normalise};
-use crate::journal::{RequestContext, RequestFacts};
-use crate::scenarios::Action;
-use crate::scenarios::tokens::content_faults;
+use crate::scenarios::{Action, Ctx};
 
 /// Identity hash → outcome, for the personas whose outcome is not `found`
 /// or whose FranceConnect account is blocked.
@@ -48,30 +46,35 @@ pub(crate) fn check(
     client_id: &str,
     persona: Option<&str>,
 ) -> Result<(), HubError> {
-    let who = format!(
-        "{} {}, né(e) le {}",
-        identity.given_name, identity.family_name, identity.birthdate
-    );
+    // Written only for a page that names the person.
+    let who = || {
+        format!(
+            "{} {}, né(e) le {}",
+            identity.given_name, identity.family_name, identity.birthdate
+        )
+    };
     let endpoint = state.kind.endpoint("interaction.verify");
-    let rc = RequestContext::new(RequestFacts {
-        endpoint: std::sync::Arc::from(endpoint.as_str()),
-        flow: None,
-        client_id: Some(std::sync::Arc::from(client_id)),
-        persona: None,
-    });
-    for action in content_faults(&state.scenarios, &state.rng, Some(&rc), &endpoint, persona) {
-        if let Action::Rnipp(outcome) = action {
-            outcome_page(Some(outcome), &who, "scénario :")?;
+    let ctx = Ctx {
+        endpoint: &endpoint,
+        client: Some(client_id),
+        persona,
+    };
+    for fired in state.scenarios.fire(&ctx, false, &state.rng) {
+        if let Action::Rnipp(outcome) = fired.action {
+            outcome_page(Some(outcome), &who(), "scénario :")?;
         }
     }
     match state.hub.rnipp.read().get(&identity.identity_hash).copied() {
         None => Ok(()),
-        Some(Verdict::Rnipp(outcome)) => outcome_page(Some(outcome), &who, "persona réglée sur"),
+        Some(Verdict::Rnipp(outcome)) => outcome_page(Some(outcome), &who(), "persona réglée sur"),
         // The account lookup by identity hash follows the registry
         // (PROTOCOL.md §4: a blocked account gives Y180001).
         Some(Verdict::Blocked) => Err(HubError::page(
             "Y180001",
-            format!("{who} a bloqué son compte FranceConnect (persona réglée sur account_blocked: true)"),
+            format!(
+                "{} a bloqué son compte FranceConnect (persona réglée sur account_blocked: true)",
+                who()
+            ),
         )),
     }
 }
