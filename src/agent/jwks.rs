@@ -70,6 +70,33 @@ impl Jwks {
         Ok(claims)
     }
 
+    /// Checks the claims of `jwt` and that its header names a key of this
+    /// JWKS, without the signature's arithmetic: for a load generator that
+    /// verifies signatures on a sample of its flows only (`fcmock bench
+    /// --verify-every`). Never for a relying party's decision.
+    pub fn check_unsigned(&self, jwt: &str, expect: &Expect<'_>) -> Result<Value, AgentError> {
+        let mut parts = jwt.split('.');
+        let (Some(head), Some(body), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(AgentError::rejected(
+                Rejection::Malformed,
+                "not a compact JWS (three dot-separated parts)",
+            ));
+        };
+        let kid = base64_json(head)
+            .ok()
+            .and_then(|h| h.get("kid").and_then(Value::as_str).map(str::to_owned));
+        if !kid.is_some_and(|k| self.by_kid.contains_key(&k)) {
+            return Err(AgentError::rejected(
+                Rejection::UnknownKey,
+                "kid missing or not in the JWKS",
+            ));
+        }
+        let claims = base64_json(body)
+            .map_err(|()| AgentError::rejected(Rejection::Malformed, "payload is not base64url JSON"))?;
+        check_claims(&claims, &self.issuer, expect)?;
+        Ok(claims)
+    }
+
     /// Checks the header, the key and the signature only.
     fn verify_signature(&self, jwt: &str) -> Result<Value, AgentError> {
         if jwt.split('.').count() != 3 {

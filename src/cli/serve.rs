@@ -17,6 +17,7 @@ use crate::server::{AppState, Urls, serve};
 pub(super) async fn bench(args: BenchArgs) -> ExitCode {
     let duration = std::time::Duration::from_secs_f64(args.duration.clamp(0.1, 86_400.0));
     let mut opts = crate::bench::BenchOptions::in_process(args.concurrency.clamp(1, 10_000), duration);
+    opts.verify_every = args.verify_every;
     if let Some(url) = &args.url {
         opts.url = Some(url.clone());
         opts.client_id = args
