@@ -208,21 +208,16 @@ where
     S: Clone + Send + Sync + 'static,
     IdpState: axum::extract::FromRef<S>,
 {
+    let at = |path: &str| format!("{prefix}/{{id}}{path}");
     Router::new()
-        .route(&format!("{prefix}/{{id}}{}", ip::DISCOVERY), get(discovery))
-        .route(&format!("{prefix}/{{id}}{}", ip::JWKS), get(jwks))
-        .route(&format!("{prefix}/{{id}}{}", ip::AUTHORIZE), get(authorize))
-        .route(
-            &format!("{prefix}/{{id}}{}", ip::LOGIN),
-            post(login).get(login_page::search),
-        )
-        .route(&format!("{prefix}/{{id}}{}", ip::CANCEL), get(cancel))
-        .route(&format!("{prefix}/{{id}}{}", ip::TOKEN), post(token))
-        .route(
-            &format!("{prefix}/{{id}}{}", ip::USERINFO),
-            get(userinfo).post(userinfo),
-        )
-        .route(&format!("{prefix}/{{id}}{}", ip::END_SESSION), get(end_session))
+        .route(&at(ip::DISCOVERY), get(discovery))
+        .route(&at(ip::JWKS), get(jwks))
+        .route(&at(ip::AUTHORIZE), get(authorize))
+        .route(&at(ip::LOGIN), post(login).get(login_page::search))
+        .route(&at(ip::CANCEL), get(cancel))
+        .route(&at(ip::TOKEN), post(token))
+        .route(&at(ip::USERINFO), get(userinfo).post(userinfo))
+        .route(&at(ip::END_SESSION), get(end_session))
 }
 
 fn issuer(state: &IdpState, id: &str) -> String {

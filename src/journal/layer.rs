@@ -8,10 +8,9 @@
 //! redaction wait until the journal is read.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
-
-use std::future::Future;
 
 use axum::body::{Body, Bytes, HttpBody as _, to_bytes};
 use axum::extract::Request;

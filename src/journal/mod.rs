@@ -431,14 +431,13 @@ impl Journal {
 /// `sha256:` and the first 12 hex digits of a token's hash.
 pub fn fingerprint(token: &str) -> String {
     use sha2::{Digest as _, Sha256};
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex12 = [0u8; 12];
+    let digest = Sha256::digest(token.as_bytes());
+    // 6 bytes make exactly 12 hex digits: the encoding cannot fail.
+    let _ = hex::encode_to_slice(digest.get(..6).unwrap_or_default(), &mut hex12);
     let mut out = String::with_capacity(19);
     out.push_str("sha256:");
-    for b in Sha256::digest(token.as_bytes()).iter().take(6) {
-        for nibble in [b >> 4, b & 0xf] {
-            out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
-        }
-    }
+    out.push_str(std::str::from_utf8(&hex12).unwrap_or_default());
     out
 }
 

@@ -26,11 +26,6 @@ pub const BODY_KEEP: usize = 16 * 1024;
 /// for a foreign issuer.
 pub type SignatureCheck = std::sync::Arc<dyn Fn(&str, &str) -> Option<bool> + Send + Sync>;
 
-/// A header's name and value as the journal keeps them.
-fn header_line<'h>(name: &'h axum::http::HeaderName, value: &'h axum::http::HeaderValue) -> (&'h str, &'h str) {
-    (name.as_str(), value.to_str().unwrap_or("(binary)"))
-}
-
 /// One side of an exchange (request or response), as received, bounded.
 #[derive(Debug, Default)]
 pub struct Half {
@@ -48,21 +43,15 @@ pub struct Half {
 impl Half {
     /// Copies the bounded part of `headers` and `body`.
     pub fn capture(headers: &HeaderMap, body: &[u8]) -> Self {
-        let mut head_len = 0;
+        let body_kept = body.get(..body.len().min(BODY_KEEP)).unwrap_or_default();
+        // Room for the body and a short head: a longer head grows the buffer
+        // before the body is copied in.
+        let mut kept = Vec::with_capacity(256 + body_kept.len());
         let mut head_cut = false;
         for (name, value) in headers {
-            let (name, value) = header_line(name, value);
-            if head_len + name.len() + value.len() + 3 > HEAD_KEEP {
+            let (name, value) = (name.as_str(), value.to_str().unwrap_or("(binary)"));
+            if kept.len() + name.len() + value.len() + 3 > HEAD_KEEP {
                 head_cut = true;
-                break;
-            }
-            head_len += name.len() + value.len() + 3;
-        }
-        let body_kept = body.get(..body.len().min(BODY_KEEP)).unwrap_or_default();
-        let mut kept = Vec::with_capacity(head_len + body_kept.len());
-        for (name, value) in headers {
-            let (name, value) = header_line(name, value);
-            if kept.len() + name.len() + value.len() + 3 > head_len {
                 break;
             }
             kept.extend_from_slice(name.as_bytes());
@@ -70,6 +59,7 @@ impl Half {
             kept.extend_from_slice(value.as_bytes());
             kept.push(b'\n');
         }
+        let head_len = kept.len();
         kept.extend_from_slice(body_kept);
         Self {
             kept,

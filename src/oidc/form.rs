@@ -16,7 +16,7 @@ pub type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// Every pair of a query string or form body, in order, repeated keys kept,
 /// borrowed where nothing needed decoding.
 pub fn pairs(text: &str) -> Vec<Pair<'_>> {
-    raw_pairs(text.as_bytes()).map(|(k, v)| (k, decode(v))).collect()
+    decoded(text).collect()
 }
 
 /// A form's parameters by name, borrowed from the text unless decoding
@@ -25,7 +25,11 @@ pub type FormMap<'a> = HashMap<Cow<'a, str>, Cow<'a, str>>;
 
 /// The parameters of a form by name (a repeated name keeps its last value).
 pub fn form_map(text: &str) -> FormMap<'_> {
-    raw_pairs(text.as_bytes()).map(|(k, v)| (k, decode(v))).collect()
+    decoded(text).collect()
+}
+
+fn decoded(text: &str) -> impl Iterator<Item = Pair<'_>> {
+    raw_pairs(text.as_bytes()).map(|(k, v)| (k, decode(v)))
 }
 
 /// The pairs of a query string or form body with their names decoded and

@@ -314,50 +314,30 @@ where
     S: Clone + Send + Sync + 'static,
     PlatformState: axum::extract::FromRef<S>,
 {
+    let at = |path: &str| format!("{prefix}{path}");
     Router::new()
         .route(prefix, get(error::root_redirect))
-        .route(&format!("{prefix}{}", p::DISCOVERY), get(discovery::discovery))
-        .route(&format!("{prefix}{}", p::JWKS), get(discovery::jwks))
-        .route(&format!("{prefix}{}", p::CLIENT_KEYS), get(discovery::client_keys))
+        .route(&at(p::DISCOVERY), get(discovery::discovery))
+        .route(&at(p::JWKS), get(discovery::jwks))
+        .route(&at(p::CLIENT_KEYS), get(discovery::client_keys))
         .route(
-            &format!("{prefix}{}", p::AUTHORIZE),
+            &at(p::AUTHORIZE),
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
-        .route(&format!("{prefix}{}", p::INTERACTION), get(interaction::wall))
-        .route(
-            &format!("{prefix}{}", p::REDIRECT_TO_IDP),
-            post(interaction::redirect_to_idp),
-        )
-        .route(
-            &format!("{prefix}{}", p::REDIRECT_TO_SP_WITH_ERROR),
-            get(back::redirect_to_sp_with_error),
-        )
-        .route(&format!("{prefix}{}", p::OIDC_CALLBACK), get(callback::oidc_callback))
-        .route(&format!("{prefix}{}", p::INTERACTION_VERIFY), get(interaction::verify))
-        .route(
-            &format!("{prefix}{}", p::INTERACTION_CONSENT),
-            get(interaction::consent),
-        )
-        .route(&format!("{prefix}{}", p::LOGIN), post(interaction::login))
-        .route(&format!("{prefix}{}", p::TOKEN), post(token::token))
-        .route(
-            &format!("{prefix}{}", p::USERINFO),
-            get(token::userinfo_get).post(token::userinfo_post),
-        )
-        .route(&format!("{prefix}{}", p::REVOCATION), post(token::revocation))
-        .route(&format!("{prefix}{}", p::CHECKTOKEN), post(checktoken::checktoken))
-        .route(&format!("{prefix}{}", p::SESSION_END), get(logout::session_end))
-        .route(
-            &format!("{prefix}{}", p::DISCONNECT_FROM_IDP),
-            post(logout::disconnect_from_idp),
-        )
-        .route(&format!("{prefix}{}", p::LOGOUT_CALLBACK), get(logout::logout_callback))
-        .route(
-            &format!("{prefix}{}", p::SESSION_END_CONFIRM),
-            post(logout::session_end_confirm),
-        )
-        .route(
-            &format!("{prefix}{}", p::SESSION_END_SUCCESS),
-            get(logout::session_end_success),
-        )
+        .route(&at(p::INTERACTION), get(interaction::wall))
+        .route(&at(p::REDIRECT_TO_IDP), post(interaction::redirect_to_idp))
+        .route(&at(p::REDIRECT_TO_SP_WITH_ERROR), get(back::redirect_to_sp_with_error))
+        .route(&at(p::OIDC_CALLBACK), get(callback::oidc_callback))
+        .route(&at(p::INTERACTION_VERIFY), get(interaction::verify))
+        .route(&at(p::INTERACTION_CONSENT), get(interaction::consent))
+        .route(&at(p::LOGIN), post(interaction::login))
+        .route(&at(p::TOKEN), post(token::token))
+        .route(&at(p::USERINFO), get(token::userinfo_get).post(token::userinfo_post))
+        .route(&at(p::REVOCATION), post(token::revocation))
+        .route(&at(p::CHECKTOKEN), post(checktoken::checktoken))
+        .route(&at(p::SESSION_END), get(logout::session_end))
+        .route(&at(p::DISCONNECT_FROM_IDP), post(logout::disconnect_from_idp))
+        .route(&at(p::LOGOUT_CALLBACK), get(logout::logout_callback))
+        .route(&at(p::SESSION_END_CONFIRM), post(logout::session_end_confirm))
+        .route(&at(p::SESSION_END_SUCCESS), get(logout::session_end_success))
 }
