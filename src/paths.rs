@@ -67,6 +67,10 @@ pub mod idp {
     pub const END_SESSION: &str = "/session/end";
 }
 
+/// Where the mock's own pages and API live: every path the control API's
+/// gate guards starts with it.
+pub const MOCK_PREFIX: &str = "/_fcmock";
+
 /// The mock's own pages and API.
 pub mod mock {
     pub const HOME: &str = "/_fcmock/";

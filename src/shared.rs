@@ -50,9 +50,17 @@ pub struct SharedInner {
     /// Back-channel HTTP client (hub → identity providers, data providers →
     /// checktoken, FranceConnect+ → clients' `jwks_uri`); never follows redirects.
     pub http: reqwest::Client,
-    /// Where FranceConnect+ is served (`platform.fcplus_path`), fixed at start
-    /// because the router is built with it.
-    fcplus_prefix: String,
+    /// Where each platform is served and its issuer, FranceConnect v2's then
+    /// FranceConnect+'s (`platform.fcplus_path`): fixed at start because the
+    /// router is built with them; shared by every request's view.
+    platforms: [Served; 2],
+}
+
+/// Where a platform is served: its path prefix and its issuer.
+#[derive(Clone)]
+pub struct Served {
+    pub prefix: Arc<str>,
+    pub issuer: Arc<str>,
 }
 
 impl Deref for Shared {
@@ -76,7 +84,10 @@ impl Shared {
                 config.platform.journal_mib.saturating_mul(1024 * 1024),
             )),
             scenarios: Arc::new(Scenarios::default()),
-            fcplus_prefix: config.platform.fcplus_path.clone(),
+            platforms: [crate::paths::FC_PREFIX, config.platform.fcplus_path.as_str()].map(|prefix| Served {
+                prefix: Arc::from(prefix),
+                issuer: Arc::from(format!("{}{prefix}", urls.public)),
+            }),
             config_cell: ArcSwap::from_pointee(config),
             clock,
             rng,
@@ -97,11 +108,19 @@ impl Shared {
 
     /// Where FranceConnect+ is served (`platform.fcplus_path`).
     pub fn fcplus_prefix(&self) -> &str {
-        &self.fcplus_prefix
+        &self.platforms[1].prefix
+    }
+
+    /// Where `kind` is served and its issuer.
+    pub fn served(&self, kind: crate::config::PlatformKind) -> &Served {
+        match kind {
+            crate::config::PlatformKind::Fc => &self.platforms[0],
+            crate::config::PlatformKind::Fcplus => &self.platforms[1],
+        }
     }
 
     /// The FranceConnect v2 issuer, e.g. `http://localhost:7080/api/v2`.
-    pub fn issuer(&self) -> String {
-        format!("{}{}", self.urls.public, crate::paths::FC_PREFIX)
+    pub fn issuer(&self) -> &str {
+        &self.platforms[0].issuer
     }
 }

@@ -357,6 +357,20 @@ pub struct Account {
     pub identity: std::sync::Arc<Identity>,
     /// Whether `identity` differs from the civil identity.
     pub divergent: bool,
+    /// `identity` after the civil-registry step, worked out at the
+    /// account's first login rather than at every one (and not for the
+    /// accounts of a large persona file nobody logs into).
+    #[serde(skip)]
+    pub normalised: std::sync::OnceLock<Arc<crate::identity::NormalisedIdentity>>,
+}
+
+impl Account {
+    /// The identity as FranceConnect v2 releases it ([`crate::identity::normalise`]).
+    pub fn normalised(&self) -> Arc<crate::identity::NormalisedIdentity> {
+        self.normalised
+            .get_or_init(|| Arc::new(crate::identity::normalise(&self.identity)))
+            .clone()
+    }
 }
 
 /// A data provider (fournisseur de données) registered at FranceConnect.

@@ -124,7 +124,9 @@ pub(crate) async fn guard(State(state): State<ControlState>, mut req: Request, n
         return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, why);
     }
     // `to_canonical`: with `--bind ::`, IPv4 callers arrive as ::ffff:127.0.0.1.
-    let loopback = peer.is_none_or(|addr| addr.ip().to_canonical().is_loopback());
+    // A caller whose address is unknown is not loopback (the server names
+    // the peer of every request under the mock's prefix).
+    let loopback = peer.is_some_and(|addr| addr.ip().to_canonical().is_loopback());
     if loopback || token_ok {
         return next.run(req).await;
     }

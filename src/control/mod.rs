@@ -57,7 +57,7 @@ where
     Router::new()
         .merge(api)
         .route(m::HOME, get(home))
-        .route("/_fcmock", get(home))
+        .route(crate::paths::MOCK_PREFIX, get(home))
         .route("/", get(root))
         .route(m::HEALTH, get(health))
         .route(m::PERSONAS, get(personas::list))

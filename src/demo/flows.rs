@@ -90,14 +90,9 @@ async fn relying_party(s: &DemoState) -> Result<RelyingParty, String> {
     let client = config
         .client(DEMO_CLIENT)
         .ok_or("le portail de démonstration n'est pas inscrit dans la configuration en vigueur")?;
-    RelyingParty::discover(
-        &s.issuer(),
-        DEMO_CLIENT,
-        &client.client_secret,
-        &s.url(m::DEMO_CALLBACK),
-    )
-    .await
-    .map_err(|e| e.to_string())
+    RelyingParty::discover(s.issuer(), DEMO_CLIENT, &client.client_secret, &s.url(m::DEMO_CALLBACK))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 pub(super) async fn franceconnect(State(s): State<DemoState>, headers: HeaderMap) -> Response {

@@ -116,10 +116,10 @@ pub(super) async fn token(
     }
     rt.tokens.insert(access_token.clone(), grant, now + TOKEN_TTL_MS);
     let mut resp = Json(token_response(
-        &access_token,
+        access_token,
         TOKEN_TTL_MS / 1000,
-        &id_token,
-        "openid profile email birth",
+        id_token,
+        "openid profile email birth".to_owned(),
     ))
     .into_response();
     resp.headers_mut()

@@ -8,6 +8,7 @@
 //! redaction wait until the journal is read.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -39,10 +40,52 @@ pub struct Recorder {
     pub clock: Clock,
     /// Where FranceConnect+ is served (`platform.fcplus_path`).
     pub fcplus_prefix: Arc<str>,
+    /// The platforms' fixed paths, classified once.
+    known: Arc<HashMap<String, Endpoint>>,
 }
 
+impl Recorder {
+    pub fn new(journal: Arc<Journal>, clock: Clock, fcplus_prefix: &str) -> Self {
+        use crate::paths::platform as fc;
+        let fixed = [
+            fc::DISCOVERY,
+            fc::JWKS,
+            fc::AUTHORIZE,
+            fc::TOKEN,
+            fc::USERINFO,
+            fc::SESSION_END,
+            fc::REVOCATION,
+            fc::CHECKTOKEN,
+            fc::LOGIN,
+            fc::OIDC_CALLBACK,
+        ];
+        let known = [crate::paths::FC_PREFIX, fcplus_prefix]
+            .into_iter()
+            .flat_map(|prefix| fixed.iter().map(move |p| format!("{prefix}{p}")))
+            .filter_map(|path| Some((path.clone(), classify(&path, fcplus_prefix)?)))
+            .collect();
+        Self {
+            journal,
+            clock,
+            fcplus_prefix: Arc::from(fcplus_prefix),
+            known: Arc::new(known),
+        }
+    }
+
+    /// [`classify`], without building the name again for a fixed path.
+    fn classify(&self, path: &str) -> Option<Endpoint> {
+        match self.known.get(path) {
+            Some(known) => Some(known.clone()),
+            None => classify(path, &self.fcplus_prefix),
+        }
+    }
+}
+
+/// An endpoint's journal name, who calls it and which server answers.
+type Endpoint = (Arc<str>, Party, Cow<'static, str>);
+
 /// Which endpoint a path is, who calls it, and which server answers.
-fn classify(path: &str, fcplus: &str) -> Option<(Arc<str>, Party, Cow<'static, str>)> {
+fn classify(path: &str, fcplus: &str) -> Option<Endpoint> {
     let platform = if let Some(rest) = path.strip_prefix(fcplus).filter(|r| r.is_empty() || r.starts_with('/')) {
         Some((rest, "fcplus", "franceconnect-plus"))
     } else {
@@ -195,7 +238,7 @@ where
     F: Future<Output = Response>,
 {
     let journal = &state.journal;
-    let Some((endpoint, from, to)) = classify(req.uri().path(), &state.fcplus_prefix) else {
+    let Some((endpoint, from, to)) = state.classify(req.uri().path()) else {
         return next(req).await;
     };
     let started_ms = state.clock.now_ms();
@@ -429,6 +472,22 @@ mod tests {
             "idp.ameli.discovery"
         );
         assert!(classify("/_fcmock/health", crate::paths::FCPLUS_PREFIX).is_none());
+    }
+
+    #[test]
+    fn fixed_paths_are_classified_once_and_alike() {
+        let rec = Recorder::new(Arc::new(Journal::new(8, 1 << 20)), Clock::system(), "/plus/v2");
+        assert!(rec.known.contains_key("/plus/v2/token"));
+        assert!(rec.known.contains_key("/api/v2/authorize"));
+        for path in [
+            "/plus/v2/token",
+            "/api/v2/userinfo",
+            "/api/v2/interaction/u1",
+            "/idp/ameli/token",
+            "/nope",
+        ] {
+            assert_eq!(rec.classify(path), classify(path, "/plus/v2"), "{path}");
+        }
     }
 
     #[test]

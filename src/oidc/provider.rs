@@ -147,7 +147,7 @@ pub struct IdTokenClaims<'a> {
 }
 
 impl IdTokenClaims<'_> {
-    /// The claims as a JSON object, in FranceConnect's order.
+    /// The claims as a JSON object (for scenario faults that edit them).
     pub fn to_map(&self) -> Map<String, Value> {
         let mut claims = Map::new();
         claims.insert("iss".into(), json!(self.iss));
@@ -165,15 +165,49 @@ impl IdTokenClaims<'_> {
     }
 }
 
+/// Serialised as [`to_map`](IdTokenClaims::to_map)'s object is, byte for
+/// byte (its keys sorted), without building it: a token nobody spoils is
+/// signed straight from the claims.
+impl serde::Serialize for IdTokenClaims<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(8 + usize::from(self.amr.is_some())))?;
+        m.serialize_entry("acr", self.acr)?;
+        if let Some(amr) = self.amr {
+            m.serialize_entry("amr", amr)?;
+        }
+        m.serialize_entry("aud", self.aud)?;
+        m.serialize_entry("auth_time", &self.auth_time)?;
+        m.serialize_entry("exp", &(self.iat + self.ttl))?;
+        m.serialize_entry("iat", &self.iat)?;
+        m.serialize_entry("iss", self.iss)?;
+        m.serialize_entry("nonce", self.nonce)?;
+        m.serialize_entry("sub", self.sub)?;
+        m.end()
+    }
+}
+
+/// The token endpoint's answer (fields in key order, as a JSON object
+/// built with `json!` has them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub expires_in: i64,
+    /// A JWS, or for FranceConnect+ the JWE that seals it.
+    pub id_token: String,
+    pub scope: String,
+    pub token_type: &'static str,
+}
+
 /// The token endpoint's answer.
-pub fn token_response(access_token: &str, expires_in: i64, id_token: &str, scope: &str) -> Value {
-    json!({
-        "access_token": access_token,
-        "expires_in": expires_in,
-        "id_token": id_token,
-        "scope": scope,
-        "token_type": "Bearer",
-    })
+pub fn token_response(access_token: String, expires_in: i64, id_token: String, scope: String) -> TokenResponse {
+    TokenResponse {
+        access_token,
+        expires_in,
+        id_token,
+        scope,
+        token_type: "Bearer",
+    }
 }
 
 #[cfg(test)]
@@ -261,5 +295,10 @@ mod tests {
         };
         assert_eq!(with.to_map()["amr"], json!(["fc", "pwd"]));
         assert_eq!(with.to_map().len(), 9);
+        for claims in [&base, &with] {
+            let direct = serde_json::to_vec(claims).expect("serialises");
+            let via_map = serde_json::to_vec(&claims.to_map()).expect("serialises");
+            assert_eq!(String::from_utf8_lossy(&direct), String::from_utf8_lossy(&via_map));
+        }
     }
 }

@@ -65,7 +65,7 @@ pub(crate) struct AuthorizeRequest {
     pub(crate) state: OAuthState,
     pub(crate) nonce: Nonce,
     /// Known scopes requested, in request order (unknown ones dropped).
-    pub(crate) scopes: Vec<String>,
+    pub(crate) scopes: std::sync::Arc<[String]>,
     pub(crate) acr: String,
     pub(crate) amr_requested: bool,
     /// `prompt=login` without `consent`, allowed for this client: no consent page.
@@ -114,7 +114,7 @@ pub(crate) struct Rules<'a> {
     pub(crate) config: &'a Config,
     pub(crate) kind: PlatformKind,
     /// This platform's issuer (`iss` on redirected errors).
-    pub(crate) issuer: String,
+    pub(crate) issuer: &'a str,
     /// fcmock's public URL (named in explanations).
     pub(crate) public_url: &'a str,
 }
@@ -289,9 +289,9 @@ where
         return Err(HubError::page("Y04C013C", redirect_help(client, &redirect_uri)));
     }
 
-    let iss = state.issuer.clone();
+    let iss = state.issuer;
     let redirect = |error: &'static str, description: String| {
-        HubError::redirect(&redirect_uri, Some(&st), &iss, error, description)
+        HubError::redirect(&redirect_uri, Some(&st), iss, error, description)
     };
     match get("response_type").unwrap_or_default() {
         "" => {
@@ -408,7 +408,7 @@ where
         redirect_uri,
         state: OAuthState::new(st),
         nonce: Nonce::new(nonce),
-        scopes: scopes_out,
+        scopes: scopes_out.into(),
         acr,
         amr_requested,
         skip_consent,
@@ -569,7 +569,7 @@ fn headless_login(state: &PlatformView, next: &NextLogin, requested_acr: &str) -
     };
     Ok(Login {
         idp: idp.id.clone(),
-        identity: crate::identity::normalise(&account.identity).into(),
+        identity: account.normalised(),
         raw: account.identity.clone(),
         idp_acr: acr,
         amr: idp.amr.clone(),

@@ -257,7 +257,7 @@ pub(crate) fn issue_code(state: &PlatformView, inter: &Interaction, login: &Logi
     );
     with_query(
         &req.redirect_uri,
-        &[("code", &code), ("state", req.state.as_str()), ("iss", &state.issuer())],
+        &[("code", &code), ("state", req.state.as_str()), ("iss", state.issuer())],
     )
 }
 

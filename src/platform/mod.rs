@@ -241,7 +241,7 @@ pub(crate) struct CodeGrant {
 pub(crate) struct AccessGrant {
     pub(crate) client_id: String,
     pub(crate) sub: String,
-    pub(crate) scopes: Vec<String>,
+    pub(crate) scopes: std::sync::Arc<[String]>,
     pub(crate) identity: std::sync::Arc<NormalisedIdentity>,
     /// The identity provider's own values (FranceConnect+).
     pub(crate) raw: std::sync::Arc<crate::identity::Identity>,

@@ -38,7 +38,7 @@ pub(crate) fn load_or_create(state: &PlatformView, jar: CookieJar) -> (CookieJar
     };
     let secure = state.urls.public.starts_with("https://");
     let cookie = Cookie::build((COOKIE, id.clone()))
-        .path(state.prefix.clone())
+        .path(state.prefix.to_string())
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 
 use super::Hub;
 use super::idp_remote::RemoteIdps;
-use crate::config::Persona;
+use crate::config::{Persona, PlatformKind};
 use crate::crypto::keys::KeyError;
 use crate::crypto::{KeyRing, SigningKey};
 use crate::oidc::store::ExpiringStore;
@@ -179,7 +179,7 @@ impl PlatformState {
 
     /// The configuration's FranceConnect v2 and FranceConnect+ issuers.
     pub fn issuers(&self) -> [String; 2] {
-        [self.issuer(), format!("{}{}", self.urls.public, self.fcplus_prefix())]
+        [PlatformKind::Fc, PlatformKind::Fcplus].map(|kind| self.served(kind).issuer.to_string())
     }
 }
 

@@ -17,7 +17,7 @@ use crate::config::fault::SignatureFault;
 use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
 use crate::oidc::form::{FormMap, decode, parse_form, raw_pairs};
-use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, token_response};
+use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, TokenResponse, token_response};
 use crate::oidc::scopes;
 use crate::oidc::store::{Lookup, Taken};
 use crate::scenarios::Action;
@@ -143,7 +143,7 @@ fn token_inner(
     rc: Option<&RequestContext>,
     headers: &HeaderMap,
     body: &str,
-) -> Result<(Value, Arc<Client>), OAuthError> {
+) -> Result<(TokenResponse, Arc<Client>), OAuthError> {
     // Only a form body is read, before any code is looked at: a malformed
     // attempt must not burn the code (RFC 6749 §4.1.3).
     let form_type = headers
@@ -204,8 +204,8 @@ fn token_inner(
     let iat = state.clock.now();
     let g: &AccessGrant = &issued;
     let issuer = state.issuer();
-    let mut claims = IdTokenClaims {
-        iss: &issuer,
+    let claims = IdTokenClaims {
+        iss: issuer,
         sub: &g.sub,
         aud: &g.client_id,
         iat,
@@ -214,34 +214,43 @@ fn token_inner(
         acr: &g.acr,
         auth_time: g.auth_time,
         amr: g.amr_in_id_token.then_some(g.amr.as_slice()),
-    }
-    .to_map();
-    // Scripted faults on the id_token (relying-party tests).
-    let mut spoil = None;
-    for action in content_faults(&state.scenarios, &state.rng, rc, &state.kind.endpoint("token"), None) {
-        if let Action::IdToken(f) = action {
-            spoil_claims(&f, &mut claims, iat);
-            spoil = Some(f);
+    };
+    // Scripted faults on the id_token (relying-party tests) edit the claims
+    // as an object; an unspoiled token is signed from them directly.
+    let faults: Vec<_> = content_faults(
+        &state.scenarios,
+        &state.rng,
+        rc,
+        state.kind.endpoint("token").as_ref(),
+        None,
+    )
+    .into_iter()
+    .filter_map(|action| match action {
+        Action::IdToken(f) => Some(f),
+        _ => None,
+    })
+    .collect();
+    let signer = state.hub.keys.signer(client.signing_alg);
+    let id_token = match faults.last() {
+        None => signer.and_then(|k| k.sign(&claims)),
+        Some(last) => {
+            let mut map = claims.to_map();
+            for f in &faults {
+                spoil_claims(f, &mut map, iat);
+            }
+            signer.and_then(|k| sign_spoiled(last, &k, &map))
         }
     }
-    let id_token = state
-        .hub
-        .keys
-        .signer(client.signing_alg)
-        .and_then(|k| match &spoil {
-            Some(f) => sign_spoiled(f, &k, &claims),
-            None => k.sign(&claims),
-        })
-        .map_err(|e| {
-            OAuthError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                e.to_string(),
-                "Y000000",
-            )
-        })?;
+    .map_err(|e| {
+        OAuthError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            e.to_string(),
+            "Y000000",
+        )
+    })?;
     Ok((
-        token_response(&access_token, at_ttl, &id_token, &g.scopes.join(" ")),
+        token_response(access_token, at_ttl, id_token, g.scopes.join(" ")),
         client,
     ))
 }
@@ -317,12 +326,9 @@ pub(crate) async fn seal(state: &PlatformView, client: &Client, jws: String) -> 
     }
 }
 
-async fn seal_field(state: &PlatformView, client: &Client, body: &mut Value) -> Result<(), OAuthError> {
-    if let Some(id_token) = body.get("id_token").and_then(Value::as_str).map(str::to_owned) {
-        let sealed = seal(state, client, id_token).await?;
-        if let Some(obj) = body.as_object_mut() {
-            obj.insert("id_token".into(), json!(sealed));
-        }
+async fn seal_field(state: &PlatformView, client: &Client, body: &mut TokenResponse) -> Result<(), OAuthError> {
+    if client.encryption.is_some() {
+        body.id_token = seal(state, client, std::mem::take(&mut body.id_token)).await?;
     }
     Ok(())
 }

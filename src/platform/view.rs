@@ -16,7 +16,6 @@ use axum::http::request::Parts;
 
 use super::{Hub, PlatformState};
 pub use crate::config::PlatformKind;
-use crate::paths::FC_PREFIX;
 
 /// The application seen from one platform.
 #[derive(Clone)]
@@ -26,7 +25,9 @@ pub struct PlatformView {
     pub hub: Arc<Hub>,
     pub kind: PlatformKind,
     /// `/api/v2`, or FranceConnect+'s configured path.
-    pub prefix: String,
+    pub prefix: Arc<str>,
+    /// This platform's issuer (the public URL and the prefix).
+    issuer: Arc<str>,
     /// The journal's flow of the request being served, if known: the hub's
     /// own calls to identity providers are recorded under it.
     pub flow: Option<std::sync::Arc<str>>,
@@ -45,22 +46,20 @@ impl PlatformView {
             PlatformKind::Fc => app.fc.clone(),
             PlatformKind::Fcplus => app.fcplus.clone(),
         };
-        let prefix = match kind {
-            PlatformKind::Fc => FC_PREFIX.to_owned(),
-            PlatformKind::Fcplus => app.fcplus_prefix().to_owned(),
-        };
+        let served = app.served(kind).clone();
         Self {
             app,
             hub,
             kind,
-            prefix,
+            prefix: served.prefix,
+            issuer: served.issuer,
             flow: None,
         }
     }
 
     /// This platform's issuer.
-    pub fn issuer(&self) -> String {
-        format!("{}{}", self.app.urls.public, self.prefix)
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// A public URL of this platform.

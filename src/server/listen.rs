@@ -83,7 +83,11 @@ where
         let _ = stream.set_nodelay(true);
         let (app, shared) = (app.clone(), shared.clone());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
+            // Only the control API's gate reads the peer, and it guards only
+            // the mock's own paths (and refuses a request without a peer).
+            if req.uri().path().starts_with(crate::paths::MOCK_PREFIX) {
+                req.extensions_mut().insert(ConnectInfo(peer));
+            }
             super::edge::answer(app.clone(), shared.clone(), req)
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);

@@ -167,11 +167,7 @@ impl AppState {
             }
         });
         self.journal.set_signature_check(check);
-        Recorder {
-            journal: self.journal.clone(),
-            clock: self.clock.clone(),
-            fcplus_prefix: Arc::from(self.fcplus_prefix()),
-        }
+        Recorder::new(self.journal.clone(), self.clock.clone(), self.fcplus_prefix())
     }
 }
 

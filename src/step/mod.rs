@@ -100,7 +100,7 @@ fn describe(url: &url::Url, public: &str) -> (&'static str, &'static str) {
 /// turned step mode on, and the request is not for one of fcmock's own pages
 /// (this switch among them), which are not protocol steps.
 pub fn wanted(headers: &HeaderMap, path: &str) -> bool {
-    is_on(headers) && !path.starts_with("/_fcmock")
+    is_on(headers) && !path.starts_with(crate::paths::MOCK_PREFIX)
 }
 
 /// A redirect answered to a browser in step mode becomes the step page; any

@@ -51,6 +51,9 @@ static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
 /// every one).
 pub fn headers(mut resp: Response) -> Response {
     let h = resp.headers_mut();
+    // Room for the three at once: a map grown one header at a time is
+    // copied at each step.
+    h.reserve(3);
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert_with(|| CSP.clone());
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -333,6 +333,9 @@ async fn the_control_api_answers_loopback_only_unless_a_token_is_set() {
     let local = fcmock::server::build_router(app.state.clone())
         .layer(MockConnectInfo("127.0.0.1:5000".parse::<SocketAddr>().unwrap()));
     assert_eq!(local.oneshot(req(None)).await.unwrap().status(), 200);
+    // A caller whose address is unknown is not taken for loopback.
+    let unknown = fcmock::server::build_router(app.state.clone());
+    assert_eq!(unknown.oneshot(req(None)).await.unwrap().status(), 403);
 }
 
 #[tokio::test]

@@ -93,6 +93,7 @@ pub(super) fn build_persona(
                 password: a.password.clone().unwrap_or_else(|| "123".to_owned()),
                 divergent,
                 identity,
+                normalised: std::sync::OnceLock::new(),
             });
         }
     }

@@ -11,7 +11,7 @@ fn rules(config: &Config, kind: PlatformKind) -> Rules<'_> {
     Rules {
         config,
         kind,
-        issuer: "http://localhost:7080/api/v2".to_owned(),
+        issuer: "http://localhost:7080/api/v2",
         public_url: "http://localhost:7080",
     }
 }
@@ -46,7 +46,7 @@ fn surface(e: &HubError) -> String {
 fn outcome(kind: PlatformKind, overrides: &[(&str, Option<&str>)]) -> Result<Vec<String>, String> {
     let config = Config::default_bundle().unwrap();
     validate(&rules(&config, kind), &params(overrides))
-        .map(|r| r.scopes)
+        .map(|r| r.scopes.to_vec())
         .map_err(|e| surface(&e))
 }
 
