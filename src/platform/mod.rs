@@ -27,6 +27,7 @@ mod rnipp;
 mod session;
 mod state;
 mod token;
+mod userinfo;
 pub mod view;
 
 pub use state::{CLIENT_JWKS_TTL_MS, KeyStep, PlatformState, RotateError};
@@ -332,7 +333,10 @@ where
         .route(&at(p::INTERACTION_CONSENT), get(interaction::consent))
         .route(&at(p::LOGIN), post(interaction::login))
         .route(&at(p::TOKEN), post(token::token))
-        .route(&at(p::USERINFO), get(token::userinfo_get).post(token::userinfo_post))
+        .route(
+            &at(p::USERINFO),
+            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+        )
         .route(&at(p::REVOCATION), post(token::revocation))
         .route(&at(p::CHECKTOKEN), post(checktoken::checktoken))
         .route(&at(p::SESSION_END), get(logout::session_end))

@@ -1,10 +1,8 @@
-//! The back channel: `POST /token`, `GET|POST /userinfo`, `POST /token/revocation`.
+//! The back channel: `POST /token` and `POST /token/revocation` (userinfo is [`super::userinfo`]).
 
 use std::sync::Arc;
 
-use crate::identity::NormalisedIdentity;
 use axum::Extension;
-use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -13,13 +11,11 @@ use super::error::OAuthError;
 use super::view::PlatformView;
 use super::{AccessGrant, CodeGrant};
 use crate::config::Client;
-use crate::config::fault::SignatureFault;
 use crate::crypto::jwe::{self, KeyManagement, PublicKey};
 use crate::journal::RequestContext;
-use crate::oidc::form::{FormMap, decode, parse_form, raw_pairs};
+use crate::oidc::form::{FormMap, decode, raw_pairs};
 use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, TokenResponse, token_response};
-use crate::oidc::scopes;
-use crate::oidc::store::{Lookup, Taken};
+use crate::oidc::store::Taken;
 use crate::scenarios::Action;
 use crate::scenarios::tokens::{content_faults, sign_spoiled, spoil_claims};
 
@@ -331,180 +327,6 @@ async fn seal_field(state: &PlatformView, client: &Client, body: &mut TokenRespo
         body.id_token = seal(state, client, std::mem::take(&mut body.id_token)).await?;
     }
     Ok(())
-}
-
-/// The userinfo payload: requested claims plus `sub aud exp iat iss`.
-///
-/// FranceConnect v2 releases the RNIPP-normalised identity. FranceConnect+
-/// releases the identity provider's own values, and the RNIPP's only under
-/// the `rnipp_*` scopes.
-pub(crate) fn userinfo_claims(state: &PlatformView, g: &AccessGrant) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("sub".into(), json!(g.sub));
-    let released = if g.plus {
-        std::sync::Arc::new(as_sent_by_idp(&g.raw))
-    } else {
-        g.identity.clone()
-    };
-    for claim in scopes::claims_on(&g.scopes, g.plus) {
-        let value = match claim {
-            "amr" => Some(json!(g.amr)),
-            "idp_id" => Some(json!(g.idp)),
-            // FranceConnect+'s rnipp_* claims: the civil registry's values.
-            rnipp if g.plus && rnipp.starts_with("rnipp_") => rnipp
-                .strip_prefix("rnipp_")
-                .and_then(|c| identity_claim(&g.identity, c)),
-            other => identity_claim(&released, other),
-        };
-        if let Some(v) = value {
-            out.insert(claim.into(), v);
-        }
-    }
-    let iat = state.clock.now();
-    out.insert("aud".into(), json!(g.client_id));
-    out.insert(
-        "exp".into(),
-        json!(iat + i64::try_from(state.config().platform.id_token_ttl).unwrap_or(60)),
-    );
-    out.insert("iat".into(), json!(iat));
-    out.insert("iss".into(), json!(state.issuer()));
-    out
-}
-
-/// One identity claim's value, or `None` when the identity lacks it.
-fn identity_claim(id: &NormalisedIdentity, claim: &str) -> Option<Value> {
-    Some(match claim {
-        "given_name" => json!(id.given_name),
-        "given_name_array" => json!(id.given_name_array),
-        "family_name" => json!(id.family_name),
-        "birthdate" => json!(id.birthdate),
-        "idp_birthdate" => json!(id.idp_birthdate),
-        "gender" => json!(id.gender),
-        "birthplace" => json!(id.birthplace),
-        "birthcountry" => json!(id.birthcountry),
-        "email" => json!(id.email.as_ref()?),
-        "preferred_username" => json!(id.preferred_username.as_ref().filter(|u| !u.is_empty())?),
-        _ => return None,
-    })
-}
-
-/// The identity provider's values in the released shape (FranceConnect+).
-fn as_sent_by_idp(raw: &crate::identity::Identity) -> NormalisedIdentity {
-    NormalisedIdentity {
-        given_name: raw.given_name.clone(),
-        given_name_array: raw.given_name.split_whitespace().map(str::to_owned).collect(),
-        family_name: raw.family_name.clone(),
-        birthdate: raw.birthdate.clone(),
-        idp_birthdate: raw.birthdate.clone(),
-        gender: raw.gender.clone(),
-        birthplace: raw.birthplace.clone(),
-        birthcountry: raw.birthcountry.clone(),
-        email: raw.email.clone(),
-        preferred_username: raw.preferred_username.clone(),
-        identity_hash: String::new(),
-    }
-}
-
-fn invalid_token(description: &str, code: &'static str) -> OAuthError {
-    let mut e = OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_token", description, code);
-    e.bearer_challenge = true;
-    e
-}
-
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
-}
-
-async fn userinfo_response(
-    state: &PlatformView,
-    rc: Option<&RequestContext>,
-    token: Option<String>,
-) -> Result<Response, OAuthError> {
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return Err(invalid_token(
-            "no access token provided (no access token provided)",
-            "Y04146A2",
-        ));
-    };
-    let grant = match state.hub.access_tokens.lookup(&token, state.clock.now_ms()) {
-        Lookup::Live(g) => g,
-        Lookup::Expired => {
-            return Err(invalid_token(
-                "invalid token provided (access token is expired)",
-                "Y040001",
-            ));
-        }
-        Lookup::Missing => {
-            return Err(invalid_token(
-                "invalid token provided (access token not found)",
-                "Y040001",
-            ));
-        }
-    };
-    let cfg = state.config();
-    let Some(client) = cfg.client(&grant.client_id) else {
-        return Err(invalid_token("invalid token provided (client not found)", "Y040001"));
-    };
-    let mut claims = userinfo_claims(state, &grant);
-    let mut spoil = None;
-    for action in content_faults(&state.scenarios, &state.rng, rc, &state.kind.endpoint("userinfo"), None) {
-        if let Action::Userinfo(f) = action {
-            spoil_claims(&f, &mut claims, state.clock.now());
-            spoil = Some(f);
-        }
-    }
-    if spoil.as_ref().and_then(|f| f.signature) == Some(SignatureFault::Unsigned) {
-        return Ok((StatusCode::OK, axum::Json(Value::Object(claims))).into_response());
-    }
-    let signed = state.hub.keys.signer(client.signing_alg).and_then(|k| match &spoil {
-        Some(f) => sign_spoiled(f, &k, &claims),
-        None => k.sign(&claims),
-    });
-    let jwt = signed.map_err(|e| {
-        OAuthError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            e.to_string(),
-            "Y000000",
-        )
-    })?;
-    let sealed = seal(state, client, jwt).await?;
-    Ok((
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/jwt; charset=utf-8")],
-        sealed,
-    )
-        .into_response())
-}
-
-/// `GET /api/v2/userinfo` (token in the header, or in the query as FranceConnect accepts).
-pub(crate) async fn userinfo_get(
-    state: PlatformView,
-    rc: Option<Extension<RequestContext>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Result<Response, OAuthError> {
-    let from_query = parse_form(q.as_deref().unwrap_or(""))
-        .into_iter()
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v);
-    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_query)).await
-}
-
-/// `POST /api/v2/userinfo` (token in the header or the form body).
-pub(crate) async fn userinfo_post(
-    state: PlatformView,
-    rc: Option<Extension<RequestContext>>,
-    headers: HeaderMap,
-    body: String,
-) -> Result<Response, OAuthError> {
-    let from_body = parse_form(&body)
-        .into_iter()
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v);
-    userinfo_response(&state, rc.as_deref(), bearer(&headers).or(from_body)).await
 }
 
 /// `POST /api/v2/token/revocation` (RFC 7009: 200 whatever the token was).
