@@ -208,6 +208,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// The fault on FranceConnect's id_token, if this is one.
+    pub fn id_token(self) -> Option<TokenFault> {
+        match self {
+            Action::IdToken(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The fault on FranceConnect's userinfo answer, if this is one.
+    pub fn userinfo(self) -> Option<TokenFault> {
+        match self {
+            Action::Userinfo(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// Transport faults are applied by the layer; the others by handlers.
     pub fn is_transport(&self) -> bool {
         matches!(

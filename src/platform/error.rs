@@ -310,6 +310,17 @@ impl OAuthError {
             bearer_challenge: false,
         }
     }
+
+    /// A 500 `server_error` (a key that cannot sign, a client key that
+    /// cannot be had), with FranceConnect's generic code.
+    pub fn server(description: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            description.to_string(),
+            "Y000000",
+        )
+    }
 }
 
 impl IntoResponse for OAuthError {

@@ -17,7 +17,7 @@ use crate::oidc::form::{FormMap, decode, raw_pairs};
 use crate::oidc::provider::{GrantError, GrantRequest, IdTokenClaims, IssuedCode, TokenResponse, token_response};
 use crate::oidc::store::Taken;
 use crate::scenarios::Action;
-use crate::scenarios::tokens::{content_faults, sign_spoiled, spoil_claims};
+use crate::scenarios::tokens::{sign_spoiled, spoil_all, token_faults};
 
 const MISMATCH: &str = "client authentication failed (the registered client token_endpoint_auth_method does not match the provided auth mechanism)";
 
@@ -213,38 +213,14 @@ fn token_inner(
     };
     // Scripted faults on the id_token (relying-party tests) edit the claims
     // as an object; an unspoiled token is signed from them directly.
-    let faults: Vec<_> = content_faults(
-        &state.scenarios,
-        &state.rng,
-        rc,
-        state.kind.endpoint("token").as_ref(),
-        None,
-    )
-    .into_iter()
-    .filter_map(|action| match action {
-        Action::IdToken(f) => Some(f),
-        _ => None,
-    })
-    .collect();
+    let endpoint = state.kind.endpoint("token");
+    let faults = token_faults(&state.scenarios, &state.rng, rc, &endpoint, Action::id_token);
     let signer = state.hub.keys.signer(client.signing_alg);
-    let id_token = match faults.last() {
+    let id_token = match spoil_all(&faults, || claims.to_map(), iat) {
         None => signer.and_then(|k| k.sign(&claims)),
-        Some(last) => {
-            let mut map = claims.to_map();
-            for f in &faults {
-                spoil_claims(f, &mut map, iat);
-            }
-            signer.and_then(|k| sign_spoiled(last, &k, &map))
-        }
+        Some((map, last)) => signer.and_then(|k| sign_spoiled(last, &k, &map)),
     }
-    .map_err(|e| {
-        OAuthError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            e.to_string(),
-            "Y000000",
-        )
-    })?;
+    .map_err(OAuthError::server)?;
     Ok((
         token_response(access_token, at_ttl, id_token, g.scopes.join(" ")),
         client,
@@ -309,15 +285,13 @@ pub(crate) async fn client_key(
 
 /// Encrypts a signed token for a FranceConnect+ client (unchanged otherwise).
 pub(crate) async fn seal(state: &PlatformView, client: &Client, jws: String) -> Result<String, OAuthError> {
-    let server = |e: String| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e, "Y000000");
-    match client_key(state, client).await.map_err(server)? {
+    match client_key(state, client).await.map_err(OAuthError::server)? {
         None => Ok(jws),
         Some((key, mut header, alg)) => {
             header.insert("iss".into(), json!(state.issuer()));
             header.insert("aud".into(), json!(client.client_id));
             let rng = state.rng.clone();
-            jwe::encrypt(jws.as_bytes(), &key, alg, &header, &move |buf| rng.fill(buf))
-                .map_err(|e| server(e.to_string()))
+            jwe::encrypt(jws.as_bytes(), &key, alg, &header, &move |buf| rng.fill(buf)).map_err(OAuthError::server)
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::oidc::form::parse_form;
 use crate::oidc::scopes;
 use crate::oidc::store::Lookup;
 use crate::scenarios::Action;
-use crate::scenarios::tokens::{content_faults, sign_spoiled, spoil_claims};
+use crate::scenarios::tokens::{sign_spoiled, spoil_all, token_faults};
 
 /// One released claim's value, borrowed from the grant.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -198,35 +198,17 @@ async fn userinfo_response(
         now,
         ttl,
     );
-    let faults: Vec<_> = content_faults(&state.scenarios, &state.rng, rc, &state.kind.endpoint("userinfo"), None)
-        .into_iter()
-        .filter_map(|action| match action {
-            Action::Userinfo(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let endpoint = state.kind.endpoint("userinfo");
+    let faults = token_faults(&state.scenarios, &state.rng, rc, &endpoint, Action::userinfo);
     let signer = state.hub.keys.signer(client.signing_alg);
-    let signed = match faults.last() {
+    let signed = match spoil_all(&faults, || claims.to_map(), now) {
         None => signer.and_then(|k| k.sign(&claims)),
-        Some(last) => {
-            let mut map = claims.to_map();
-            for f in &faults {
-                spoil_claims(f, &mut map, now);
-            }
-            if last.signature == Some(SignatureFault::Unsigned) {
-                return Ok((StatusCode::OK, axum::Json(Value::Object(map))).into_response());
-            }
-            signer.and_then(|k| sign_spoiled(last, &k, &map))
+        Some((map, last)) if last.signature == Some(SignatureFault::Unsigned) => {
+            return Ok((StatusCode::OK, axum::Json(Value::Object(map))).into_response());
         }
+        Some((map, last)) => signer.and_then(|k| sign_spoiled(last, &k, &map)),
     };
-    let jwt = signed.map_err(|e| {
-        OAuthError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            e.to_string(),
-            "Y000000",
-        )
-    })?;
+    let jwt = signed.map_err(OAuthError::server)?;
     let sealed = seal(state, client, jwt).await?;
     Ok((
         StatusCode::OK,

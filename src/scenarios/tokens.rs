@@ -26,6 +26,37 @@ pub fn content_faults(
     scenarios.fire(&ctx, false, rng).into_iter().map(|f| f.action).collect()
 }
 
+/// The token faults firing for a request handled at `endpoint`, of the
+/// kind `pick` keeps (the id_token's, or userinfo's).
+pub fn token_faults(
+    scenarios: &Scenarios,
+    rng: &crate::rng::Rng,
+    rc: Option<&RequestContext>,
+    endpoint: &str,
+    pick: fn(Action) -> Option<TokenFault>,
+) -> Vec<TokenFault> {
+    content_faults(scenarios, rng, rc, endpoint, None)
+        .into_iter()
+        .filter_map(pick)
+        .collect()
+}
+
+/// Claims after every fault's changes (in firing order), with the last
+/// fault, which decides how they are signed; `None` when no fault fired
+/// and the claims are to be signed as they are.
+pub fn spoil_all(
+    faults: &[TokenFault],
+    claims: impl FnOnce() -> Map<String, Value>,
+    now: i64,
+) -> Option<(Map<String, Value>, &TokenFault)> {
+    let last = faults.last()?;
+    let mut map = claims();
+    for f in faults {
+        spoil_claims(f, &mut map, now);
+    }
+    Some((map, last))
+}
+
 /// Applies a fault's claim changes.
 pub fn spoil_claims(f: &TokenFault, claims: &mut Map<String, Value>, now: i64) {
     if f.expired {
