@@ -62,16 +62,19 @@ pub struct ExpiringStore<V> {
 
 /// The entries in a hash table keyed by their key's hash (a hasher seeded at
 /// random per store, so that keys a caller chooses, such as a `state`, cannot
-/// be made to collide), and their insertion order as (hash, sequence) pairs:
-/// eviction finds an entry by its unique sequence number and never copies a
-/// key.
+/// be made to collide), and their insertion order as (hash, sequence,
+/// expiry) triples: eviction finds an entry by its unique sequence number
+/// and never copies a key, and a read's sweep sees from the queue alone
+/// that the oldest entry has not expired (an entry's expiry never changes:
+/// [`ExpiringStore::update`] keeps it, a new insertion gets a new number).
 #[derive(Debug)]
 struct Inner<V> {
     table: HashTable<Entry<V>>,
     hasher: DefaultHashBuilder,
-    /// (key hash, seq) in insertion order, for eviction; may hold pairs of
-    /// entries already removed, which are skipped and compacted away.
-    order: VecDeque<(u64, u64)>,
+    /// (key hash, seq, expiry) in insertion order, for eviction and sweeps;
+    /// may hold triples of entries already removed, which are skipped and
+    /// compacted away.
+    order: VecDeque<(u64, u64, i64)>,
     next_seq: u64,
     /// Sum of the live entries' weights (key and value).
     bytes: usize,
@@ -107,11 +110,6 @@ impl<V> Inner<V> {
         Some(e)
     }
 
-    /// The entry inserted as number `seq` (with key hash `hash`), if still held.
-    fn by_seq(&self, hash: u64, seq: u64) -> Option<&Entry<V>> {
-        self.table.find(hash, |e| e.seq == seq)
-    }
-
     /// Removes the entry inserted as number `seq`, if still held.
     fn remove_seq(&mut self, hash: u64, seq: u64) {
         if let Ok(found) = self.table.find_entry(hash, |e| e.seq == seq) {
@@ -120,20 +118,22 @@ impl<V> Inner<V> {
         }
     }
 
-    /// Drops entries expired for over [`SWEEP_GRACE_MS`] (or already removed)
-    /// from the oldest end, at most [`SWEEP_STEP`] per call. Called on every
-    /// read, it keeps a store whose entries share one lifetime near its live
-    /// size instead of creeping up to its capacity; the grace lets a late
-    /// caller still hear "expired" rather than "unknown".
+    /// Drops entries expired for over [`SWEEP_GRACE_MS`] from the oldest
+    /// end, at most [`SWEEP_STEP`] per call, and stops at the first that is
+    /// not: the queue's expiry tells, without a look into the table. Called
+    /// on every read, it keeps a store whose entries share one lifetime near
+    /// its live size instead of creeping up to its capacity; the grace lets
+    /// a late caller still hear "expired" rather than "unknown".
     fn sweep_front(&mut self, now_ms: i64) {
         let now_ms = now_ms.saturating_sub(SWEEP_GRACE_MS);
         for _ in 0..SWEEP_STEP {
-            let Some(&(hash, seq)) = self.order.front() else { return };
-            match self.by_seq(hash, seq) {
-                Some(e) if e.expires_at_ms > now_ms => return,
-                Some(_) => self.remove_seq(hash, seq),
-                None => {}
+            let Some(&(hash, seq, expires_at_ms)) = self.order.front() else {
+                return;
+            };
+            if expires_at_ms > now_ms {
+                return;
             }
+            self.remove_seq(hash, seq);
             self.order.pop_front();
         }
     }
@@ -193,30 +193,37 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
         let seq = inner.next_seq;
         inner.next_seq += 1;
         let hash = inner.hash(&key);
-        inner.remove_hashed(hash, &key);
-        inner.order.push_back((hash, seq));
+        inner.order.push_back((hash, seq, expires_at_ms));
         inner.bytes += weight;
-        let Inner { table, hasher, .. } = &mut *inner;
-        table.insert_unique(
-            hash,
-            Entry {
-                key,
-                value,
-                expires_at_ms,
-                seq,
-                weight,
-            },
-            |e| hasher.hash_one(e.key.as_str()),
-        );
+        let entry = Entry {
+            key,
+            value,
+            expires_at_ms,
+            seq,
+            weight,
+        };
+        // One probe finds the key's slot, held or free.
+        let Inner {
+            table, hasher, bytes, ..
+        } = &mut *inner;
+        match table.entry(hash, |e| e.key == entry.key, |e| hasher.hash_one(e.key.as_str())) {
+            hashbrown::hash_table::Entry::Occupied(mut held) => {
+                *bytes = bytes.saturating_sub(held.get().weight);
+                *held.get_mut() = entry;
+            }
+            hashbrown::hash_table::Entry::Vacant(free) => {
+                free.insert(entry);
+            }
+        }
         while inner.table.len() > self.capacity || (inner.bytes > self.max_bytes && inner.table.len() > 1) {
-            let Some((old_hash, old_seq)) = inner.order.pop_front() else {
+            let Some((old_hash, old_seq, _)) = inner.order.pop_front() else {
                 break;
             };
             inner.remove_seq(old_hash, old_seq);
         }
         if inner.order.len() > inner.table.len().saturating_mul(2) + 16 {
             let Inner { table, order, .. } = &mut *inner;
-            order.retain(|&(h, s)| table.find(h, |e| e.seq == s).is_some());
+            order.retain(|&(h, s, _)| table.find(h, |e| e.seq == s).is_some());
         }
     }
 
@@ -338,7 +345,7 @@ impl<V: Clone + Weigh> ExpiringStore<V> {
 }
 
 /// What an entry costs besides its key and value: the table slot and the
-/// order queue's (hash, sequence) pair.
+/// order queue's (hash, sequence, expiry) triple.
 const ENTRY_OVERHEAD: usize = 64;
 
 /// The result of [`ExpiringStore::take_checked`].
