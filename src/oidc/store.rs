@@ -100,11 +100,7 @@ impl<V> Inner<V> {
 
     /// Removes `key`, keeping the byte count true.
     fn remove(&mut self, key: &str) -> Option<Entry<V>> {
-        self.remove_hashed(self.hash(key), key)
-    }
-
-    /// Removes `key`, whose hash is `hash`.
-    fn remove_hashed(&mut self, hash: u64, key: &str) -> Option<Entry<V>> {
+        let hash = self.hash(key);
         let (e, _) = self.table.find_entry(hash, |e| e.key == key).ok()?.remove();
         self.bytes = self.bytes.saturating_sub(e.weight);
         Some(e)

@@ -297,9 +297,7 @@ pub(crate) async fn seal(state: &PlatformView, client: &Client, jws: String) -> 
 }
 
 async fn seal_field(state: &PlatformView, client: &Client, body: &mut TokenResponse) -> Result<(), OAuthError> {
-    if client.encryption.is_some() {
-        body.id_token = seal(state, client, std::mem::take(&mut body.id_token)).await?;
-    }
+    body.id_token = seal(state, client, std::mem::take(&mut body.id_token)).await?;
     Ok(())
 }
 
